@@ -1,0 +1,89 @@
+"""Errors and warnings raised by sktorchsafe.
+
+Every error subclasses both :class:`SktorchsafeError` and the built-in
+exception that scikit-learn users already catch, so ``except ValueError``
+keeps working around a pipeline that now uses our steps.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sktorchsafe import SafeStandardScaler
+>>> from sktorchsafe.exceptions import NonFiniteInputError
+>>> X = np.array([[1.0, 2.0], [np.inf, 3.0]])
+>>> try:
+...     SafeStandardScaler().fit(X)
+... except NonFiniteInputError as exc:
+...     print(type(exc).__name__, isinstance(exc, ValueError))
+NonFiniteInputError True
+"""
+
+__all__ = [
+    "DataQualityWarning",
+    "InputTypeError",
+    "NonFiniteInputError",
+    "NonFiniteTrainingError",
+    "ScaleDisparityWarning",
+    "SktorchsafeError",
+    "SktorchsafeWarning",
+    "TargetError",
+]
+
+
+class SktorchsafeError(Exception):
+    """Base class of every error raised by sktorchsafe."""
+
+
+class SktorchsafeWarning(UserWarning):
+    """Base class of every warning issued by sktorchsafe."""
+
+
+class NonFiniteInputError(SktorchsafeError, ValueError):
+    """X holds NaN or ±inf where the step cannot accept them.
+
+    The message names the features (DataFrame column names, else ``x{i}``),
+    the first offending rows, and the pipeline step that fixes it.
+    """
+
+
+class InputTypeError(SktorchsafeError, ValueError):
+    """X holds columns that are not numeric (strings, dates, objects)."""
+
+
+class TargetError(SktorchsafeError, ValueError):
+    """The target ``y`` cannot be learned from as given.
+
+    Raised for NaN or ±inf targets, a single class, or a missing ``y`` where
+    the task needs one. The message names the rows and the fix.
+    """
+
+
+class NonFiniteTrainingError(SktorchsafeError, RuntimeError):
+    """Training produced a non-finite loss or gradient.
+
+    Raised by :class:`~sktorchsafe.NonFiniteGuard` with ``on_nonfinite="raise"``.
+    The diagnosis is kept on the exception as attributes (``epoch``,
+    ``batch``, ``module``, ``created``, ``rows``, ``features``, ...) for
+    programs that want to act on it.
+    """
+
+    def __init__(self, message, **diagnosis):
+        super().__init__(message)
+        self.diagnosis = diagnosis
+        for key, value in diagnosis.items():
+            setattr(self, key, value)
+
+
+class DataQualityWarning(SktorchsafeWarning):
+    """The data will train, but something about it deserves a look.
+
+    Issued for all-NaN or constant columns, class imbalance, a target far
+    from unit scale, and similar findings that do not stop a fit.
+    """
+
+
+class ScaleDisparityWarning(DataQualityWarning):
+    """Features live on wildly different scales (e.g. 1e6 next to 1e-3).
+
+    Plain SGD diverges on such data; put a
+    :class:`~sktorchsafe.SafeStandardScaler` after the check.
+    """

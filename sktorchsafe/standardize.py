@@ -1,0 +1,351 @@
+"""``SafeStandardScaler``: scikit-learn's StandardScaler, made safe for nets."""
+
+import warnings
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import _fit_context
+from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing._data import _is_constant_feature
+from sklearn.utils._array_api import get_namespace
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ._stats import ColumnStats, row_blocks
+from ._validation import (
+    check_sample_weight_finite,
+    describe,
+    feature_names,
+    nonfinite_report,
+    raise_nonfinite,
+    validate_X,
+)
+from .exceptions import DataQualityWarning
+
+__all__ = ["SafeStandardScaler"]
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _is_numpy(xp):
+    return xp.__name__ in {"numpy", "sklearn.externals.array_api_compat.numpy"} or (
+        "numpy" in xp.__name__ and "strict" not in xp.__name__
+    )
+
+
+class SafeStandardScaler(StandardScaler):
+    """Standardize features like ``StandardScaler``, safe from overflow and ±inf.
+
+    A drop-in replacement for :class:`sklearn.preprocessing.StandardScaler`:
+    the same parameters, attributes, methods and results on clean data
+    (scikit-learn's own StandardScaler tests pass against it), plus
+
+    - overflow-proof statistics: columns near 1e300 (whose variance
+      overflows float64) or 1e-300 (whose variance underflows) are
+      standardized exactly like the same data at 1e0;
+    - ±inf raises :class:`~sktorchsafe.exceptions.NonFiniteInputError`
+      naming the columns and rows, instead of a generic error;
+    - an all-NaN column is reported with a
+      :class:`~sktorchsafe.exceptions.DataQualityWarning` naming it, and
+      passed through unscaled instead of getting NaN statistics;
+    - an optional output ``dtype`` (``numpy.float32`` for a torch net);
+    - a faster ``fit`` (one cache-friendly read of X; see ``benchmarks/``).
+
+    NaN is left out of the statistics and kept in place by ``transform``.
+
+    Parameters
+    ----------
+    copy : bool, default=True
+        If False, try to avoid a copy and scale in place (only possible for a
+        writeable float ndarray of the output dtype).
+    with_mean : bool, default=True
+        Center the data before scaling (not possible on sparse input).
+    with_std : bool, default=True
+        Scale the data to unit variance.
+    dtype : {None, numpy.float32, numpy.float64, "float32", "float64"}, default=None
+        Output dtype of ``transform``. ``None`` keeps the input's float dtype,
+        exactly as ``StandardScaler`` does. The statistics are float64 either way.
+
+    Attributes
+    ----------
+    scale_ : ndarray of shape (n_features,) or None
+        Per-feature scale (the standard deviation; 1 for constant and all-NaN
+        features). ``None`` when ``with_std=False``.
+    mean_ : ndarray of shape (n_features,) or None
+        Per-feature mean (0 for all-NaN features). ``None`` when
+        ``with_mean=False`` and ``with_std=False``.
+    var_ : ndarray of shape (n_features,) or None
+        Per-feature variance. For features whose standard deviation passes
+        ~1e154 it overflows to ``inf`` (and underflows to 0 below ~1e-162);
+        ``scale_`` stays exact.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X is a DataFrame with string column names.
+    n_samples_seen_ : int or ndarray of shape (n_features,)
+        Non-missing samples per feature (summed weights when weighted), an int
+        when the same for every feature.
+
+    See Also
+    --------
+    sklearn.preprocessing.StandardScaler : The scaler this one replaces.
+    ScaleDisparityChecker : Reports the scale disparity this step removes.
+
+    Notes
+    -----
+    Sparse input (with ``with_mean=False``) and array-API input (e.g. torch
+    tensors with ``sklearn.set_config(array_api_dispatch=True)``) are handled
+    by scikit-learn's own code path, after our ±inf check for sparse input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktorchsafe import SafeStandardScaler
+    >>> X = np.array([[1e300, 1.0], [3e300, np.nan], [2e300, 3.0]])
+    >>> scaler = SafeStandardScaler(dtype=np.float32).fit(X)
+    >>> scaler.scale_
+    array([8.16496581e+299, 1.00000000e+000])
+    >>> scaler.transform(X)
+    array([[-1.2247449, -1.       ],
+           [ 1.2247449,        nan],
+           [ 0.       ,  1.       ]], dtype=float32)
+    """
+
+    _parameter_constraints = {
+        **StandardScaler._parameter_constraints,
+        "dtype": [
+            None,
+            StrOptions({"float32", "float64"}),
+            type,
+            np.dtype,
+        ],
+    }
+
+    def __init__(self, *, copy=True, with_mean=True, with_std=True, dtype=None):
+        super().__init__(copy=copy, with_mean=with_mean, with_std=with_std)
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ fit
+    def _reset(self):
+        super()._reset()
+        self.__dict__.pop("_stats", None)
+
+    def _out_dtype(self, X_dtype):
+        if self.dtype is None:
+            return X_dtype
+        dtype = np.dtype(self.dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(
+                "SafeStandardScaler: dtype must be None, numpy.float32 or "
+                f"numpy.float64. Got {self.dtype!r} instead."
+            )
+        return dtype
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Online computation of mean and std on X for later scaling.
+
+        All of X is processed as one batch; successive calls merge their
+        statistics exactly as one ``fit`` on the concatenation would (Chan,
+        Golub & LeVeque's parallel update).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data used to compute the mean and standard deviation.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Individual weights for each sample.
+
+        Returns
+        -------
+        self : object
+            Fitted scaler.
+        """
+        self._out_dtype(None)  # reject a bad dtype before any work
+        check_sample_weight_finite(sample_weight, type(self).__name__)
+        xp, _ = get_namespace(X)
+        if sparse.issparse(X) or not _is_numpy(xp):
+            self._check_sparse_finite(X, reset=not hasattr(self, "n_samples_seen_"))
+            self.__dict__.pop("_stats", None)
+            StandardScaler.partial_fit.__wrapped__(self, X, y, sample_weight)
+            return self
+
+        first_call = not hasattr(self, "n_samples_seen_")
+        X = validate_X(self, X, reset=first_call, dtype=FLOAT_DTYPES)
+        init_callbacks = getattr(self, "_init_callback_context", None)
+        callback_ctx = init_callbacks() if init_callbacks is not None else None
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_begin(
+                estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight}
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+
+        stats = ColumnStats.from_array(X, sample_weight)
+        if not first_call:
+            stats = self._previous_stats(X.shape[1]).merge(stats)
+        self._stats = stats
+        self._set_attributes(stats, weighted=sample_weight is not None, X=X)
+
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                metadata={"sample_weight": sample_weight},
+                reconstruction_attributes={},
+            )
+        return self
+
+    def _previous_stats(self, n_features):
+        """The statistics of earlier ``partial_fit`` calls."""
+        stats = getattr(self, "_stats", None)
+        if stats is not None:
+            return stats
+        # Fitted through scikit-learn's path (sparse input): rebuild the moments.
+        count = np.broadcast_to(
+            np.asarray(self.n_samples_seen_, dtype=np.float64), (n_features,)
+        ).copy()
+        stats = ColumnStats.empty(n_features)
+        stats.n_rows = int(count.max(initial=0))
+        stats.count = count
+        if self.mean_ is not None:
+            stats._mean = np.nan_to_num(np.asarray(self.mean_, dtype=np.float64))
+        if self.var_ is not None:
+            stats._m2 = np.nan_to_num(np.asarray(self.var_, dtype=np.float64)) * count
+        return stats
+
+    def _set_attributes(self, stats, *, weighted, X):
+        """Fill the StandardScaler attributes from merged statistics."""
+        if weighted:
+            n_seen = stats.count.astype(X.dtype)
+        else:
+            n_seen = np.rint(stats.count).astype(np.int64)
+        if n_seen.size and n_seen.max() == n_seen.min():
+            n_seen = n_seen[0]
+        self.n_samples_seen_ = n_seen
+
+        empty = stats.count == 0
+        if empty.any():
+            names = feature_names(self, n_features=stats.n_features)
+            warnings.warn(
+                f"SafeStandardScaler: {int(empty.sum())} feature(s) have no "
+                "observed value: "
+                f"{describe([names[j] for j in np.flatnonzero(empty)], quote=True)}. "
+                "They are passed through unscaled (mean_ 0, scale_ 1). Impute "
+                "or drop them first: ImputerSelector keeps and fills such columns.",
+                DataQualityWarning,
+                stacklevel=4,
+            )
+
+        if not self.with_mean and not self.with_std:
+            self.mean_ = None
+            self.var_ = None
+            self.scale_ = None
+            self._exp_ = np.zeros(stats.n_features, dtype=np.int64)
+            return
+        mean_s, var_s, exp = stats.scaled_moments()
+        mean_s = np.where(empty, 0.0, mean_s)
+        var_s = np.where(empty, 0.0, var_s)
+        self.mean_ = np.ldexp(mean_s, exp)
+        self._exp_ = exp
+        if self.with_std:
+            with np.errstate(over="ignore", under="ignore"):
+                self.var_ = np.ldexp(var_s, 2 * exp)
+            constant = _is_constant_feature(var_s, mean_s, np.asarray(n_seen))
+            scale = np.ldexp(np.sqrt(var_s), exp)
+            scale[constant | empty] = 1.0
+            self.scale_ = scale
+        else:
+            self.var_ = None
+            self.scale_ = None
+
+    def _check_sparse_finite(self, X, reset):
+        if sparse.issparse(X) and X.dtype.kind == "f":
+            report = nonfinite_report(X, allow_nan=True, allow_inf=False)
+            if report:
+                names = feature_names(self if not reset else None, X=X)
+                raise_nonfinite(report, names, who=type(self).__name__)
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X, copy=None):
+        """Perform standardization by centering and scaling.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data to scale along the features axis.
+        copy : bool, default=None
+            Copy the input X or not; ``None`` uses the ``copy`` parameter.
+
+        Returns
+        -------
+        X_tr : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Transformed array, of dtype ``dtype`` when set.
+        """
+        check_is_fitted(self)
+        copy = copy if copy is not None else self.copy
+        xp, _ = get_namespace(X)
+        if sparse.issparse(X) or not _is_numpy(xp):
+            self._check_sparse_finite(X, reset=False)
+            Xt = super().transform(X, copy=copy)
+            return self._cast(Xt)
+
+        X = validate_X(self, X, reset=False, dtype=FLOAT_DTYPES)
+        out_dtype = self._out_dtype(X.dtype)
+        in_place = (not copy) and X.flags.writeable and out_dtype == X.dtype
+        out = X if in_place else np.empty(X.shape, dtype=out_dtype)
+        if not self.with_mean and not self.with_std:
+            if not in_place:
+                out[...] = X
+            return out
+        exp = getattr(self, "_exp_", None)
+        if exp is None or not exp.any():
+            self._affine(X, out, self.mean_, self.scale_, shift=None)
+        else:
+            # Extreme columns: work in their power-of-two units so that
+            # ``x - mean`` cannot overflow.
+            mean = None if self.mean_ is None else np.ldexp(self.mean_, -exp)
+            scale = None if self.scale_ is None else np.ldexp(self.scale_, -exp)
+            self._affine(X, out, mean, scale, shift=-exp)
+        return out
+
+    def _affine(self, X, out, mean, scale, shift):
+        """``out = (X * 2**shift - mean) / scale`` over cache-sized row blocks."""
+        dtype = X.dtype
+        mean = mean.astype(dtype) if self.with_mean else None
+        scale = scale.astype(dtype) if self.with_std else None
+        shift = None if shift is None else shift.astype(np.int32)
+        for rows in row_blocks(*X.shape):
+            src, dst = X[rows], out[rows]
+            if shift is not None:
+                src = np.ldexp(src, shift, dtype=dtype)
+            if mean is not None and scale is not None:
+                centred = np.subtract(
+                    src, mean, out=dst if dst.dtype == dtype else None
+                )
+                np.divide(centred, scale, out=dst, casting="same_kind")
+            elif mean is not None:
+                np.subtract(src, mean, out=dst, casting="same_kind")
+            else:
+                np.divide(src, scale, out=dst, casting="same_kind")
+
+    def _cast(self, Xt):
+        if self.dtype is None:
+            return Xt
+        dtype = self._out_dtype(Xt.dtype)
+        if sparse.issparse(Xt) or isinstance(Xt, np.ndarray):
+            return Xt.astype(dtype, copy=False)
+        xp, _ = get_namespace(Xt)
+        return xp.astype(Xt, getattr(xp, dtype.name))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.dtype is not None:
+            try:
+                tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
+            except TypeError:
+                pass
+        return tags
