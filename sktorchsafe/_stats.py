@@ -218,8 +218,21 @@ class ColumnStats:
         dev = np.subtract(block, mean, out=work.get("dev", block.shape))
         if missing is not None:
             np.copyto(dev, 0.0, where=missing)
+        # The corrected two-pass algorithm: subtracting (sum of deviations)^2 / n
+        # removes the rounding error of ``mean`` to first order, so a constant
+        # column gets exactly zero variance.
+        correction = weights @ dev
         dev *= dev
         m2 = weights @ dev
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m2 -= np.where(count > 0, correction * correction / count, 0.0)
+        np.maximum(m2, 0.0, out=m2)
+        # A column whose finite values are all equal has exactly that mean and
+        # zero variance, whatever the rounding of the sums.
+        constant = lo == hi
+        if constant.any():
+            mean[constant] = np.ldexp(lo[constant], -exp[constant])
+            m2[constant] = 0.0
         return cls(
             n_rows=b,
             count=count,

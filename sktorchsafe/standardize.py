@@ -11,7 +11,12 @@ from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._stats import ColumnStats, row_blocks
+try:  # scikit-learn >= 1.9
+    from sklearn.utils._array_api import check_same_namespace
+except ImportError:  # pragma: no cover
+    check_same_namespace = None
+
+from ._stats import ColumnStats, _exponent, row_blocks
 from ._validation import (
     check_sample_weight_finite,
     describe,
@@ -24,7 +29,7 @@ from .exceptions import DataQualityWarning
 
 __all__ = ["SafeStandardScaler"]
 
-FLOAT_DTYPES = (np.float64, np.float32)
+FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 
 
 def _is_numpy(xp):
@@ -164,9 +169,12 @@ class SafeStandardScaler(StandardScaler):
             Fitted scaler.
         """
         self._out_dtype(None)  # reject a bad dtype before any work
-        check_sample_weight_finite(sample_weight, type(self).__name__)
         xp, _ = get_namespace(X)
-        if sparse.issparse(X) or not _is_numpy(xp):
+        if not sparse.issparse(X) and not _is_numpy(xp):
+            StandardScaler.partial_fit.__wrapped__(self, X, y, sample_weight)
+            return self
+        check_sample_weight_finite(sample_weight, type(self).__name__)
+        if sparse.issparse(X):
             self._check_sparse_finite(X, reset=not hasattr(self, "n_samples_seen_"))
             self.__dict__.pop("_stats", None)
             StandardScaler.partial_fit.__wrapped__(self, X, y, sample_weight)
@@ -234,8 +242,9 @@ class SafeStandardScaler(StandardScaler):
                 f"SafeStandardScaler: {int(empty.sum())} feature(s) have no "
                 "observed value: "
                 f"{describe([names[j] for j in np.flatnonzero(empty)], quote=True)}. "
-                "They are passed through unscaled (mean_ 0, scale_ 1). Impute "
-                "or drop them first: ImputerSelector keeps and fills such columns.",
+                "Their mean_, var_ and scale_ are NaN (as in StandardScaler), so "
+                "transform returns NaN there. Impute or drop them first: "
+                "ImputerSelector keeps and fills such columns.",
                 DataQualityWarning,
                 stacklevel=4,
             )
@@ -244,19 +253,15 @@ class SafeStandardScaler(StandardScaler):
             self.mean_ = None
             self.var_ = None
             self.scale_ = None
-            self._exp_ = np.zeros(stats.n_features, dtype=np.int64)
             return
         mean_s, var_s, exp = stats.scaled_moments()
-        mean_s = np.where(empty, 0.0, mean_s)
-        var_s = np.where(empty, 0.0, var_s)
         self.mean_ = np.ldexp(mean_s, exp)
-        self._exp_ = exp
         if self.with_std:
             with np.errstate(over="ignore", under="ignore"):
                 self.var_ = np.ldexp(var_s, 2 * exp)
             constant = _is_constant_feature(var_s, mean_s, np.asarray(n_seen))
             scale = np.ldexp(np.sqrt(var_s), exp)
-            scale[constant | empty] = 1.0
+            scale[constant] = 1.0
             self.scale_ = scale
         else:
             self.var_ = None
@@ -288,7 +293,12 @@ class SafeStandardScaler(StandardScaler):
         check_is_fitted(self)
         copy = copy if copy is not None else self.copy
         xp, _ = get_namespace(X)
-        if sparse.issparse(X) or not _is_numpy(xp):
+        attribute = "mean_" if self.mean_ is not None else "scale_"
+        if check_same_namespace is not None and getattr(self, attribute) is not None:
+            check_same_namespace(X, self, attribute=attribute, method="transform")
+        fitted = [a for a in (self.mean_, self.scale_) if a is not None]
+        on_numpy = all(isinstance(a, np.ndarray) for a in fitted)
+        if sparse.issparse(X) or not _is_numpy(xp) or not on_numpy:
             self._check_sparse_finite(X, reset=False)
             Xt = super().transform(X, copy=copy)
             return self._cast(Xt)
@@ -301,8 +311,8 @@ class SafeStandardScaler(StandardScaler):
             if not in_place:
                 out[...] = X
             return out
-        exp = getattr(self, "_exp_", None)
-        if exp is None or not exp.any():
+        exp = self._transform_exponent()
+        if not exp.any():
             self._affine(X, out, self.mean_, self.scale_, shift=None)
         else:
             # Extreme columns: work in their power-of-two units so that
@@ -311,6 +321,18 @@ class SafeStandardScaler(StandardScaler):
             scale = None if self.scale_ is None else np.ldexp(self.scale_, -exp)
             self._affine(X, out, mean, scale, shift=-exp)
         return out
+
+    def _transform_exponent(self):
+        """Power-of-two units per column in which ``transform`` works.
+
+        0 (data units) except for columns whose mean or scale lies beyond
+        2**±200, where ``x - mean`` could overflow or lose all precision.
+        """
+        magnitude = np.zeros(self.n_features_in_)
+        for stat in (self.mean_, self.scale_):
+            if stat is not None:
+                magnitude = np.fmax(magnitude, np.abs(np.asarray(stat, dtype=float)))
+        return _exponent(magnitude)
 
     def _affine(self, X, out, mean, scale, shift):
         """``out = (X * 2**shift - mean) / scale`` over cache-sized row blocks."""

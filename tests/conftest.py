@@ -1,9 +1,15 @@
 """Shared fixtures: seeded data with the kinds of damage our steps handle."""
 
-import numpy as np
-import pandas as pd
-import pytest
-from hypothesis import HealthCheck, settings
+import os
+
+# scikit-learn runs its array-API tests (ported against SafeStandardScaler in
+# test_sklearn_standard_scaler.py) only with this set before scipy is imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "ci",
@@ -36,3 +42,14 @@ def X_nan(X_clean, rng):
 @pytest.fixture
 def df_nan(X_nan):
     return pd.DataFrame(X_nan, columns=["age", "income", "ratio", "height"])
+
+
+# Fixtures scikit-learn's own tests use (tests/test_sklearn_standard_scaler.py
+# runs them against SafeStandardScaler). scikit-learn's defaults: float64 only
+# and the seed 42, unless its environment variables ask for more.
+from sklearn.conftest import global_dtype  # noqa: E402, F401
+
+
+@pytest.fixture
+def global_random_seed():
+    return 42
