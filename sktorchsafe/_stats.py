@@ -207,6 +207,7 @@ class ColumnStats:
             missing = np.isnan(block, out=work.get("missing", block.shape, bool))
             present = np.logical_not(missing, out=work.get("present", block.shape))
             n_nan = b - np.rint(ones @ present).astype(np.int64)
+            n_nan -= n_posinf + n_neginf  # ±inf were turned into NaN above
             if not owned:
                 block = work.fill("scaled", block)
             np.copyto(block, 0.0, where=missing)
@@ -259,9 +260,10 @@ class ColumnStats:
                 f"{self.count.size} and {other.count.size} features."
             )
         na, nb = self.count, other.count
-        exp = np.where(na == 0, other._exp, np.where(nb == 0, self._exp, 0))
-        both = (na > 0) & (nb > 0)
-        exp[both] = np.maximum(self._exp[both], other._exp[both])
+        lo, hi = np.fmin(self.min, other.min), np.fmax(self.max, other.max)
+        # The unit of the merged column follows its merged magnitude, so a part
+        # of zeros (unit 1) never forces a part near 1e-300 into underflow.
+        exp = _exponent(np.fmax(np.abs(lo), np.abs(hi)))
         mean_a = np.ldexp(self._mean, self._exp - exp)
         mean_b = np.ldexp(other._mean, other._exp - exp)
         m2_a = np.ldexp(self._m2, 2 * (self._exp - exp))
@@ -278,8 +280,8 @@ class ColumnStats:
             n_nan=self.n_nan + other.n_nan,
             n_posinf=self.n_posinf + other.n_posinf,
             n_neginf=self.n_neginf + other.n_neginf,
-            min=np.fmin(self.min, other.min),
-            max=np.fmax(self.max, other.max),
+            min=lo,
+            max=hi,
             _mean=mean,
             _m2=m2,
             _exp=exp,

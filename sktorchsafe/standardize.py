@@ -7,7 +7,7 @@ from scipy import sparse
 from sklearn.base import _fit_context
 from sklearn.preprocessing import StandardScaler
 from sklearn.preprocessing._data import _is_constant_feature
-from sklearn.utils._array_api import get_namespace
+from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
@@ -30,12 +30,6 @@ from .exceptions import DataQualityWarning
 __all__ = ["SafeStandardScaler"]
 
 FLOAT_DTYPES = (np.float64, np.float32, np.float16)
-
-
-def _is_numpy(xp):
-    return xp.__name__ in {"numpy", "sklearn.externals.array_api_compat.numpy"} or (
-        "numpy" in xp.__name__ and "strict" not in xp.__name__
-    )
 
 
 class SafeStandardScaler(StandardScaler):
@@ -170,7 +164,7 @@ class SafeStandardScaler(StandardScaler):
         """
         self._out_dtype(None)  # reject a bad dtype before any work
         xp, _ = get_namespace(X)
-        if not sparse.issparse(X) and not _is_numpy(xp):
+        if not sparse.issparse(X) and not _is_numpy_namespace(xp):
             StandardScaler.partial_fit.__wrapped__(self, X, y, sample_weight)
             return self
         check_sample_weight_finite(sample_weight, type(self).__name__)
@@ -298,7 +292,7 @@ class SafeStandardScaler(StandardScaler):
             check_same_namespace(X, self, attribute=attribute, method="transform")
         fitted = [a for a in (self.mean_, self.scale_) if a is not None]
         on_numpy = all(isinstance(a, np.ndarray) for a in fitted)
-        if sparse.issparse(X) or not _is_numpy(xp) or not on_numpy:
+        if sparse.issparse(X) or not _is_numpy_namespace(xp) or not on_numpy:
             self._check_sparse_finite(X, reset=False)
             Xt = super().transform(X, copy=copy)
             return self._cast(Xt)

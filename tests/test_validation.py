@@ -1,0 +1,62 @@
+"""Shared input checks: names, rows and fixes in messages."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from sktorchsafe._validation import (
+    describe,
+    feature_names,
+    nonfinite_report,
+    raise_nonfinite,
+)
+from sktorchsafe.exceptions import NonFiniteInputError
+
+
+def test_feature_names_prefer_fitted_then_frame_then_positions():
+    class Fitted:
+        feature_names_in_ = np.array(["a", "b"])
+
+    assert feature_names(Fitted()) == ["a", "b"]
+    assert feature_names(X=pd.DataFrame({"u": [1], "v": [2]})) == ["u", "v"]
+    assert feature_names(X=np.zeros((1, 3))) == ["x0", "x1", "x2"]
+
+
+def test_describe_is_bounded():
+    assert describe(range(3)) == "0, 1, 2"
+    assert describe(range(12)) == "0, 1, 2, 3, 4 and 7 more"
+    assert describe(["a"], quote=True) == "'a'"
+
+
+def test_nonfinite_report_finds_exact_rows():
+    X = np.zeros((10, 3))
+    X[[2, 7], 1] = np.inf
+    X[4, 2] = -np.inf
+    X[5, 0] = np.nan
+    report = nonfinite_report(X)
+    assert [(j, kind, rows.tolist()) for j, kind, rows in report] == [
+        (1, "±inf", [2, 7]),
+        (2, "±inf", [4]),
+    ]
+    nan_report = nonfinite_report(X, allow_nan=False, allow_inf=True)
+    assert [(j, rows.tolist()) for j, _, rows in nan_report] == [(0, [5])]
+    assert nonfinite_report(np.zeros((3, 2))) == []
+
+
+def test_nonfinite_report_on_sparse_matches_dense():
+    X = np.zeros((6, 2))
+    X[3, 1] = np.inf
+    report = nonfinite_report(sparse.csr_array(X))
+    assert [(j, rows.tolist()) for j, _, rows in report] == [(1, [3])]
+
+
+def test_message_names_features_rows_and_fix():
+    X = np.zeros((20, 2))
+    X[list(range(12)), 0] = np.inf
+    with pytest.raises(NonFiniteInputError) as info:
+        raise_nonfinite(nonfinite_report(X), ["age", "income"], who="Step")
+    message = str(info.value)
+    assert message.startswith("Step: X contains ±inf in 1 feature: 'age'")
+    assert "12 rows: 0, 1, 2, 3, 4 and 7 more" in message
+    assert "ImputerSelector" in message
