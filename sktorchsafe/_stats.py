@@ -620,3 +620,104 @@ def column_mode_share(X):
     observed = n_obs > 0
     share[observed] = longest[observed] / n_obs[observed]
     return share
+
+
+#: KLL accuracy parameter: at k=400 the normalised rank error of any quantile
+#: is below 0.7% (with 99% confidence), within the 1% we promise.
+SKETCH_K = 400
+
+
+class QuantileSketch:
+    """Mergeable per-column quantile sketches with a stated rank error.
+
+    One Apache DataSketches KLL sketch per column, fed the finite values
+    (NaN and ±inf are left out, as in :class:`ColumnStats`).  Sketches of two
+    pieces of data merge into the sketch of their concatenation, so streamed
+    (``partial_fit``) and distributed (Dask) fits share this code.  Exact
+    in-memory fits use :func:`nanquantile` instead.
+
+    Parameters
+    ----------
+    n_features : int
+    k : int, default=SKETCH_K
+        Accuracy parameter; :attr:`rank_error` gives the bound it implies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(10_000, 2))
+    >>> sketch = QuantileSketch.from_array(X[:5000]).merge(
+    ...     QuantileSketch.from_array(X[5000:]))
+    >>> q = sketch.quantile(0.5)
+    >>> bool(np.all(np.abs((X < q).mean(axis=0) - 0.5) <= sketch.rank_error))
+    True
+    """
+
+    def __init__(self, n_features, k=SKETCH_K):
+        from datasketches import kll_doubles_sketch
+
+        self.k = k
+        self._sketches = [kll_doubles_sketch(k) for _ in range(n_features)]
+
+    @classmethod
+    def from_array(cls, X, k=SKETCH_K):
+        """Sketch each column of a 2-D array (NaN and ±inf left out)."""
+        X = np.asarray(X)
+        sketch = cls(X.shape[1], k)
+        for j, column_sketch in enumerate(sketch._sketches):
+            col = X[:, j].astype(np.float64)
+            col = col[np.isfinite(col)]
+            if col.size:
+                column_sketch.update(col)
+        return sketch
+
+    @property
+    def n_features(self):
+        return len(self._sketches)
+
+    @property
+    def rank_error(self):
+        """Normalised rank error bound of a single quantile (99% confidence)."""
+        from datasketches import kll_doubles_sketch
+
+        return kll_doubles_sketch.get_normalized_rank_error(self.k, False)
+
+    @property
+    def count(self):
+        """Finite values sketched, per column."""
+        return np.array([s.n for s in self._sketches], dtype=np.int64)
+
+    def merge(self, other):
+        """The sketch of the concatenation of the data behind both sketches."""
+        if self.n_features != other.n_features:
+            raise ValueError(
+                f"Cannot merge sketches of {self.n_features} and "
+                f"{other.n_features} features."
+            )
+        merged = QuantileSketch(self.n_features, min(self.k, other.k))
+        for target, a, b in zip(
+            merged._sketches, self._sketches, other._sketches, strict=True
+        ):
+            target.merge(a)
+            target.merge(b)
+        return merged
+
+    __add__ = merge
+
+    def quantile(self, q):
+        """Approximate quantiles per column, shaped like :func:`nanquantile`'s."""
+        q_arr = np.atleast_1d(np.asarray(q, dtype=np.float64))
+        out = np.full((q_arr.size, self.n_features), np.nan)
+        for j, sketch in enumerate(self._sketches):
+            if not sketch.is_empty():
+                out[:, j] = [sketch.get_quantile(float(v)) for v in q_arr]
+        return out[0] if np.ndim(q) == 0 else out
+
+    def __getstate__(self):
+        return {"k": self.k, "sketches": [s.serialize() for s in self._sketches]}
+
+    def __setstate__(self, state):
+        from datasketches import kll_doubles_sketch
+
+        self.k = state["k"]
+        self._sketches = [kll_doubles_sketch.deserialize(b) for b in state["sketches"]]
