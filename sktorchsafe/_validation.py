@@ -8,8 +8,12 @@ wrong.
 """
 
 import numbers
+import os
+import sys
+from dataclasses import dataclass
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.utils.validation import validate_data
 
@@ -17,11 +21,13 @@ from ._stats import column_min_max
 from .exceptions import InputTypeError, NonFiniteInputError
 
 __all__ = [
+    "Finding",
     "describe",
     "feature_names",
     "nonfinite_report",
     "raise_nonfinite",
     "validate_X",
+    "validate_pass_through",
 ]
 
 #: How many rows or columns a message lists before it says "and N more".
@@ -138,7 +144,7 @@ def raise_nonfinite(report, names, *, who, fix=FIX_NONFINITE, what="X"):
     raise NonFiniteInputError(message)
 
 
-def _check_numeric_frame(X, who):
+def check_frame_dtypes(X, who):
     """Raise a clear error for non-numeric DataFrame columns."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(X, "columns"):
@@ -154,6 +160,26 @@ def _check_numeric_frame(X, who):
             "Encode them first (e.g. sklearn's OneHotEncoder or OrdinalEncoder in "
             "a ColumnTransformer), or drop them, before this step."
         )
+
+
+def raise_nonfinite_counts(stats, names, *, who, fix=FIX_NONFINITE):
+    """Raise :class:`NonFiniteInputError` for the ±inf counted in ``stats``.
+
+    For data seen only through statistics (Dask blocks, streamed chunks), where
+    the rows are not at hand: names the features and how many cells.
+    """
+    n_inf = stats.n_posinf + stats.n_neginf
+    bad = np.flatnonzero(n_inf)
+    if bad.size:
+        parts = [f"{names[j]!r} ({_count_cells(n_inf[j])})" for j in bad]
+        raise NonFiniteInputError(
+            f"{who}: X contains ±inf in {bad.size} feature"
+            f"{'s' if bad.size > 1 else ''}: {describe(parts)}. {fix}"
+        )
+
+
+def _count_cells(n):
+    return f"{n} cell" if n == 1 else f"{n} cells"
 
 
 def validate_X(
@@ -192,7 +218,7 @@ def validate_X(
     X : ndarray or sparse matrix
     """
     who = type(estimator).__name__
-    _check_numeric_frame(X, who)
+    check_frame_dtypes(X, who)
     check_params.setdefault("dtype", [np.float64, np.float32])
     X = validate_data(
         estimator, X, reset=reset, ensure_all_finite=False, **check_params
@@ -216,3 +242,108 @@ def check_sample_weight_finite(sample_weight, who):
             f"{_count_rows(bad.size)}: {describe(bad)}. Give every row a finite "
             "weight (0 drops a row)."
         )
+
+
+def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True):
+    """Check the shape and feature names of ``X`` for a step that passes it on.
+
+    For steps whose ``transform`` returns ``X`` unchanged.  A DataFrame
+    (pandas, polars: anything with ``columns`` and ``dtypes``) is not
+    converted at all, so its dtypes (strings included) and column names reach
+    the next step; only ``n_features_in_`` / ``feature_names_in_`` are set
+    (``reset=True``) or checked, as ``validate_data`` does.  Anything else
+    goes through ``validate_data`` without a dtype conversion: a numpy array
+    or sparse matrix comes back as the same object.  NaN and ±inf pass.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+    X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+    reset : bool
+        ``True`` in ``fit``, ``False`` in ``transform``.
+    copy : bool, default=False
+        Return a copy instead of ``X`` itself.
+    accept_sparse : bool, default=True
+        Whether sparse matrices pass.
+
+    Returns
+    -------
+    X : ndarray, sparse matrix or DataFrame
+    """
+    if not (hasattr(X, "columns") and hasattr(X, "dtypes")):
+        return validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=None,
+            accept_sparse=accept_sparse,
+            ensure_all_finite=False,
+            copy=copy,
+        )
+    validate_data(estimator, X, reset=reset, skip_check_array=True)
+    n_samples, n_features = X.shape
+    for n, what in ((n_samples, "sample"), (n_features, "feature")):
+        if n < 1:
+            raise ValueError(
+                f"Found array with 0 {what}(s) (shape={tuple(X.shape)}) while a "
+                f"minimum of 1 is required by {type(estimator).__name__}."
+            )
+    if not copy:
+        return X
+    return X.clone() if hasattr(X, "clone") else X.copy()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found in the data: what, how bad, where, and the fix.
+
+    Steps that inspect data keep what they found in this form, so that their
+    warnings, their errors and the reports built on them say the same thing.
+
+    Attributes
+    ----------
+    kind : str
+        Stable identifier of the problem, e.g. ``"scale_disparity"``.
+    severity : {"error", "warning", "info"}
+        ``"error"``: training on this breaks (non-finite values reach the
+        net); ``"warning"``: it trains, badly or with a useless input;
+        ``"info"``: worth knowing, often harmless.
+    columns : tuple of str
+        The features (or target outputs) concerned, by name.
+    message : str
+        What was found, with the numbers, naming the columns.
+    fix : str
+        What to do about it: the step or parameter that handles it.
+    """
+
+    kind: str
+    severity: str
+    columns: tuple
+    message: str
+    fix: str
+
+    def __str__(self):
+        return f"{self.message} {self.fix}"
+
+
+#: Frames in these directories are skipped by :func:`user_stacklevel`.
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(path) + os.sep for path in (sklearn.__file__, __file__)
+)
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes a warning point at the user's own code.
+
+    Counts the frames, from the caller of this function outwards, that
+    belong to sktorchsafe or scikit-learn (our wrappers, ``_fit_context``,
+    ``set_output``, ``Pipeline``), so ``warnings.warn(..., stacklevel=
+    user_stacklevel())`` names the line that called ``fit`` however deep it
+    was.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level

@@ -9,20 +9,28 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.preprocessing._data import _is_constant_feature
 from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    _check_sample_weight,
+    check_is_fitted,
+)
 
 try:  # scikit-learn >= 1.9
     from sklearn.utils._array_api import check_same_namespace
 except ImportError:  # pragma: no cover
     check_same_namespace = None
 
+from ._dask import is_dask_collection, reduce_blocks, transform_blocks
 from ._stats import ColumnStats, _exponent, row_blocks
 from ._validation import (
+    check_frame_dtypes,
     check_sample_weight_finite,
     describe,
     feature_names,
     nonfinite_report,
     raise_nonfinite,
+    raise_nonfinite_counts,
     validate_X,
 )
 from .exceptions import DataQualityWarning
@@ -163,6 +171,8 @@ class SafeStandardScaler(StandardScaler):
             Fitted scaler.
         """
         self._out_dtype(None)  # reject a bad dtype before any work
+        if is_dask_collection(X):
+            return self._partial_fit_dask(X, sample_weight)
         xp, _ = get_namespace(X)
         if not sparse.issparse(X) and not _is_numpy_namespace(xp):
             StandardScaler.partial_fit.__wrapped__(self, X, y, sample_weight)
@@ -189,7 +199,9 @@ class SafeStandardScaler(StandardScaler):
         if not first_call:
             stats = self._previous_stats(X.shape[1]).merge(stats)
         self._stats = stats
-        self._set_attributes(stats, weighted=sample_weight is not None, X=X)
+        self._set_attributes(
+            stats, weighted=sample_weight is not None, X=X, dtype=X.dtype
+        )
 
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_end(
@@ -199,6 +211,24 @@ class SafeStandardScaler(StandardScaler):
                 metadata={"sample_weight": sample_weight},
                 reconstruction_attributes={},
             )
+        return self
+
+    def _partial_fit_dask(self, X, sample_weight):
+        """``partial_fit`` on a Dask collection: block statistics, tree-merged."""
+        first_call = not hasattr(self, "n_samples_seen_")
+        check_frame_dtypes(X, type(self).__name__)
+        # A Dask DataFrame's ``_meta`` is an empty pandas frame with its columns.
+        _check_feature_names(self, getattr(X, "_meta", X), reset=first_call)
+        _check_n_features(self, X, reset=first_call)
+        stats = reduce_blocks(X, ColumnStats.from_array, sample_weight)
+        raise_nonfinite_counts(stats, feature_names(self, X=X), who=type(self).__name__)
+        if not first_call:
+            stats = self._previous_stats(stats.n_features).merge(stats)
+        self._stats = stats
+        dtype = getattr(X, "dtype", np.dtype(np.float64))
+        self._set_attributes(
+            stats, weighted=sample_weight is not None, X=X, dtype=dtype
+        )
         return self
 
     def _previous_stats(self, n_features):
@@ -219,10 +249,10 @@ class SafeStandardScaler(StandardScaler):
             stats._m2 = np.nan_to_num(np.asarray(self.var_, dtype=np.float64)) * count
         return stats
 
-    def _set_attributes(self, stats, *, weighted, X):
+    def _set_attributes(self, stats, *, weighted, X, dtype):
         """Fill the StandardScaler attributes from merged statistics."""
         if weighted:
-            n_seen = stats.count.astype(X.dtype)
+            n_seen = stats.count.astype(dtype)
         else:
             n_seen = np.rint(stats.count).astype(np.int64)
         if n_seen.size and n_seen.max() == n_seen.min():
@@ -286,6 +316,9 @@ class SafeStandardScaler(StandardScaler):
         """
         check_is_fitted(self)
         copy = copy if copy is not None else self.copy
+        if is_dask_collection(X):
+            dtype = None if self.dtype is None else self._out_dtype(None)
+            return transform_blocks(self, X, dtype=dtype)
         xp, _ = get_namespace(X)
         attribute = "mean_" if self.mean_ is not None else "scale_"
         if check_same_namespace is not None and getattr(self, attribute) is not None:
