@@ -26,9 +26,11 @@ __all__ = [
     "column_mode_share",
     "inf_as_nan",
     "nanmedian_abs_deviation",
+    "nanmode",
     "nanquantile",
     "row_blocks",
     "sample_rows",
+    "value_counts",
 ]
 
 #: Elements per row block (about 1 MiB of float64): large enough that Python
@@ -65,7 +67,9 @@ def _reduce_rows(ufunc, block):
     """
     n, p = block.shape
     head = n - n % FOLD
-    if head == 0:
+    if head == 0 or not block.flags.c_contiguous:
+        # Column-major data (every DataFrame's) is already reduced along
+        # contiguous columns; folding would copy it.
         return ufunc.reduce(block, axis=0)
     folded = ufunc.reduce(block[:head].reshape(-1, FOLD * p), axis=0)
     out = ufunc.reduce(folded.reshape(FOLD, p), axis=0)
@@ -413,12 +417,75 @@ def _lerp(a, b, t):
     return np.where(t >= 0.5, b - diff * (1 - t), out)
 
 
+#: Bytes of column copies one worker of :func:`_each_column` holds at a time.
+COLUMN_SLAB_BYTES = 32 << 20
+
+#: Arrays with fewer cells than this are read by one thread.
+THREADED_MIN_ELEMENTS = 1 << 20
+
+
+def _each_column(X, func):
+    """Call ``func(j, col)`` for every column ``j``, ``col`` a contiguous copy.
+
+    ``col`` is a scratch buffer ``func`` may reorder in place (e.g. with
+    ``ndarray.partition``).  A C-ordered ``X`` is transposed a slab of a few
+    columns at a time (as many as share a cache line, within
+    ``COLUMN_SLAB_BYTES``), in row blocks small enough to stay in cache: one
+    read of ``X`` from memory, where gathering each strided column on its
+    own would read it once per column.  Slabs go to a thread pool (numpy's
+    sort and partition release the GIL) sized like scikit-learn's OpenMP
+    code (``OMP_NUM_THREADS`` and CPU quotas are respected).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    n, p = X.shape
+    if n == 0 or p == 0:
+        return
+    itemsize = X.dtype.itemsize
+    per_line = max(1, 64 // itemsize)
+    width = int(np.clip(COLUMN_SLAB_BYTES // max(1, n * itemsize), 1, per_line))
+    if X.flags.f_contiguous:
+        width = 1  # columns are contiguous already: copy them one by one
+    rows_per_block = max(64, BLOCK_ELEMENTS // (8 * per_line))
+
+    def slab(start):
+        stop = min(start + width, p)
+        if width == 1:
+            func(start, X[:, start].copy())
+            return
+        buffer = np.empty((stop - start, n), dtype=X.dtype)
+        for r in range(0, n, rows_per_block):
+            buffer[:, r : r + rows_per_block] = X[r : r + rows_per_block, start:stop].T
+        for k in range(stop - start):
+            func(start + k, buffer[k])
+
+    starts = range(0, p, width)
+    n_threads = min(_openmp_effective_n_threads(), len(starts))
+    if n_threads < 2 or n * p < THREADED_MIN_ELEMENTS:
+        for start in starts:
+            slab(start)
+        return
+    with ThreadPoolExecutor(n_threads) as pool:
+        for _ in pool.map(slab, starts):  # re-raises a worker's exception
+            pass
+
+
+def _n_not_nan(col):
+    if col.dtype.kind in "fc":
+        return col.size - np.count_nonzero(np.isnan(col))
+    return col.size
+
+
 def nanquantile(X, q):
     """Exact NaN-skipping quantiles of each column of ``X``.
 
-    Equal to ``np.nanquantile(X, q, axis=0)`` (method ``"linear"``) but reads
-    ``X`` column by column with ``np.partition`` instead of sorting copies,
-    which is several times faster on tall arrays.
+    Equal to ``np.nanquantile(X, q, axis=0)`` (method ``"linear"``; float32
+    data is interpolated in float64) but many times faster on tall arrays:
+    each column is copied once (see :func:`_each_column`) and only partially
+    ordered, by ``np.partition`` around the order statistics needed, with
+    NaN left to sort last instead of being removed first.
 
     Parameters
     ----------
@@ -439,23 +506,87 @@ def nanquantile(X, q):
     """
     X = np.asarray(X)
     q_arr = np.atleast_1d(np.asarray(q, dtype=np.float64))
-    n, p = X.shape
-    out = np.full((q_arr.size, p), np.nan)
-    for j in range(p):
-        col = X[:, j]
-        col = col[~np.isnan(col)] if np.isnan(col).any() else col.copy()
-        m = col.size
+    out = np.full((q_arr.size, X.shape[1]), np.nan)
+
+    def column(j, col):
+        m = _n_not_nan(col)
         if m == 0:
-            continue
+            return
         pos = q_arr * (m - 1)
         lo = np.floor(pos).astype(np.intp)
-        hi = np.minimum(lo + 1, m - 1)
-        col.partition(np.unique(np.concatenate([lo, hi])))
-        a = col[lo].astype(np.float64)
-        b = col[hi].astype(np.float64)
+        a, b = _order_statistic_pairs(col, lo, m)
         with np.errstate(invalid="ignore"):
             out[:, j] = _lerp(a, b, pos - lo)
+
+    _each_column(X, column)
     return out[0] if np.ndim(q) == 0 else out
+
+
+def _order_statistic_pairs(col, lo, m):
+    """The ``lo``-th and ``lo + 1``-th smallest of ``col[:m]``, as float64.
+
+    ``col`` (NaN sorting last, ``m`` values before them) is partitioned in
+    place, one single-``kth`` partition per distinct ``lo`` on the part still
+    unordered (numpy's fast path).  The ``lo + 1``-th value is then the
+    NaN-skipping minimum of what lies right of ``lo``, up to the next
+    position already in place.  The ``lo + 1``-th of the last value is the
+    value itself.
+    """
+    kth = np.unique(lo)
+    done = 0
+    for k in kth:
+        col[done:].partition(k - done)
+        done = k + 1
+    ends = np.append(kth[1:], col.size)
+    a = col[lo].astype(np.float64)
+    b = a.copy()
+    for k, end in zip(kth, ends, strict=True):
+        if k + 1 >= m:
+            continue
+        nxt = col[k + 1] if k + 1 == end else np.fmin.reduce(col[k + 1 : end])
+        b[lo == k] = nxt
+    return a, b
+
+
+def nanmode(X):
+    """Most frequent non-NaN value of each column, the smallest one on ties.
+
+    Equal to what ``SimpleImputer(strategy="most_frequent")`` learns on
+    numeric data (and to ``scipy.stats.mode`` with NaN left out), computed
+    by sorting one contiguous copy of each column at a time (see
+    :func:`_each_column`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Numeric data; NaN is skipped (±inf take part like numbers).
+
+    Returns
+    -------
+    mode : ndarray of float64 of shape (n_features,)
+        NaN for a column with no non-NaN value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nanmode(np.array([[2.0, np.nan], [1.0, np.nan], [2.0, np.nan], [1.0, 5.0]]))
+    array([1., 5.])
+    """
+    X = np.asarray(X)
+    out = np.full(X.shape[1], np.nan)
+
+    def column(j, col):
+        m = _n_not_nan(col)
+        if m == 0:
+            return
+        col.sort()  # NaN sorts last
+        values = col[:m]
+        starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+        lengths = np.diff(starts, append=m)
+        out[j] = values[starts[np.argmax(lengths)]]  # first longest: smallest
+
+    _each_column(X, column)
+    return out
 
 
 def inf_as_nan(X, columns=None):
@@ -539,6 +670,33 @@ def nanmedian_abs_deviation(X, center=None):
     return mad
 
 
+def value_counts(values):
+    """Sorted distinct values of a 1-D array and how often each occurs.
+
+    ``np.unique(values, return_counts=True)`` (same result), except that
+    object arrays (string labels) are counted through a hash table
+    (``pandas.factorize``) and only the distinct values are sorted, many
+    times faster than sorting every string.  values must hold no
+    missing value (None, NaN).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_counts(np.array(["b", "a", "b"], dtype=object))
+    (array(['a', 'b'], dtype=object), array([1, 2]))
+    """
+    values = np.asarray(values)
+    if values.dtype != object:
+        return np.unique(values, return_counts=True)
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    counts = np.bincount(codes, minlength=len(uniques))
+    uniques = np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques, kind="stable")
+    return uniques[order], counts[order]
+
+
 def sample_rows(n_rows, size, random_state):
     """Sorted row indices of a stratified random sample, or ``None`` for all rows.
 
@@ -584,13 +742,13 @@ def column_mode_share(X):
     """Share of each column's non-NaN values taken by its most frequent value.
 
     1.0 for a constant column, ``1 / n`` when all ``n`` values differ, NaN
-    for a column with no non-NaN value.  One sort of a copy of ``X``: meant
-    for a row sample, not for a full-size array.
+    for a column with no non-NaN value.  The count of :func:`nanmode`'s
+    value over the non-NaN count.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        Float data; NaN is skipped (pass ``inf_as_nan(X)`` to skip ±inf too).
+        Numeric data; NaN is skipped (pass ``inf_as_nan(X)`` to skip ±inf too).
 
     Returns
     -------
@@ -603,22 +761,11 @@ def column_mode_share(X):
     >>> column_mode_share(X)
     array([0.75      , 0.33333333])
     """
-    X = np.sort(np.asarray(X, dtype=np.float64), axis=0)  # NaN sorts last
-    n, p = X.shape
-    share = np.full(p, np.nan)
-    if n == 0 or p == 0:
-        return share
-    n_obs = n - np.count_nonzero(np.isnan(X), axis=0)
-    # A run of equal values starts at row 0 and wherever the value changes (NaN
-    # never equals itself, so each NaN is a run of one and cannot win).
-    starts = np.ones((p, n), dtype=bool)
-    np.not_equal(X[1:].T, X[:-1].T, out=starts[:, 1:])
-    flat_starts = np.flatnonzero(starts)
-    run_lengths = np.diff(flat_starts, append=n * p)
-    first_run = np.flatnonzero(flat_starts % n == 0)
-    longest = np.maximum.reduceat(run_lengths, first_run)
-    observed = n_obs > 0
-    share[observed] = longest[observed] / n_obs[observed]
+    X = np.asarray(X)
+    n_obs = X.shape[0] - np.count_nonzero(np.isnan(X), axis=0)
+    n_mode = np.count_nonzero(X == nanmode(X), axis=0)
+    share = np.full(X.shape[1], np.nan)
+    np.divide(n_mode, n_obs, out=share, where=n_obs > 0)
     return share
 
 

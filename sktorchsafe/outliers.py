@@ -1,0 +1,577 @@
+"""``OutlierClipper``: learned, NaN-tolerant winsorizing with an explicit ±inf policy.
+
+``fit`` reduces X to per-feature statistics of its finite values (quantiles,
+or mean and standard deviation, plus the observed range) and turns them into
+bounds in a separate step, so that the statistics can later come from a
+mergeable quantile sketch (``partial_fit``, Dask) without touching how bounds
+are made.  ``transform`` is one elementwise ``np.clip``.
+"""
+
+import warnings
+from dataclasses import dataclass
+from numbers import Real
+
+import numpy as np
+from scipy.stats import norm
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._stats import (
+    BLOCK_ELEMENTS,
+    ColumnStats,
+    column_min_max,
+    inf_as_nan,
+    nanmedian_abs_deviation,
+    nanquantile,
+    row_blocks,
+)
+from ._validation import describe, feature_names, user_stacklevel, validate_X
+from .exceptions import DataQualityWarning, SktorchsafeWarning
+
+__all__ = ["OutlierClipper"]
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+#: ``1 / Φ⁻¹(3/4)``: scales the median absolute deviation of normal data to its
+#: standard deviation (``scipy.stats.median_abs_deviation(scale="normal")``).
+MAD_TO_STD = float(1.0 / norm.ppf(0.75))
+
+FIX_INF_RAISE = (
+    "Use on_inf='clip' to clip ±inf to the learned bounds, or on_inf='nan' to "
+    "turn them into NaN for an imputer placed after this step."
+)
+
+
+@dataclass
+class _BoundStatistics:
+    """What ``fit`` learns from the finite values of each feature.
+
+    The bounds are ``low - k * spread`` and ``high + k * spread`` with ``k``
+    the ``fold`` or ``threshold`` parameter: ``low``/``high`` are the first and
+    third quartiles (``"iqr"``), the two quantiles (``"quantile"``, where
+    ``k = 0``), or the mean (``"zscore"``) or median (``"mad"``) on both
+    sides.  ``data_min``/``data_max`` are the observed finite range.  All are
+    float64 arrays of shape (n_features,), NaN for a feature without any
+    finite value.
+    """
+
+    low: np.ndarray
+    high: np.ndarray
+    spread: np.ndarray
+    data_min: np.ndarray
+    data_max: np.ndarray
+
+
+class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Clip each feature to bounds learned from its finite values (winsorizing).
+
+    ``fit`` learns a lower and an upper bound per feature; ``transform``
+    clips to them. NaN is left out of the statistics and passed through
+    untouched, so the clipper may stand before or after an imputer. ±inf is
+    left out of the statistics too, and at ``transform`` goes to the bounds
+    (``on_inf="clip"``), becomes NaN (``"nan"``) or raises (``"raise"``).
+    How much was clipped is reported: ``clipped_fraction_`` at fit, and
+    ``transform(X, return_counts=True)`` on new data.
+
+    Parameters
+    ----------
+    method : {"iqr", "quantile", "zscore", "mad"}, default="iqr"
+        How the bounds are learned, per feature:
+
+        - ``"iqr"``: Tukey's fences, ``Q1 - fold * IQR`` and ``Q3 + fold * IQR``
+          with ``IQR = Q3 - Q1``;
+        - ``"quantile"``: the ``quantile_range`` percentiles themselves;
+        - ``"zscore"``: ``mean ± threshold * std`` (population standard
+          deviation);
+        - ``"mad"``: the robust z-score, ``median ± threshold * 1.4826 * MAD``
+          with MAD the median absolute deviation from the median (see Notes).
+
+        Quantiles use numpy's default ``"linear"`` definition.
+    fold : float, default=1.5
+        Multiple of the IQR beyond the quartiles for ``method="iqr"``
+        (1.5: Tukey's inner fences; 3.0: outer fences).
+    quantile_range : tuple (q_min, q_max), 0 <= q_min <= q_max <= 100, \
+            default=(1.0, 99.0)
+        Percentiles, in percent as in ``sklearn.preprocessing.RobustScaler``,
+        used as bounds by ``method="quantile"``.
+    threshold : float, default=3.0
+        Multiple of the (robust) standard deviation for ``method="zscore"``
+        and ``method="mad"``. Iglewicz and Hoaglin suggest 3.5 for the
+        robust z-score.
+    tails : {"both", "left", "right"}, default="both"
+        Which tail to clip. The other side's bound is ``-inf`` / ``+inf``.
+    on_inf : {"clip", "nan", "raise"}, default="clip"
+        What to do with ±inf, at fit and at transform: ``"clip"`` sends
+        ``-inf`` to the lower and ``+inf`` to the upper bound (on a side that
+        is not clipped, to the finite ``data_min_`` / ``data_max_``);
+        ``"nan"`` turns them into NaN for a later imputer; ``"raise"`` raises
+        :class:`~sktorchsafe.exceptions.NonFiniteInputError` naming the
+        features and rows.
+    copy : bool, default=True
+        If False, clip in place when X is a writeable float ndarray (the
+        caller's array is then modified).
+
+    Attributes
+    ----------
+    lower_ : ndarray of float64 of shape (n_features,)
+        Lower bound per feature; ``-inf`` where the left tail is not clipped.
+    upper_ : ndarray of float64 of shape (n_features,)
+        Upper bound per feature; ``+inf`` where the right tail is not clipped.
+    data_min_ : ndarray of float64 of shape (n_features,)
+        Smallest finite value per feature seen in fit (NaN if none).
+    data_max_ : ndarray of float64 of shape (n_features,)
+        Largest finite value per feature seen in fit (NaN if none).
+    clipped_fraction_ : ndarray of float64 of shape (n_features,)
+        Per feature, the share of the non-NaN training values that
+        ``transform`` changes (finite values outside the bounds, and every
+        ±inf); 0 for a feature without any non-NaN value.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    ImputerSelector : Fills the NaN this step passes through.
+    SafeStandardScaler : Standardizes the clipped features.
+    sklearn.preprocessing.RobustScaler : Scales by quantiles, clips nothing.
+
+    Notes
+    -----
+    **Which values make the bounds.** Only the finite values of a feature:
+    NaN and ±inf are both left out, so a few ±inf cells can never drag a
+    quantile or a mean to infinity; they only count in ``clipped_fraction_``.
+    Bounds that would overflow float64 (e.g. a mean near 1e308 plus three
+    standard deviations) are clamped to the largest finite float.
+
+    **Degenerate features.** Each case below is named in a
+    :class:`~sktorchsafe.exceptions.DataQualityWarning` at fit, and none
+    gives NaN bounds:
+
+    - *constant* (one finite value): both bounds are that value, so
+      ``transform`` maps every value of the feature to it. A net's weights
+      on such an input never train, so keeping new values at the constant
+      keeps them out of play;
+    - *zero spread* but not constant (more than half the values equal for
+      ``"iqr"`` or ``"mad"``, the two quantiles equal for ``"quantile"``):
+      the learned interval would collapse onto one value and erase the
+      feature (a count that is mostly 0, a rare binary indicator), so the
+      bounds are the observed range ``data_min_`` and ``data_max_`` instead
+      and no training value is clipped;
+    - *no finite value* (all NaN, possibly ±inf): nothing is learned, the
+      bounds are ``-inf`` and ``+inf`` and values pass through unchanged,
+      except ±inf, which become NaN (there is no finite value to put there).
+
+    **The robust z-score.** ``MAD * 1.4826`` (exactly ``1 / Φ⁻¹(3/4)``, with
+    Φ the standard normal CDF) estimates the standard deviation of normally
+    distributed data, so ``threshold`` means the same number of standard
+    deviations for ``"zscore"`` and ``"mad"`` on normal data, while the
+    median and MAD ignore up to half the values being outliers.
+
+    **dtype.** float32 input gives float32 output; the bounds are computed in
+    float64 and rounded to float32 to clip, and counts use the rounded
+    bounds, so they match what ``transform`` does exactly. Other input is
+    converted to float64.
+
+    **Statistics and bounds.** ``fit`` first reduces X to per-feature
+    statistics (the quartiles or quantiles, the median and MAD, or the
+    mean and standard deviation, plus the finite range and counts) and only
+    then makes bounds of them. The moments are mergeable already
+    (:class:`sktorchsafe._stats.ColumnStats`); once quantiles come from a
+    mergeable sketch, ``partial_fit`` will merge statistics and remake the
+    bounds the same way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktorchsafe import OutlierClipper
+    >>> X = np.array([[1.0, 10.0], [2.0, np.nan], [3.0, 12.0], [4.0, 11.0],
+    ...               [100.0, -np.inf]])
+    >>> clipper = OutlierClipper(method="iqr").fit(X)
+    >>> clipper.lower_, clipper.upper_
+    (array([-1.,  9.]), array([ 7., 13.]))
+    >>> clipper.clipped_fraction_
+    array([0.2 , 0.25])
+    >>> clipper.transform(X)
+    array([[ 1., 10.],
+           [ 2., nan],
+           [ 3., 12.],
+           [ 4., 11.],
+           [ 7.,  9.]])
+    >>> Xt, counts = clipper.transform([[50.0, np.inf]], return_counts=True)
+    >>> Xt, counts.n_above
+    (array([[ 7., 13.]]), array([1, 1]))
+    """
+
+    _parameter_constraints = {
+        "method": [StrOptions({"iqr", "quantile", "zscore", "mad"})],
+        "fold": [Interval(Real, 0, None, closed="left")],
+        "quantile_range": [tuple],
+        "threshold": [Interval(Real, 0, None, closed="left")],
+        "tails": [StrOptions({"both", "left", "right"})],
+        "on_inf": [StrOptions({"clip", "nan", "raise"})],
+        "copy": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        method="iqr",
+        fold=1.5,
+        quantile_range=(1.0, 99.0),
+        threshold=3.0,
+        tails="both",
+        on_inf="clip",
+        copy=True,
+    ):
+        self.method = method
+        self.fold = fold
+        self.quantile_range = quantile_range
+        self.threshold = threshold
+        self.tails = tails
+        self.on_inf = on_inf
+        self.copy = copy
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the per-feature bounds from X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; NaN and ±inf are allowed (see ``on_inf``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted clipper.
+        """
+        X = self._fit_bounds(X)
+        self._set_clipped_fraction(self._clip(X, out=None, count=True))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit to X and return it clipped; clipping and counting share one pass.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; NaN and ±inf are allowed (see ``on_inf``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_tr : ndarray of shape (n_samples, n_features)
+            The clipped data, float32 for float32 input, float64 otherwise.
+        """
+        X_in = X
+        X = self._fit_bounds(X)
+        out = self._output_for(X, X_in)
+        self._set_clipped_fraction(self._clip(X, out=out, count=True))
+        return out
+
+    def _validate(self, X, reset):
+        return validate_X(
+            self,
+            X,
+            reset=reset,
+            allow_nan=True,
+            allow_inf=self.on_inf != "raise",
+            fix=FIX_INF_RAISE,
+            dtype=FLOAT_DTYPES,
+        )
+
+    def _check_quantile_range(self):
+        q = self.quantile_range
+        valid = (
+            len(q) == 2
+            and all(isinstance(v, Real) and not isinstance(v, bool) for v in q)
+            and 0 <= q[0] <= q[1] <= 100
+        )
+        if not valid:
+            raise ValueError(
+                "OutlierClipper: quantile_range must be (q_min, q_max) with "
+                f"0 <= q_min <= q_max <= 100, in percent. Got {q!r} instead."
+            )
+        if self.method == "quantile" and 0 < q[1] <= 1:
+            warnings.warn(
+                f"OutlierClipper: quantile_range={q!r} is read in percent: it "
+                f"keeps the values between the {q[0]}th and {q[1]}th "
+                "percentiles. For fractions of 1 multiply by 100, e.g. "
+                "quantile_range=(1.0, 99.0) for the 1st and 99th percentiles.",
+                SktorchsafeWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def _fit_bounds(self, X):
+        """Validate X, learn the statistics and set the bounds; return X."""
+        self._check_quantile_range()
+        X = self._validate(X, reset=True)
+        self._set_bounds(self._statistics(X))
+        return X
+
+    def _statistics(self, X):
+        """Per-feature statistics of the finite values of X."""
+        if self.method == "zscore":
+            stats = ColumnStats.from_array(X)  # NaN and ±inf are left out
+            mean = stats.mean
+            return _BoundStatistics(mean, mean, stats.std, stats.min, stats.max)
+
+        data_min, data_max = column_min_max(X)
+        has_inf = np.isinf(data_min) | np.isinf(data_max)
+        X = inf_as_nan(X, has_inf)
+        if has_inf.any():
+            data_min[has_inf], data_max[has_inf] = column_min_max(X[:, has_inf])
+        if self.method == "mad":
+            median = nanquantile(X, 0.5)
+            spread = MAD_TO_STD * nanmedian_abs_deviation(X, median)
+            return _BoundStatistics(median, median, spread, data_min, data_max)
+        if self.method == "iqr":
+            q = (0.25, 0.75)
+        else:
+            q = (self.quantile_range[0] / 100, self.quantile_range[1] / 100)
+        low, high = nanquantile(X, q)
+        with np.errstate(over="ignore"):
+            spread = high - low
+        return _BoundStatistics(low, high, spread, data_min, data_max)
+
+    def _set_bounds(self, stats):
+        """Make ``lower_`` and ``upper_`` of the statistics and the parameters."""
+        k = {"iqr": self.fold, "quantile": 0.0}.get(self.method, self.threshold)
+        with np.errstate(over="ignore", invalid="ignore"):
+            width = k * stats.spread if k else np.zeros_like(stats.spread)
+            lower = stats.low - width
+            upper = stats.high + width
+        big = np.finfo(np.float64).max
+        np.clip(lower, -big, big, out=lower)
+        np.clip(upper, -big, big, out=upper)
+
+        empty = np.isnan(stats.data_min)
+        constant = stats.data_min == stats.data_max
+        collapsed = (stats.spread == 0) & ~constant & ~empty
+        widened = constant | collapsed
+        lower[widened] = stats.data_min[widened]
+        upper[widened] = stats.data_max[widened]
+        lower[empty] = -np.inf
+        upper[empty] = np.inf
+        if self.tails == "right":
+            lower[:] = -np.inf
+        elif self.tails == "left":
+            upper[:] = np.inf
+
+        self.lower_ = lower
+        self.upper_ = upper
+        self.data_min_ = stats.data_min
+        self.data_max_ = stats.data_max
+        self._warn_degenerate(constant, collapsed, empty)
+
+    def _warn_degenerate(self, constant, collapsed, empty):
+        names = feature_names(self, n_features=self.n_features_in_)
+
+        def listed(mask, what):
+            cols = np.flatnonzero(mask)
+            listing = describe([names[j] for j in cols], quote=True)
+            return f"OutlierClipper: {cols.size} feature(s) {what}: {listing}. "
+
+        spread = {
+            "iqr": "an IQR of 0",
+            "quantile": "equal quantiles",
+            "mad": "a MAD of 0",
+            "zscore": "a standard deviation of 0",
+        }[self.method]
+        messages = []
+        if constant.any():
+            messages.append(
+                listed(constant, "constant at fit")
+                + "Both bounds are that constant, so transform maps all their "
+                "values to it. Drop them if they should carry information."
+            )
+        if collapsed.any():
+            messages.append(
+                listed(collapsed, f"with {spread} but not constant")
+                + f"Most of their values are equal, and the {self.method!r} "
+                "bounds would collapse onto that value and erase the feature, "
+                "so their bounds are the observed range (data_min_, data_max_) "
+                "instead. Use method='quantile' to clip their tails."
+            )
+        if empty.any():
+            messages.append(
+                listed(empty, "without any finite value at fit")
+                + "They are not clipped (bounds -inf and +inf) and their ±inf "
+                "become NaN. Impute or drop them: ImputerSelector keeps and "
+                "fills such columns."
+            )
+        for message in messages:
+            warnings.warn(message, DataQualityWarning, stacklevel=user_stacklevel())
+
+    def _set_clipped_fraction(self, counts):
+        self.clipped_fraction_ = _clipped_fraction(*counts)
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X, *, return_counts=False):
+        """Clip X to the learned bounds.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data to clip; NaN passes through, ±inf follows ``on_inf``.
+        return_counts : bool, default=False
+            Also return how many values were clipped per feature (one more
+            comparison per value; the default path only clips).
+
+        Returns
+        -------
+        X_tr : ndarray of shape (n_samples, n_features)
+            The clipped data, float32 for float32 input, float64 otherwise.
+        counts : :class:`~sklearn.utils.Bunch`
+            Only when ``return_counts=True``. Arrays of shape (n_features,):
+            ``n_below`` (values below ``lower_``, ``-inf`` included),
+            ``n_above`` (values above ``upper_``, ``+inf`` included),
+            ``n_observed`` (non-NaN values) and ``clipped_fraction``
+            (``(n_below + n_above) / n_observed``, 0 where nothing was
+            observed), as ``clipped_fraction_`` is at fit.
+        """
+        check_is_fitted(self)
+        X_in = X
+        X = self._validate(X, reset=False)
+        out = self._output_for(X, X_in)
+        counts = self._clip(X, out=out, count=return_counts)
+        if not return_counts:
+            return out
+        n_below, n_above, n_observed = counts
+        return out, Bunch(
+            n_below=n_below,
+            n_above=n_above,
+            n_observed=n_observed,
+            clipped_fraction=_clipped_fraction(*counts),
+        )
+
+    def _output_for(self, X, X_in):
+        """The array to clip into: X itself when we may write to it, else new."""
+        fresh = isinstance(X_in, (list, tuple)) or (
+            isinstance(X_in, np.ndarray) and not np.may_share_memory(X, X_in)
+        )
+        if X.flags.writeable and (fresh or not self.copy):
+            return X
+        return np.empty_like(X)
+
+    def _clip(self, X, out, *, count):
+        """Clip ``X`` into ``out`` (if given) and count, in cache-sized pieces.
+
+        Returns ``(n_below, n_above, n_observed)`` when ``count``, else None.
+        """
+        dtype = X.dtype
+        big = np.finfo(dtype).max
+        lower, upper = _as_dtype(self.lower_, dtype), _as_dtype(self.upper_, dtype)
+        # Where ±inf must go when a bound does not catch it.
+        to_nan = self.on_inf == "nan"
+        unbounded = np.isinf(self.lower_) | np.isinf(self.upper_)
+        fix_inf = not to_nan and out is not None and unbounded.any()
+        if out is not None and not (count or to_nan or fix_inf):
+            return np.clip(X, lower, upper, out=out)  # the default path
+
+        # ``x < below_at`` is true exactly for the values transform moves down
+        # (``-inf`` on a side without bound included); likewise ``above_at``.
+        below_at = np.where(np.isinf(lower), -big, lower).astype(dtype)
+        above_at = np.where(np.isinf(upper), big, upper).astype(dtype)
+        inf_to = None
+        if fix_inf:
+            inf_to = (
+                _as_dtype(
+                    np.where(np.isinf(self.lower_), self.data_min_, self.lower_), dtype
+                ),
+                _as_dtype(
+                    np.where(np.isinf(self.upper_), self.data_max_, self.upper_), dtype
+                ),
+            )
+        p = X.shape[1]
+        n_below = np.zeros(p, dtype=np.int64)
+        n_above = np.zeros(p, dtype=np.int64)
+        n_nan = np.zeros(p, dtype=np.int64)
+        mask_buffer = np.empty(min(X.size, max(BLOCK_ELEMENTS, p)), dtype=bool)
+        for rows, cols in _pieces(X):
+            block = X[rows, cols]
+            mask = mask_buffer[: block.size].reshape(block.shape)
+            if count:
+                n_below[cols] += _count(np.less(block, below_at[cols], out=mask))
+                n_above[cols] += _count(np.greater(block, above_at[cols], out=mask))
+                n_nan[cols] += _count(np.isnan(block, out=mask))
+            if out is None:
+                continue
+            dest = out[rows, cols]
+            if to_nan:
+                np.isinf(block, out=mask)
+            np.clip(block, lower[cols], upper[cols], out=dest)
+            if to_nan:
+                dest[mask] = np.nan
+            elif fix_inf and unbounded[cols].any():
+                _send_inf(dest, inf_to[0][cols], inf_to[1][cols])
+        if count:
+            return n_below, n_above, X.shape[0] - n_nan
+        return None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _clipped_fraction(n_below, n_above, n_observed):
+    """Share of the non-NaN values that were changed, 0 where none was seen."""
+    return np.divide(
+        (n_below + n_above).astype(np.float64),
+        n_observed,
+        out=np.zeros(n_below.size),
+        where=n_observed > 0,
+    )
+
+
+def _as_dtype(bounds, dtype):
+    """``bounds`` in ``dtype``, finite ones clamped to its finite range."""
+    big = np.finfo(dtype).max
+    finite = np.isfinite(bounds)
+    return np.where(finite, np.clip(bounds, -big, big), bounds).astype(dtype)
+
+
+def _pieces(X):
+    """``(rows, cols)`` slices covering X in contiguous, cache-sized pieces.
+
+    Single columns for a Fortran-ordered X (a DataFrame's values), row blocks
+    otherwise.
+    """
+    n, p = X.shape
+    if X.flags.f_contiguous and not X.flags.c_contiguous:
+        for j in range(p):
+            for start in range(0, n, BLOCK_ELEMENTS):
+                yield slice(start, min(start + BLOCK_ELEMENTS, n)), slice(j, j + 1)
+    else:
+        for rows in row_blocks(n, p):
+            yield rows, slice(None)
+
+
+def _count(mask):
+    """Per-column number of True in a 2-D boolean ``mask``."""
+    if mask.shape[1] == 1:
+        return np.count_nonzero(mask)
+    return np.add.reduce(mask, axis=0, dtype=np.int64)
+
+
+def _send_inf(block, neg_to, pos_to):
+    """Replace the ±inf left in ``block`` by ``neg_to`` / ``pos_to`` per column."""
+    rows, cols = np.nonzero(np.isinf(block))
+    if rows.size:
+        values = block[rows, cols]
+        block[rows, cols] = np.where(values > 0, pos_to[cols], neg_to[cols])
