@@ -18,6 +18,7 @@ NonFiniteInputError True
 """
 
 __all__ = [
+    "DataQualityError",
     "DataQualityWarning",
     "InputTypeError",
     "NonFiniteInputError",
@@ -71,6 +72,18 @@ class NonFiniteTrainingError(SktorchsafeError, RuntimeError):
         self.diagnosis = diagnosis
         for key, value in diagnosis.items():
             setattr(self, key, value)
+
+
+class DataQualityError(SktorchsafeError, ValueError):
+    """A data check found a problem and was asked to raise (``on_problem="raise"``).
+
+    The findings are kept on the exception as ``findings`` for programs that
+    act on them.
+    """
+
+    def __init__(self, message, findings=()):
+        super().__init__(message)
+        self.findings = tuple(findings)
 
 
 class DataQualityWarning(SktorchsafeWarning):

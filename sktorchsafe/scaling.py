@@ -1,0 +1,645 @@
+"""``ScaleDisparityChecker``: measure feature scales before a net sees them."""
+
+import warnings
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.stats import norm
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._stats import (
+    ColumnStats,
+    column_min_max,
+    column_mode_share,
+    inf_as_nan,
+    nanquantile,
+    row_blocks,
+    sample_rows,
+)
+from ._validation import (
+    FIX_NONFINITE,
+    Finding,
+    describe,
+    feature_names,
+    validate_pass_through,
+    validate_X,
+)
+from .exceptions import DataQualityError, DataQualityWarning, ScaleDisparityWarning
+
+__all__ = ["DataQualityError", "FeatureScale", "ScaleDisparityChecker", "ScaleReport"]
+
+#: Interquartile range of the standard normal: IQR / IQR_NORMAL estimates the
+#: standard deviation of normal data, so IQR- and std-based scales compare.
+IQR_NORMAL = 2 * norm.ppf(0.75)
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+#: Cells per column chunk of the row sample (about 8 MiB of float64).
+_CHUNK_CELLS = 1 << 20
+
+FIX_SCALE = (
+    "Put SafeStandardScaler after this step (make_safe_pipeline does), so the "
+    "net sees every feature centered and at unit scale."
+)
+FIX_FLOAT32 = (
+    "Standardize in float64 before the cast to float32: SafeStandardScaler "
+    "after this step does (its dtype=numpy.float32 then hands the net float32)."
+)
+FIX_MISSING = (
+    "Impute such features (ImputerSelector keeps and fills them) or drop them."
+)
+FIX_CONSTANT = (
+    "A constant feature carries no information: drop it (sklearn."
+    "feature_selection.VarianceThreshold) or keep it, SafeStandardScaler maps "
+    "it to 0."
+)
+FIX_NEAR_CONSTANT = (
+    "Often harmless (rare indicators); drop such features if they carry no signal "
+    "(sklearn.feature_selection.VarianceThreshold with a small threshold)."
+)
+
+#: Severities that ``on_problem`` acts on; "info" findings are only reported.
+_ACTED_ON = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class FeatureScale:
+    """What :class:`ScaleDisparityChecker` measured on one feature.
+
+    Attributes
+    ----------
+    name : str
+        The feature's name (DataFrame column name, else ``x{i}``).
+    scale : float
+        Robust spread in data units: the interquartile range divided by
+        1.349 (the standard deviation for normal data), else the standard
+        deviation. 0 for a constant feature, NaN for one without finite values.
+    method : {"iqr", "std", "constant", "missing"}
+        How ``scale`` was obtained.
+    center : float
+        Median of the sampled finite values (the mean when the sample has
+        none, the value of a constant feature, NaN without finite values).
+    min, max : float
+        Smallest and largest finite value over all rows (exact).
+    n_posinf, n_neginf : int
+        How many +inf and -inf cells the feature holds over all rows (exact).
+    mode_share : float
+        Share of the sampled finite values equal to the most frequent one.
+    constant : bool
+        All finite values are equal (exact).
+    near_constant : bool
+        Not constant, and ``mode_share`` is at least ``near_constant_share``.
+    float32_collapse : bool
+        Distinct finite values that all round to one float32 value (exact).
+    float32_overflow : bool
+        Finite values beyond float32's range, which become ±inf in float32
+        (exact).
+    """
+
+    name: str
+    scale: float
+    method: str
+    center: float
+    min: float
+    max: float
+    n_posinf: int
+    n_neginf: int
+    mode_share: float
+    constant: bool
+    near_constant: bool
+    float32_collapse: bool
+    float32_overflow: bool
+
+    @property
+    def missing(self):
+        """True when the feature has no finite value."""
+        return self.method == "missing"
+
+
+@dataclass(frozen=True)
+class ScaleReport:
+    """Everything :class:`ScaleDisparityChecker` found, feature by feature.
+
+    The one source for warnings, errors and reports about feature scale: its
+    fields are stable.
+
+    Attributes
+    ----------
+    features : tuple of FeatureScale
+        One entry per feature, in column order.
+    scale_ratio : float
+        Largest over smallest ``scale`` among features with a positive finite
+        scale; 1.0 when fewer than two have one.
+    largest, smallest : str or None
+        The features with the largest and smallest such scale.
+    threshold : float
+        The ``threshold`` the findings were judged against.
+    n_samples : int
+        Rows in the data; exact quantities (min, max, ±inf counts,
+        constant, float32) are over all of them.
+    n_samples_used : int
+        Rows of the sample the quantiles and ``mode_share`` come from.
+    findings : tuple of Finding
+        The problems found, most severe first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktorchsafe import ScaleDisparityChecker
+    >>> X = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]])
+    >>> report = ScaleDisparityChecker(on_problem="ignore").fit(X).report_
+    >>> report["x1"].constant, [finding.kind for finding in report.findings]
+    (True, ['constant'])
+    """
+
+    features: tuple
+    scale_ratio: float
+    largest: str | None
+    smallest: str | None
+    threshold: float
+    n_samples: int
+    n_samples_used: int
+    findings: tuple
+
+    def __getitem__(self, name):
+        """The :class:`FeatureScale` of the feature called ``name``."""
+        for feature in self.features:
+            if feature.name == name:
+                return feature
+        raise KeyError(name)
+
+    def to_frame(self):
+        """The per-feature measurements as a pandas DataFrame indexed by name."""
+        import pandas as pd
+
+        rows = [
+            {**vars(feature), "missing": feature.missing} for feature in self.features
+        ]
+        return pd.DataFrame(rows).set_index("name")
+
+
+class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Report features on wildly different scales, constant ones, float32 traps.
+
+    A pass-through step: ``fit`` measures each feature and warns (or raises)
+    about what would hurt a neural net; ``transform`` returns ``X``
+    unchanged. It finds
+
+    - scale disparity: the robust scales of two features differ by more than
+      ``threshold`` (e.g. 1e6 next to 1e-3: plain SGD diverges);
+    - offset: a feature whose median lies more than ``threshold`` times its
+      own scale away from zero (1e6 ± 1e-3: an unscaled net sees a constant);
+    - float32 overflow: finite values beyond ±3.4e38, which become ±inf when
+      the net casts X to float32;
+    - float32 collapse: distinct values that all round to one float32 value
+      (1e6 ± 1e-9), a constant for the net;
+    - ±inf cells, features without any finite value, constant features;
+    - near-constant features (reported, not warned about: rare indicator
+      columns are legitimate).
+
+    Every finding names the features and the fix (usually: put
+    :class:`SafeStandardScaler` after this step). All of it is in
+    ``report_``.
+
+    Parameters
+    ----------
+    threshold : float, default=1e4
+        Largest tolerated ratio between two features' scales, and between a
+        feature's distance from zero (its median) and its own scale. The
+        default flags the "wildly different" case and stays quiet on features
+        within four orders of magnitude of each other.
+    near_constant_share : float, default=0.99
+        A non-constant feature is near-constant when one value takes at
+        least this share of its sampled finite values.
+    subsample : int or None, default=10_000
+        Rows sampled for the quantiles (scale, median) and ``mode_share``;
+        ``None`` uses every row. The sample is stratified: the rows are cut
+        into ``subsample`` runs of consecutive rows and one row is drawn from
+        each. Min, max, ±inf counts, constant and float32 findings are exact
+        over all rows whatever this is.
+    random_state : int, RandomState instance or None, default=0
+        Draws the sampled rows. The default makes ``fit`` deterministic.
+    on_problem : {"warn", "raise", "ignore"}, default="warn"
+        What ``fit`` does about findings of severity "error" or "warning":
+        issue one warning per kind (:class:`ScaleDisparityWarning` for scale
+        disparity and offset, :class:`DataQualityWarning` otherwise), raise
+        :class:`DataQualityError` listing them all, or stay silent. Findings
+        are in ``report_`` in every case.
+    copy : bool, default=False
+        If True, ``transform`` returns a copy of ``X`` instead of ``X``.
+
+    Attributes
+    ----------
+    scale_ : ndarray of shape (n_features_in_,)
+        Robust scale of each feature (see :class:`FeatureScale`).
+    scale_ratio_ : float
+        Largest over smallest positive finite scale (1.0 with fewer than two).
+    constant_features_ : ndarray of str
+        Features whose finite values are all equal.
+    near_constant_features_ : ndarray of str
+        Features dominated by one value (``near_constant_share``).
+    float32_collapse_features_ : ndarray of str
+        Features whose distinct values become one value in float32.
+    float32_overflow_features_ : ndarray of str
+        Features with finite values beyond float32's range.
+    report_ : ScaleReport
+        Per-feature measurements and the findings, for reports and programs.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    SafeStandardScaler : Removes the disparity this step reports.
+    sklearn.feature_selection.VarianceThreshold : Drops low-variance features
+        (a threshold in data units, one feature at a time).
+
+    Notes
+    -----
+    Cost: one exact pass over X for the per-column minimum and maximum (the
+    exact findings), plus quantiles and a sort over at most ``subsample``
+    rows. ±inf columns (rare) get one more pass over those columns only. This
+    is a small fraction of a :class:`SafeStandardScaler` ``fit``; see
+    ``benchmarks/bench_checks.py``.
+
+    NaN is left out of every statistic, and ±inf is left out of the scales
+    and reported as a finding of its own. The scale of a feature whose
+    sampled interquartile range is 0 (e.g. a rare indicator) is the standard
+    deviation of the sample, or, when the sample holds a single value, of all
+    rows.
+
+    Sparse input is not supported: a net's input is dense.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktorchsafe import ScaleDisparityChecker
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.column_stack(
+    ...     [rng.normal(scale=1e6, size=200), rng.normal(scale=1e-3, size=200)]
+    ... )
+    >>> checker = ScaleDisparityChecker(on_problem="ignore").fit(X)
+    >>> print(f"{checker.scale_ratio_:.1e}")
+    9.2e+08
+    >>> print(checker.report_.findings[0].message)  # doctest: +ELLIPSIS
+    Feature scales span a ratio of 9.2e+08 (threshold 1e+04): 'x0' has scale ...
+    >>> checker.transform(X) is X
+    True
+    """
+
+    _parameter_constraints = {
+        "threshold": [Interval(Real, 1, None, closed="left")],
+        "near_constant_share": [Interval(Real, 0, 1, closed="right")],
+        "subsample": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "on_problem": [StrOptions({"warn", "raise", "ignore"})],
+        "copy": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        threshold=1e4,
+        near_constant_share=0.99,
+        subsample=10_000,
+        random_state=0,
+        on_problem="warn",
+        copy=False,
+    ):
+        self.threshold = threshold
+        self.near_constant_share = near_constant_share
+        self.subsample = subsample
+        self.random_state = random_state
+        self.on_problem = on_problem
+        self.copy = copy
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Measure each feature and act on the findings (``on_problem``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric data; NaN and ±inf are allowed.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted checker.
+        """
+        X = validate_X(self, X, reset=True, allow_inf=True, dtype="numeric")
+        names = feature_names(self, n_features=X.shape[1])
+        features, inf_rows, n_used = self._measure(X, names)
+        report = _build_report(features, inf_rows, self.threshold, X.shape[0], n_used)
+        self.report_ = report
+        self.scale_ = np.array([feature.scale for feature in features])
+        self.scale_ratio_ = report.scale_ratio
+        for attribute, flag in (
+            ("constant_features_", "constant"),
+            ("near_constant_features_", "near_constant"),
+            ("float32_collapse_features_", "float32_collapse"),
+            ("float32_overflow_features_", "float32_overflow"),
+        ):
+            flagged = [f.name for f in features if getattr(f, flag)]
+            setattr(self, attribute, np.asarray(flagged, dtype=object))
+        self._act(report.findings)
+        return self
+
+    def transform(self, X):
+        """Return ``X`` unchanged, after checking its shape and feature names.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data to pass on.
+
+        Returns
+        -------
+        X : ndarray or DataFrame
+            ``X`` itself (a copy when ``copy=True``); a DataFrame stays one.
+        """
+        check_is_fitted(self)
+        return validate_pass_through(
+            self, X, reset=False, copy=self.copy, accept_sparse=False
+        )
+
+    # ------------------------------------------------------------ measuring
+    def _measure(self, X, names):
+        """Per-feature measurements: exact ones over X, quantiles on a sample."""
+        n, p = X.shape
+        lo, hi, n_posinf, n_neginf, inf_rows = _finite_extremes(X)
+
+        missing = np.isnan(lo)
+        constant = ~missing & (lo == hi)
+        with np.errstate(over="ignore"):
+            lo32, hi32 = lo.astype(np.float32), hi.astype(np.float32)
+        overflow = np.isinf(lo32) | np.isinf(hi32)
+        collapse = ~overflow & (lo < hi) & (lo32 == hi32)
+
+        rows = sample_rows(n, self.subsample, self.random_state)
+        n_used = n if rows is None else rows.size
+        has_inf = (n_posinf + n_neginf) > 0
+        quartiles, sample_std, mode_share = _sample_spread(X, rows, has_inf)
+
+        with np.errstate(over="ignore", invalid="ignore"):
+            iqr_scale = (0.5 * quartiles[2] - 0.5 * quartiles[0]) * (2 / IQR_NORMAL)
+        iqr_scale = np.minimum(iqr_scale, np.finfo(np.float64).max)
+        scale = np.where(missing, np.nan, 0.0)
+        center = np.where(constant, lo, quartiles[1])
+        method = np.where(missing, "missing", "constant").astype(object)
+        spread = ~missing & ~constant
+        use_iqr = spread & (iqr_scale > 0)
+        use_std = spread & ~use_iqr & (sample_std > 0)
+        scale[use_iqr], method[use_iqr] = iqr_scale[use_iqr], "iqr"
+        scale[use_std], method[use_std] = sample_std[use_std], "std"
+        exact = spread & ~use_iqr & ~use_std
+        if exact.any():  # the sample saw at most one value: use every row
+            stats = ColumnStats.from_array(X[:, exact])
+            scale[exact], method[exact] = stats.std, "std"
+            center[exact] = np.where(np.isnan(center[exact]), stats.mean, center[exact])
+
+        near_constant = spread & (mode_share >= self.near_constant_share)
+        features = tuple(
+            FeatureScale(
+                name=names[j],
+                scale=float(scale[j]),
+                method=str(method[j]),
+                center=float(center[j]),
+                min=float(lo[j]),
+                max=float(hi[j]),
+                n_posinf=int(n_posinf[j]),
+                n_neginf=int(n_neginf[j]),
+                mode_share=float(mode_share[j]),
+                constant=bool(constant[j]),
+                near_constant=bool(near_constant[j]),
+                float32_collapse=bool(collapse[j]),
+                float32_overflow=bool(overflow[j]),
+            )
+            for j in range(p)
+        )
+        return features, {names[j]: rows for j, rows in inf_rows.items()}, n_used
+
+    # --------------------------------------------------------------- acting
+    def _act(self, findings):
+        acted = [f for f in findings if f.severity in _ACTED_ON]
+        if not acted or self.on_problem == "ignore":
+            return
+        who = type(self).__name__
+        if self.on_problem == "raise":
+            lines = "\n".join(f"- {finding}" for finding in acted)
+            raise DataQualityError(
+                f"{who} found {len(acted)} problem"
+                f"{'s' if len(acted) > 1 else ''} in X:\n{lines}",
+                findings=acted,
+            )
+        for finding in acted:
+            category = (
+                ScaleDisparityWarning
+                if finding.kind in ("scale_disparity", "offset")
+                else DataQualityWarning
+            )
+            warnings.warn(f"{who}: {finding}", category, stacklevel=4)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+# --------------------------------------------------------------- measuring
+def _finite_extremes(X):
+    """Exact finite min and max per column, ±inf counts and rows, one read of X.
+
+    Only the columns whose min or max is infinite (rare) are read again.
+    """
+    p = X.shape[1]
+    lo, hi = column_min_max(X)
+    n_posinf = np.zeros(p, dtype=np.int64)
+    n_neginf = np.zeros(p, dtype=np.int64)
+    inf_rows = {}
+    for j in np.flatnonzero(np.isinf(lo) | np.isinf(hi)):
+        col = X[:, j]
+        inf = np.isinf(col)
+        inf_rows[j] = np.flatnonzero(inf)
+        n_posinf[j] = np.count_nonzero(col[inf] > 0)
+        n_neginf[j] = inf_rows[j].size - n_posinf[j]
+        finite = col[~inf & ~np.isnan(col)]
+        if finite.size:
+            lo[j], hi[j] = finite.min(), finite.max()
+        else:
+            lo[j] = hi[j] = np.nan
+    return lo, hi, n_posinf, n_neginf, inf_rows
+
+
+def _sample_spread(X, rows, has_inf):
+    """Quartiles, std (where the IQR is 0) and mode share of the sampled rows.
+
+    ``rows=None`` uses every row.  The sample is read a chunk of columns at a
+    time, as float64 with ±inf turned into NaN (in a copy, never in X).
+    """
+    p = X.shape[1]
+    n_used = X.shape[0] if rows is None else rows.size
+    quartiles = np.full((3, p), np.nan)
+    sample_std = np.full(p, np.nan)
+    mode_share = np.full(p, np.nan)
+    for cols in row_blocks(p, n_used, _CHUNK_CELLS):  # chunks of columns
+        sample = X[:, cols] if rows is None else X[rows, cols]
+        sample = inf_as_nan(np.asarray(sample, dtype=np.float64), has_inf[cols])
+        q = nanquantile(sample, [0.25, 0.5, 0.75])
+        quartiles[:, cols] = q
+        mode_share[cols] = column_mode_share(sample)
+        flat = ~(q[2] > q[0])
+        if flat.any():
+            chunk_std = sample_std[cols]
+            chunk_std[flat] = ColumnStats.from_array(sample[:, flat]).std
+            sample_std[cols] = chunk_std
+    return quartiles, sample_std, mode_share
+
+
+# ------------------------------------------------------------------ findings
+def _quoted(features):
+    return describe([repr(f.name) for f in features])
+
+
+def _plural(items, one, many):
+    return one if len(items) == 1 else many
+
+
+def _eg(features):
+    """``"e.g. 'name': "`` before the example values when several are flagged."""
+    return "" if len(features) == 1 else f"e.g. {features[0].name!r}: "
+
+
+def _build_report(features, inf_rows, threshold, n_samples, n_used):
+    """The :class:`ScaleReport` of ``features``, findings most severe first."""
+    scaled = [f for f in features if np.isfinite(f.scale) and f.scale > 0]
+    largest = max(scaled, key=lambda f: f.scale, default=None)
+    smallest = min(scaled, key=lambda f: f.scale, default=None)
+    ratio = 1.0
+    if len(scaled) >= 2:
+        with np.errstate(over="ignore"):
+            ratio = float(np.float64(largest.scale) / smallest.scale)
+
+    findings = []
+
+    def add(kind, severity, flagged, message, fix):
+        names = tuple(f.name for f in flagged)
+        findings.append(Finding(kind, severity, names, message, fix))
+
+    if infinite := [f for f in features if f.n_posinf or f.n_neginf]:
+        parts = [
+            f"{f.name!r} ({f.n_posinf} +inf, {f.n_neginf} -inf; rows "
+            f"{describe(inf_rows[f.name])})"
+            for f in infinite
+        ]
+        add(
+            "infinite",
+            "error",
+            infinite,
+            f"X holds ±inf in {len(infinite)} "
+            f"{_plural(infinite, 'feature', 'features')}: {describe(parts)}.",
+            FIX_NONFINITE,
+        )
+    if overflow := [f for f in features if f.float32_overflow]:
+        first = overflow[0]
+        add(
+            "float32_overflow",
+            "error",
+            overflow,
+            f"{_quoted(overflow)} {_plural(overflow, 'holds', 'hold')} values "
+            f"beyond float32's range (|x| > {FLOAT32_MAX:.3g}; {_eg(overflow)}"
+            f"{first.min:.3g} to {first.max:.3g}): they "
+            "become ±inf when the net casts X to float32.",
+            FIX_FLOAT32,
+        )
+    if collapse := [f for f in features if f.float32_collapse]:
+        first = collapse[0]
+        add(
+            "float32_collapse",
+            "warning",
+            collapse,
+            f"{_quoted(collapse)} {_plural(collapse, 'has', 'have')} distinct "
+            f"values that all round to one float32 value ({_eg(collapse)}"
+            f"{first.min!r} to {first.max!r}): in float32 the net sees a "
+            "constant.",
+            FIX_FLOAT32,
+        )
+    if ratio > threshold:
+        add(
+            "scale_disparity",
+            "warning",
+            (largest, smallest),
+            f"Feature scales span a ratio of {ratio:.2g} (threshold "
+            f"{threshold:.3g}): {largest.name!r} has scale {largest.scale:.3g} "
+            f"and {smallest.name!r} has scale {smallest.scale:.3g}. Gradient "
+            "descent on features this far apart diverges or stalls.",
+            FIX_SCALE,
+        )
+    offset = [
+        f
+        for f in scaled
+        if not f.float32_collapse and abs(f.center) > threshold * f.scale
+    ]
+    if offset:
+        first = offset[0]
+        add(
+            "offset",
+            "warning",
+            offset,
+            f"{_quoted(offset)} {_plural(offset, 'sits', 'sit')} far from zero "
+            f"relative to {_plural(offset, 'its', 'their')} spread ({_eg(offset)}"
+            f"median {first.center:.6g}, scale {first.scale:.3g}; "
+            f"threshold {threshold:.3g}): unscaled, the net sees a large, nearly "
+            "constant input.",
+            FIX_SCALE,
+        )
+    if missing := [f for f in features if f.missing]:
+        add(
+            "all_missing",
+            "warning",
+            missing,
+            f"{_quoted(missing)} {_plural(missing, 'has', 'have')} no finite "
+            "value (all NaN or ±inf).",
+            FIX_MISSING,
+        )
+    if constant := [f for f in features if f.constant]:
+        add(
+            "constant",
+            "warning",
+            constant,
+            f"{_quoted(constant)} {_plural(constant, 'is', 'are')} constant "
+            f"({_eg(constant)}always {constant[0].min!r}).",
+            FIX_CONSTANT,
+        )
+    if near := [f for f in features if f.near_constant]:
+        add(
+            "near_constant",
+            "info",
+            near,
+            f"{_quoted(near)} {_plural(near, 'takes', 'take')} a single value in "
+            f"most rows ({_eg(near)}{near[0].mode_share:.1%} of the "
+            "sampled rows).",
+            FIX_NEAR_CONSTANT,
+        )
+    return ScaleReport(
+        features=features,
+        scale_ratio=ratio,
+        largest=None if largest is None else largest.name,
+        smallest=None if smallest is None else smallest.name,
+        threshold=float(threshold),
+        n_samples=int(n_samples),
+        n_samples_used=int(n_used),
+        findings=tuple(findings),
+    )
