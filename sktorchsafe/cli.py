@@ -1,0 +1,518 @@
+"""The command line: ``sktorchsafe diagnose FILE`` and ``sktorchsafe demo``.
+
+``python -m sktorchsafe`` and the ``sktorchsafe`` console script both run
+:func:`main`.  Exit status: 0 when the diagnosis is OK (and after the demo),
+1 when it is not, 2 when the command cannot run (bad arguments, a file that
+cannot be read, a missing optional dependency).
+"""
+
+import argparse
+import difflib
+import importlib.util
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .exceptions import DataQualityError, SktorchsafeError
+
+__all__ = ["PenguinMLP", "main", "read_table", "run_demo"]
+
+EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
+
+#: Compression suffixes pandas reads transparently.
+_COMPRESSION = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}
+_CSV = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
+_PARQUET = {".parquet", ".pq"}
+
+
+class UsageError(Exception):
+    """The command cannot run as asked (exit status 2)."""
+
+
+# ====================================================================== reading
+def read_table(path, *, sep=None, na_values=None):
+    r"""Read a CSV (optionally compressed) or parquet file into a DataFrame.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``, ``.tsv``, ``.tab`` or ``.txt`` (optionally ``.gz``,
+        ``.bz2``, ``.zip``, ``.xz``, ``.zst``), or ``.parquet`` / ``.pq``.
+    sep : str, default=None
+        Field separator of a text file; ``None`` means ``","`` for ``.csv``,
+        a tab for ``.tsv`` / ``.tab``, and detection for ``.txt``.
+    na_values : list of str, default=None
+        Extra strings read as missing, on top of pandas' defaults (``""``,
+        ``"NA"``, ``"NaN"``, ``"n/a"``, ...).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+
+    Raises
+    ------
+    UsageError
+        When the file does not exist, has an unknown suffix, cannot be
+        parsed, or is parquet and neither pyarrow nor fastparquet is
+        installed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sktorchsafe.cli import read_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "data.csv"
+    ...     _ = path.write_text("a,b\n1,?\n2,3.5\n")
+    ...     read_table(path, na_values=["?"])
+         a    b
+    0  1  NaN
+    1  2  3.5
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{str(path)!r}: no such file.")
+    suffixes = [s.lower() for s in path.suffixes]
+    while suffixes and suffixes[-1] in _COMPRESSION:
+        suffixes.pop()
+    suffix = suffixes[-1] if suffixes else ""
+    try:
+        if suffix in _PARQUET:
+            return _read_parquet(path)
+        if suffix in _CSV:
+            if sep is None:
+                sep = _CSV[suffix]
+            return pd.read_csv(
+                path,
+                sep=sep,
+                engine="python" if sep is None else "c",
+                na_values=na_values,
+                low_memory=False,
+            )
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise UsageError(f"{str(path)!r} cannot be read: {exc}") from exc
+    raise UsageError(
+        f"{str(path)!r}: unknown file type {suffix or '(no suffix)'!r}. Give a "
+        ".csv, .tsv or .parquet file (CSV may be compressed, e.g. .csv.gz)."
+    )
+
+
+def _read_parquet(path):
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except ImportError as exc:
+        raise UsageError(
+            "reading parquet needs pyarrow (or fastparquet), which is not "
+            "installed. Install it with: pip install 'sktorchsafe[parquet]' "
+            "(or: pip install pyarrow)."
+        ) from exc
+
+
+# ===================================================================== diagnose
+def _split_columns(values):
+    """``["a,b", "c"]`` from repeated, comma-separated options to ``[a, b, c]``."""
+    return [item.strip() for value in values for item in value.split(",") if item]
+
+
+def _column(frame, name, option):
+    if name in frame.columns:
+        return name
+    close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=3)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    columns = ", ".join(repr(str(c)) for c in list(frame.columns)[:12])
+    more = " ..." if frame.shape[1] > 12 else ""
+    raise UsageError(
+        f"{option} {name!r} is not a column of the file.{hint} The columns are: "
+        f"{columns}{more}"
+    )
+
+
+def _diagnose_command(args, out):
+    from .diagnose import diagnose
+
+    frame = read_table(
+        args.file,
+        sep=args.sep,
+        na_values=_split_columns(args.na_values) or None,
+    )
+    drop = [_column(frame, name, "--drop") for name in _split_columns(args.drop)]
+    y = None
+    if args.target is not None:
+        target = _column(frame, args.target, "--target")
+        y = frame[target]
+        drop.append(target)
+    X = frame.drop(columns=drop)
+    report = diagnose(X, y, task=args.task)
+    print(report, file=out)
+    if args.html:
+        Path(args.html).write_text(report.to_html(title=Path(args.file).name), "utf-8")
+        print(f"\nwrote {args.html}", file=out)
+    if args.png:
+        _save_figure(report.plot(), args.png)
+        print(f"wrote {args.png}", file=out)
+    try:
+        report.raise_if_severe(args.fail_on)
+    except DataQualityError:
+        return EXIT_NOT_OK
+    return EXIT_OK
+
+
+def _save_figure(figure, path):
+    figure.savefig(path, dpi=110)
+
+
+# ========================================================================= demo
+class PenguinMLP(torch.nn.Module):
+    """The demo's network: ``n_features`` inputs, ``n_hidden`` ReLU units, 1 output."""
+
+    def __init__(self, n_features=5, n_hidden=32):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(n_features, n_hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(n_hidden, 1),
+        )
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+def _safe_model(net):
+    """The net inside sktorchsafe's standard pipeline."""
+    from .pipeline import make_safe_pipeline
+
+    return make_safe_pipeline(net)
+
+
+def run_demo(*, epochs=30, png=None, seed=0, out=None):
+    """Train plain skorch and the safe pipeline on the penguins, side by side.
+
+    Prints the diagnosis of the embedded Palmer penguins data (regression of
+    body mass on five measurements with genuine missing values), then trains
+    the same small network twice, showing each epoch: with plain
+    ``skorch.NeuralNetRegressor`` on the data cast to float32 (its losses are
+    ``nan``), and as :class:`SafeNeuralNetRegressor` inside
+    :func:`make_safe_pipeline` (finite losses, a test score). Ends with a
+    side-by-side summary.
+
+    Parameters
+    ----------
+    epochs : int, default=30
+        Epochs for each net.
+    png : str or Path, default=None
+        A directory to save ``diagnosis.png`` and ``losses.png`` in
+        (created if needed).
+    seed : int, default=0
+        Seeds the train/test split and torch.
+    out : file-like, default=None
+        Where to print; ``sys.stdout`` when None.
+
+    Returns
+    -------
+    results : dict
+        Per contender (``"plain skorch"``, ``"make_safe_pipeline"``): the
+        train and valid losses per epoch, the test R² (NaN when the
+        predictions are not finite), and the non-finite predictions count.
+    """
+    from sklearn.model_selection import train_test_split
+    from skorch import NeuralNetRegressor
+
+    from .datasets import load_penguins
+    from .diagnose import diagnose
+    from .nets import SafeNeuralNetRegressor
+
+    out = sys.stdout if out is None else out
+
+    def say(*lines):
+        print(*lines, sep="\n", file=out, flush=True)
+
+    def say_wrapped(text, indent=""):
+        say(textwrap.fill(text, width=88, subsequent_indent=indent))
+
+    start = time.perf_counter()
+    X, y = load_penguins(target="body_mass_g", return_X_y=True)
+    say_wrapped(
+        "sktorchsafe demo: the Palmer penguins (raw data, CC0), predicting body "
+        f"mass in grams from {X.shape[1]} measurements: {', '.join(X.columns)}."
+    )
+    say("")
+    report = diagnose(X, y, task="regression")
+    say(str(report), "")
+
+    keep = y.notna().to_numpy()
+    say_wrapped(
+        f"Dropping the {int((~keep).sum())} rows without a body mass (a pipeline "
+        "cannot drop rows), then holding out 25% for testing."
+    )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X[keep], y[keep], test_size=0.25, random_state=seed
+    )
+    settings = {
+        "module": PenguinMLP,
+        "module__n_features": X.shape[1],
+        "optimizer": torch.optim.Adam,
+        "lr": 0.01,
+        "batch_size": 32,
+        "max_epochs": epochs,
+    }
+
+    def sink(text):
+        print(text, file=out, flush=True)
+
+    contenders = {}
+    banner = "=" * 72
+    say(
+        "",
+        banner,
+        "1) plain skorch.NeuralNetRegressor on the same data, cast to float32 so",
+        "   that it runs (X.to_numpy(np.float32), y as a float32 (n, 1) column)",
+        banner,
+    )
+    torch.manual_seed(seed)
+    plain = NeuralNetRegressor(callbacks__print_log__sink=sink, **settings)
+    plain.fit(X_train.to_numpy(np.float32), y_train.to_numpy(np.float32).reshape(-1, 1))
+    pred = plain.predict(X_test.to_numpy(np.float32)).ravel()
+    contenders["plain skorch"] = _outcome(plain, pred, y_test, "grams²")
+    say_wrapped(
+        f"-> {int(X_train.isna().any(axis=1).sum())} training rows hold NaN: the "
+        "first batch with one has a nan loss, its gradient makes every weight "
+        "nan, and from then on every loss and every prediction is nan.",
+        indent="   ",
+    )
+
+    say(
+        "",
+        banner,
+        "2) the same net as SafeNeuralNetRegressor inside make_safe_pipeline,",
+        "   on the DataFrame as loaded (losses in standardized target units)",
+        banner,
+    )
+    torch.manual_seed(seed)
+    net = SafeNeuralNetRegressor(callbacks__print_log__sink=sink, **settings)
+    safe = _safe_model(net)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        safe.fit(X_train, y_train)
+    for warning in caught:
+        say(f"warning: {warning.message}")
+    pred = safe.predict(X_test)
+    contenders["make_safe_pipeline"] = _outcome(
+        safe[-1], pred, y_test, "standardized target"
+    )
+
+    say("", _summary_table(contenders, n_test=len(y_test)))
+    if png is not None:
+        directory = Path(png)
+        directory.mkdir(parents=True, exist_ok=True)
+        _save_figure(report.plot(), directory / "diagnosis.png")
+        _save_figure(_loss_figure(contenders), directory / "losses.png")
+        say(
+            "",
+            f"wrote {directory / 'diagnosis.png'} and {directory / 'losses.png'}",
+        )
+    say(f"\n(demo ran in {time.perf_counter() - start:.1f} s)")
+    return contenders
+
+
+def _outcome(net, pred, y_test, loss_units):
+    from sklearn.metrics import r2_score
+
+    pred = np.asarray(pred, dtype=np.float64)
+    finite = np.isfinite(pred)
+    score = r2_score(y_test, pred) if finite.all() else np.nan
+    return {
+        "train_loss": np.asarray(net.history[:, "train_loss"], dtype=np.float64),
+        "valid_loss": np.asarray(net.history[:, "valid_loss"], dtype=np.float64),
+        "test_r2": float(score),
+        "n_nonfinite": int((~finite).sum()),
+        "loss_units": loss_units,
+    }
+
+
+def _summary_table(contenders, n_test):
+    from .diagnose import text_table
+
+    results = list(contenders.values())
+
+    def row(label, cell):
+        return (label, *(cell(result) for result in results))
+
+    table = text_table(
+        [
+            ("", *contenders),
+            row("last train loss", lambda r: _fmt(r["train_loss"][-1])),
+            row("last valid loss", lambda r: _fmt(r["valid_loss"][-1])),
+            row(
+                "finite epochs",
+                lambda r: (
+                    f"{np.isfinite(r['train_loss']).sum()} of {len(r['train_loss'])}"
+                ),
+            ),
+            row("non-finite predictions", lambda r: f"{r['n_nonfinite']} of {n_test}"),
+            row("test R²", lambda r: _fmt(r["test_r2"], "n/a")),
+        ]
+    )
+    return f"side by side (test set of the penguins):\n{table}"
+
+
+def _fmt(value, nan="nan"):
+    return nan if not np.isfinite(value) else f"{value:.4g}"
+
+
+def _loss_figure(contenders):
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, len(contenders))
+    for ax, (name, result) in zip(axes, contenders.items(), strict=True):
+        epochs = np.arange(1, len(result["train_loss"]) + 1)
+        for key, style in (("train_loss", "-"), ("valid_loss", "--")):
+            ax.plot(epochs, result[key], style, label=key.replace("_", " "))
+        finite = np.isfinite(result["train_loss"])
+        if not finite.any():
+            ax.set_xlim(1, max(2, len(epochs)))
+            ax.set_yticks([])
+            ax.text(
+                0.5,
+                0.5,
+                "every loss is nan:\nnothing to draw",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#c0392b",
+                fontsize="large",
+            )
+        else:
+            ax.legend()
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(f"loss (MSE, {result['loss_units']})")
+    fig.suptitle("Palmer penguins, body mass: the same net, plain vs. safe")
+    return fig
+
+
+# ========================================================================= main
+def build_parser():
+    """The ``argparse`` parser of the command line."""
+    parser = argparse.ArgumentParser(
+        prog="sktorchsafe",
+        description="See what will make a PyTorch net go NaN before training, "
+        "and watch the fix work.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    diag = commands.add_parser(
+        "diagnose",
+        help="report what in a data file would break training",
+        description="Report, finding by finding, what in a CSV or parquet file "
+        "would make a skorch net fail or diverge, and which step of "
+        "make_safe_pipeline fixes it. Exit status: 0 OK, 1 not OK, 2 usage "
+        "error.",
+    )
+    diag.add_argument("file", help="a .csv/.tsv (optionally compressed) or .parquet")
+    diag.add_argument("--target", metavar="COL", help="the target column")
+    diag.add_argument(
+        "--task",
+        choices=["auto", "regression", "classification"],
+        default="auto",
+        help="the learning task (default: auto; whole numbers read as classes)",
+    )
+    diag.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="COL[,COL...]",
+        help="columns to leave out (identifiers, leaks); repeatable",
+    )
+    diag.add_argument(
+        "--na-values",
+        action="append",
+        default=[],
+        metavar="S[,S...]",
+        help="extra strings read as missing in a text file (e.g. '?,-999')",
+    )
+    diag.add_argument("--sep", help="field separator of a text file")
+    diag.add_argument("--html", metavar="OUT.html", help="also write an HTML report")
+    diag.add_argument("--png", metavar="OUT.png", help="also save the figure")
+    diag.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "info"],
+        default="error",
+        help="exit 1 on findings this severe or worse (default: error, i.e. "
+        "when the report is not OK)",
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="plain skorch vs make_safe_pipeline on the embedded penguins data",
+        description="Diagnose the embedded Palmer penguins data, then train the "
+        "same net with plain skorch (nan losses) and inside make_safe_pipeline "
+        "(finite losses, a test score), side by side.",
+    )
+    demo.add_argument(
+        "--epochs", type=_positive_int, default=30, help="epochs per net (30)"
+    )
+    demo.add_argument(
+        "--png",
+        metavar="DIR",
+        help="save diagnosis.png and losses.png in DIR",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    return parser
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def main(argv=None, *, out=None):
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments; ``sys.argv[1:]`` when None.
+    out : file-like, default=None
+        Where reports are printed; ``sys.stdout`` when None. Errors go to
+        ``sys.stderr``.
+
+    Returns
+    -------
+    status : int
+        0 OK, 1 the diagnosis is not OK, 2 usage error.
+    """
+    out = sys.stdout if out is None else out
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage error
+        return EXIT_USAGE if exc.code else EXIT_OK
+    try:
+        if args.png and importlib.util.find_spec("matplotlib") is None:
+            raise UsageError(
+                "--png needs matplotlib, which is not installed. Install the "
+                "plot extra: pip install 'sktorchsafe[plot]' (or pip install "
+                "matplotlib)."
+            )
+        if args.command == "diagnose":
+            return _diagnose_command(args, out)
+        run_demo(epochs=args.epochs, png=args.png, seed=args.seed, out=out)
+        return EXIT_OK
+    except (UsageError, ImportError, SktorchsafeError) as exc:
+        print(f"sktorchsafe {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,1134 @@
+"""``diagnose``: what in X and y will break a net's training, and which step fixes it.
+
+The report is assembled from the steps' own measurements, so it says exactly
+what the pipeline will meet: NaN counts from :class:`~sktorchsafe._stats.
+ColumnStats`, scales and float32 traps from :class:`ScaleDisparityChecker`,
+outlier fences from :class:`OutlierClipper`, and target problems from
+:class:`TargetValidator`.  Only what no step measures (column dtypes, rows
+affected) is computed here.
+"""
+
+import html
+import textwrap
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from ._stats import ColumnStats, row_blocks, sample_rows
+from ._validation import Finding, describe
+from .exceptions import (
+    DataQualityError,
+    DataQualityWarning,
+    InputTypeError,
+    SktorchsafeWarning,
+    TargetError,
+)
+from .outliers import OutlierClipper
+from .scaling import ScaleDisparityChecker
+from .target import TargetValidator
+
+__all__ = ["DiagnosisFinding", "DiagnosisReport", "diagnose"]
+
+SEVERITIES = ("error", "warning", "info")
+
+#: Findings that a pipeline step rates milder, because in the pipeline the
+#: next step handles them, but that make *plain* skorch training fail or
+#: diverge: a diagnosis rates them by what they do to an unprotected net.
+PLAIN_NET_SEVERITY = {"scale_disparity": "error", "label_encoding": "error"}
+
+#: Share of a feature's finite values beyond Tukey's fences (1.5 IQR past the
+#: quartiles) above which it is reported.  Normal data has 0.7% there;
+#: heavy-tailed data (exponential, Student's t with 3 degrees of freedom,
+#: log-normal) 5% to 8%.
+OUTLIER_SHARE = 0.02
+
+#: A finite value this many IQRs beyond a fence is reported whatever the share
+#: (a sentinel such as 999 or -1e9, a unit error).  Normal data stays within
+#: about 3 IQRs of the fences even at a million rows.
+FAR_IQR = 10.0
+
+#: Rows of the stratified sample the outlier fences and the share beyond them
+#: are measured on (the farthest value is found over every row).  At 100,000
+#: rows the standard error of a 2% share is 0.04%.
+OUTLIER_SAMPLE = 100_000
+
+#: With this share of a text column's values readable as numbers, the column
+#: is taken for numbers with placeholders ("?", "n/a") rather than for text.
+NUMERIC_TEXT_SHARE = 0.9
+
+_FIX_SCALE = (
+    "SafeStandardScaler (make_safe_pipeline's 'scale' step) centers every "
+    "feature and brings it to unit scale."
+)
+_FIX_FLOAT32 = (
+    "SafeStandardScaler (the 'scale' step) standardizes in float64 before the "
+    "cast to float32."
+)
+
+#: Per finding kind: the make_safe_pipeline step that handles it (None: it
+#: must be fixed before the pipeline), and the fix when the finding's own is
+#: worded for a step inside the pipeline.
+FIXES = {
+    "empty": (None, "Pass data with at least one row and one column."),
+    "non_numeric": (
+        None,
+        "Encode such columns before the net: sklearn.compose.ColumnTransformer with "
+        "OneHotEncoder or OrdinalEncoder for categories, numbers derived from "
+        "dates (e.g. day of year), or drop it (identifiers, free text).",
+    ),
+    "mixed_types": (
+        None,
+        "Convert such columns to numbers: pandas.read_csv(..., "
+        "na_values=[...]) with the placeholders, or pandas.to_numeric(column, "
+        "errors='coerce'); the placeholders become NaN for the imputer.",
+    ),
+    "nan": (
+        "impute",
+        "ImputerSelector (make_safe_pipeline's 'impute' step) fills them; choose "
+        "how with impute__strategy.",
+    ),
+    "infinite": (
+        "impute",
+        "ImputerSelector (the 'impute' step) treats ±inf as missing; "
+        "OutlierClipper (the 'clip' step) clips them to its bounds instead.",
+    ),
+    "all_missing": ("impute", None),
+    "float32_overflow": ("scale", _FIX_FLOAT32),
+    "float32_collapse": ("scale", _FIX_FLOAT32),
+    "scale_disparity": ("scale", _FIX_SCALE),
+    "offset": ("scale", _FIX_SCALE),
+    "constant": ("scale", None),
+    "near_constant": (None, None),
+    "outliers": (
+        "clip",
+        "OutlierClipper (the 'clip' step) clips to these fences "
+        "(clip__method='iqr', clip__fold=1.5).",
+    ),
+    "target_nonfinite": (
+        None,
+        "Drop those rows from X and y together (a pipeline cannot drop rows), "
+        "or fill in the target; for several outputs, MaskedMSELoss ignores NaN "
+        "targets.",
+    ),
+    "target_type": (
+        "target",
+        "Pass the task that matches y (task='regression' or "
+        "task='classification'), or convert y as said.",
+    ),
+    "single_class": (
+        None,
+        "Check the target column and the rows selected: a classifier needs "
+        "at least 2 classes.",
+    ),
+    "label_encoding": ("net", None),
+    "label_spelling": (None, None),
+    "many_classes": ("target", None),
+    "class_imbalance": ("net", None),
+    "constant_label": (None, None),
+    "constant_target": (None, None),
+    "target_scale": ("net", None),
+}
+
+
+@dataclass(frozen=True)
+class DiagnosisFinding(Finding):
+    """One finding of :func:`diagnose`: a :class:`Finding` with its counts.
+
+    Attributes
+    ----------
+    kind, severity, columns, message, fix
+        As in :class:`~sktorchsafe._validation.Finding`. ``severity`` rates
+        what the problem does to a plain skorch net: ``"error"`` when
+        training fails or diverges.
+    step : str or None
+        The :func:`make_safe_pipeline` step that handles it (``"impute"``,
+        ``"clip"``, ``"check"``, ``"scale"``, ``"target"``, ``"net"``), or
+        None when it must be fixed before the pipeline.
+    n_cells : int or None
+        Cells of X (or values of y) concerned, when counted.
+    n_rows : int or None
+        Rows concerned, when counted.
+    """
+
+    step: str | None = None
+    n_cells: int | None = None
+    n_rows: int | None = None
+
+    @property
+    def affected(self):
+        """A short description of the counts, for tables."""
+        parts = []
+        if self.n_cells is not None:
+            parts.append(_count(self.n_cells, "cell"))
+        if self.n_rows is not None:
+            parts.append(_count(self.n_rows, "row"))
+        if not parts:
+            parts.append(_count(len(self.columns), "column"))
+        return ", ".join(parts)
+
+
+def _count(n, unit):
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+class DiagnosisReport:
+    """What :func:`diagnose` found: findings, per-feature measurements, a verdict.
+
+    Use ``print(report)`` in a terminal, display it in a notebook (an HTML
+    table), ``report.to_frame()`` for a DataFrame of the findings,
+    ``report.features`` for the per-feature measurements, ``report.plot()``
+    for a figure, and ``report.ok`` / ``report.raise_if_severe()`` in
+    scripts. Built by :func:`diagnose`: the constructor takes the findings,
+    the features table and the attributes below as keywords.
+
+    Attributes
+    ----------
+    findings : tuple of DiagnosisFinding
+        Most severe first.
+    features : DataFrame
+        One row per column of X (by name): ``dtype``, the NaN and ±inf
+        counts, ``mean`` and ``std`` (:class:`~sktorchsafe._stats.
+        ColumnStats`), the :class:`ScaleDisparityChecker` measurements
+        (``scale``, ``center``, ``min``, ``max``, ``constant``,
+        ``float32_collapse``, ...), ``all_missing`` (no finite value), the
+        :class:`OutlierClipper` fences ``lower_fence`` and ``upper_fence``
+        and the ``outlier_share`` beyond them, and ``numeric``. Measurements
+        are NaN for a non-numeric column.
+    n_samples, n_features : int
+        The shape of X.
+    task : str or None
+        The task :class:`TargetValidator` found (``"regression"``,
+        ``"binary"``, ``"multiclass"``, ``"multilabel"``), None without y
+        or when y could not be read as any task.
+    target_name : str or None
+        The target's name (a Series' name, else ``"y"``), None without y.
+    scale_ratio, scale_threshold : float
+        Largest over smallest feature scale, and the checker's threshold.
+    scale_extremes : tuple of str
+        The features with the largest and the smallest scale (empty with
+        fewer than two features of positive scale).
+    outlier_share : float
+        The share beyond the fences above which a feature is reported.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktorchsafe import diagnose
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.column_stack([rng.normal(size=100), np.full(100, 3.0)])
+    >>> report = diagnose(X)
+    >>> report.ok, [f.kind for f in report.findings]
+    (True, ['constant'])
+    >>> report.to_frame()[["severity", "kind", "columns", "step"]]
+      severity      kind columns   step
+    0  warning  constant   (x1,)  scale
+    >>> print(report.features.loc["x1", ["mean", "std", "constant"]].to_dict())
+    {'mean': 3.0, 'std': 0.0, 'constant': True}
+    >>> try:
+    ...     report.raise_if_severe("warning")
+    ... except ValueError as exc:
+    ...     print(type(exc).__name__)
+    DataQualityError
+    """
+
+    def __init__(
+        self,
+        findings,
+        features,
+        *,
+        n_samples,
+        n_features,
+        task=None,
+        target_name=None,
+        scale_ratio=1.0,
+        scale_threshold=np.inf,
+        scale_extremes=(),
+        outlier_share=OUTLIER_SHARE,
+    ):
+        order = {severity: k for k, severity in enumerate(SEVERITIES)}
+        self.findings = tuple(sorted(findings, key=lambda f: order[f.severity]))
+        self.features = features
+        self.n_samples = n_samples
+        self.n_features = n_features
+        self.task = task
+        self.target_name = target_name
+        self.scale_ratio = scale_ratio
+        self.scale_threshold = scale_threshold
+        self.scale_extremes = tuple(scale_extremes)
+        self.outlier_share = outlier_share
+
+    # --------------------------------------------------------------- verdict
+    @property
+    def ok(self):
+        """False when plain skorch training on this data would fail or diverge.
+
+        That is: non-finite values in X or y, all-NaN or non-numeric columns,
+        scale disparity past the checker's threshold, float32 overflow, or
+        labels a plain net cannot take (any finding of severity "error").
+        """
+        return not self.errors
+
+    @property
+    def errors(self):
+        """The findings of severity "error"."""
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    def raise_if_severe(self, severity="error"):
+        """Raise if any finding is at least as severe as ``severity``.
+
+        Parameters
+        ----------
+        severity : {"error", "warning", "info"}, default="error"
+            The mildest severity that raises. The default raises exactly
+            when ``ok`` is False.
+
+        Returns
+        -------
+        self : DiagnosisReport
+            When nothing that severe was found, for chaining.
+
+        Raises
+        ------
+        DataQualityError
+            Listing the findings; they are also on its ``findings``
+            attribute.
+        """
+        if severity not in SEVERITIES:
+            raise ValueError(
+                f"severity must be one of {SEVERITIES}. Got {severity!r} instead."
+            )
+        worst = SEVERITIES.index(severity)
+        severe = [f for f in self.findings if SEVERITIES.index(f.severity) <= worst]
+        if severe:
+            lines = "\n".join(f"- [{f.severity}] {f.kind}: {f}" for f in severe)
+            raise DataQualityError(
+                f"diagnose found {_count(len(severe), 'problem')} of severity "
+                f"{severity!r} or worse:\n{lines}",
+                findings=severe,
+            )
+        return self
+
+    # ----------------------------------------------------------------- views
+    def to_frame(self):
+        """The findings as a DataFrame, one row each, most severe first.
+
+        Columns: ``severity``, ``kind``, ``columns`` (a tuple of names),
+        ``n_cells``, ``n_rows`` (nullable integers), ``step``, ``message``,
+        ``fix``.
+        """
+        fields = ["severity", "kind", "columns", "n_cells", "n_rows", "step"]
+        fields += ["message", "fix"]
+        rows = [{name: getattr(f, name) for name in fields} for f in self.findings]
+        frame = pd.DataFrame(rows, columns=fields)
+        return frame.astype({"n_cells": "Int64", "n_rows": "Int64"})
+
+    def summary(self):
+        """One line: the shape, the task and the verdict."""
+        target = ""
+        if self.target_name is not None:
+            target = f", target {self.target_name!r} ({self.task or 'unreadable'})"
+        counts = [
+            f"{n} info" if severity == "info" else _count(n, severity)
+            for severity in SEVERITIES
+            if (n := sum(f.severity == severity for f in self.findings))
+        ]
+        verdict = "OK" if self.ok else "NOT OK"
+        found = ", ".join(counts) if counts else "nothing found"
+        return (
+            f"{_count(self.n_samples, 'row')} x {_count(self.n_features, 'feature')}"
+            f"{target}: "
+            f"{verdict} ({found})"
+        )
+
+    def __str__(self):
+        lines = [_wrap(f"sktorchsafe diagnosis: {self.summary()}", indent="  ")]
+        if not self.ok:
+            lines.append(
+                _wrap(
+                    "Plain skorch training fails or diverges on this data. The "
+                    "'step' column names the make_safe_pipeline step that fixes "
+                    "each finding ('-': fix it before the pipeline).",
+                    indent="",
+                )
+            )
+        if not self.findings:
+            return "\n".join(lines)
+        header = ("#", "severity", "finding", "columns", "affected", "step")
+        cells = [
+            (
+                str(k),
+                f.severity,
+                f.kind,
+                _shorten(describe(f.columns, limit=2), 36),
+                f.affected,
+                f.step or "-",
+            )
+            for k, f in enumerate(self.findings, 1)
+        ]
+        lines += ["", text_table([header, *cells]), ""]
+        for k, f in enumerate(self.findings, 1):
+            lines.append(_wrap(f"{k}. {f.message}", indent="   "))
+            lines.append(_wrap(f"Fix: {f.fix}", indent="   ", first="   "))
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<DiagnosisReport: {self.summary()}>"
+
+    def _repr_html_(self):
+        colors = {"error": "#c0392b", "warning": "#b9770e", "info": "#566573"}
+        rows = []
+        for f in self.findings:
+            color = colors[f.severity]
+            rows.append(
+                "<tr>"
+                f'<td style="color:{color};font-weight:bold">{f.severity}</td>'
+                f"<td><code>{html.escape(f.kind)}</code></td>"
+                f"<td>{html.escape(describe(f.columns, limit=8))}</td>"
+                f"<td>{html.escape(f.affected)}</td>"
+                f"<td>{html.escape(f.message)}</td>"
+                f"<td>{html.escape(f.fix)}</td>"
+                f"<td><code>{html.escape(f.step or '-')}</code></td>"
+                "</tr>"
+            )
+        verdict = "OK" if self.ok else "NOT OK"
+        color = "#1e8449" if self.ok else colors["error"]
+        header = "".join(
+            f"<th>{name}</th>"
+            for name in ("severity", "finding", "columns", "affected", "what", "fix")
+        )
+        table = (
+            '<table class="sktorchsafe-diagnosis">'
+            f"<thead><tr>{header}<th>step</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            if rows
+            else ""
+        )
+        return (
+            '<div class="sktorchsafe-diagnosis">'
+            f'<p><b>sktorchsafe diagnosis</b>: <b style="color:{color}">'
+            f"{verdict}</b>. {html.escape(self.summary())}</p>"
+            f"{table}</div>"
+        )
+
+    def to_html(self, title="sktorchsafe diagnosis"):
+        """A complete HTML page of the report (for ``--html`` and sharing)."""
+        return (
+            "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>"
+            "body{font-family:sans-serif;margin:2em}"
+            "table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;"
+            "text-align:left}"
+            f"</style></head><body>\n{self._repr_html_()}\n"
+            f"<h3>Features</h3>\n{self.features.to_html(na_rep='')}\n"
+            "</body></html>\n"
+        )
+
+    # ------------------------------------------------------------------ plot
+    def plot(self, *, max_features=30):
+        """A figure: missing values, scales (log axis) and outlier shares.
+
+        Three panels share the feature axis: the share of NaN and ±inf
+        cells per feature; the checker's robust scale on a log axis, with
+        the smallest and largest scale marked and the disparity against the
+        threshold in the title; and the share of values beyond the outlier
+        fences, against the reporting threshold.
+
+        Parameters
+        ----------
+        max_features : int, default=30
+            At most this many features are drawn: those named in a finding
+            first, then the others in column order.
+
+        Returns
+        -------
+        figure : matplotlib.figure.Figure
+            Not attached to pyplot: display it in a notebook or save it with
+            ``figure.savefig(path)``.
+
+        Raises
+        ------
+        ImportError
+            When matplotlib is not installed (``pip install
+            'sktorchsafe[plot]'``).
+        """
+        try:
+            from matplotlib.figure import Figure
+        except ImportError:
+            raise ImportError(
+                "DiagnosisReport.plot needs matplotlib, which is not installed. "
+                "Install the plot extra: pip install 'sktorchsafe[plot]' (or "
+                "pip install matplotlib)."
+            ) from None
+        table = self.features[self.features["numeric"]].reindex(
+            columns=["n_nan", "n_inf", "scale", "outlier_share"]
+        )
+        flagged = {name for f in self.findings for name in f.columns}
+        order = sorted(range(len(table)), key=lambda k: table.index[k] not in flagged)
+        shown = table.iloc[sorted(order[:max_features])]
+        names = [str(name) for name in shown.index]
+        positions = np.arange(len(names))
+        height = max(3.0, 0.28 * len(names) + 1.6)
+        fig = Figure(figsize=(13, height), layout="constrained")
+        ax_missing, ax_scale, ax_outliers = fig.subplots(1, 3, sharey=True)
+        n = max(self.n_samples, 1)
+
+        nan_share = shown["n_nan"].to_numpy(float) / n
+        inf_share = shown["n_inf"].to_numpy(float) / n
+        ax_missing.barh(positions, nan_share, color="#5d6d7e", label="NaN")
+        ax_missing.barh(
+            positions, inf_share, left=nan_share, color="#c0392b", label="±inf"
+        )
+        ax_missing.set_xlabel("share of rows")
+        ax_missing.set_title("Missing / infinite values")
+        ax_missing.xaxis.set_major_formatter(_percent())
+        most = np.max(np.nan_to_num(nan_share + inf_share), initial=0.0)
+        ax_missing.set_xlim(0, max(0.01, 1.15 * float(most)))
+        ax_missing.legend(loc="best", fontsize="small")
+        ax_missing.set_yticks(positions, names)
+        ax_missing.invert_yaxis()
+
+        scale = shown["scale"].to_numpy(float)
+        drawable = np.isfinite(scale) & (scale > 0)
+        disparity = self.scale_ratio > self.scale_threshold
+        extreme = np.isin(shown.index, self.scale_extremes) & disparity
+        colors = np.where(extreme, "#c0392b", "#2e86c1")
+        ax_scale.barh(positions[drawable], scale[drawable], color=colors[drawable])
+        for k in np.flatnonzero(~drawable):
+            label = "constant" if scale[k] == 0 else "no finite value"
+            ax_scale.annotate(
+                label,
+                (0, positions[k]),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="small",
+                color="#566573",
+            )
+        ax_scale.set_xscale("log")
+        if drawable.any():
+            for value in (scale[drawable].min(), scale[drawable].max()):
+                ax_scale.axvline(value, color="#566573", linestyle=":", linewidth=1)
+        verdict = f"ratio {self.scale_ratio:.2g}"
+        if disparity:
+            verdict += f" > threshold {self.scale_threshold:.2g}"
+        ax_scale.set_title(f"Scale (robust, log axis): {verdict}")
+        ax_scale.set_xlabel("scale (IQR / 1.349, else std)")
+
+        share = shown["outlier_share"].to_numpy(float)
+        outlying = {n for f in self.findings if f.kind == "outliers" for n in f.columns}
+        colors = np.where(shown.index.isin(outlying), "#7d3c98", "#d2b4de")
+        ax_outliers.barh(positions, np.nan_to_num(share), color=colors)
+        ax_outliers.axvline(
+            self.outlier_share,
+            color="#c0392b",
+            linestyle="--",
+            linewidth=1,
+            label=f"reported above {self.outlier_share:.0%}",
+        )
+        ax_outliers.set_title("Beyond the outlier fences (1.5 IQR)")
+        ax_outliers.set_xlabel("share of finite values")
+        ax_outliers.xaxis.set_major_formatter(_percent())
+        most = np.max(np.nan_to_num(share), initial=0.0)
+        top = max(2 * self.outlier_share, 1.15 * float(most))
+        ax_outliers.set_xlim(0, top)
+        ax_outliers.legend(loc="best", fontsize="small")
+
+        title = f"sktorchsafe diagnosis: {self.summary()}"
+        if len(table) > len(shown):
+            title += f"\nshowing {len(shown)} of {len(table)} numeric features"
+        fig.suptitle(title)
+        return fig
+
+
+def text_table(rows):
+    """Rows of strings as aligned plain text, a rule under the first row."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    rule = tuple("-" * w for w in widths)
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [rows[0], rule, *rows[1:]]
+    )
+
+
+def _percent():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=1)
+
+
+def _shorten(text, width):
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _wrap(text, indent, first=""):
+    return textwrap.fill(text, width=88, initial_indent=first, subsequent_indent=indent)
+
+
+# ====================================================================== diagnose
+def diagnose(X, y=None, *, task="auto"):
+    """Find what in X and y will make a net's training fail, and what fixes it.
+
+    One call looks at the data a skorch net would be trained on and reports,
+    finding by finding, what breaks or spoils training and which step of
+    :func:`make_safe_pipeline` handles it:
+
+    - in X: NaN (per feature, and rows affected), ±inf, features without a
+      finite value, constant and near-constant features, values that
+      overflow or collapse in float32, scale disparity and large offsets
+      between features, heavy tails and outliers (the share beyond Tukey's
+      fences, and values far beyond them), non-numeric columns and numbers
+      stored as text;
+    - in y: NaN, ±inf or missing labels, a single class, labels a torch loss
+      cannot take, label spellings, class imbalance, a target far from unit
+      scale or constant.
+
+    The numbers come from the steps themselves (:class:`~sktorchsafe._stats.
+    ColumnStats`, :class:`ScaleDisparityChecker`, :class:`OutlierClipper`,
+    :class:`TargetValidator`), so the report agrees with what the pipeline
+    will do.  Nothing is fitted for good and no warning is issued: it is all
+    in the report.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        The features, as loaded: NaN, ±inf, text, categorical and date
+        columns are all fine (a pandas DataFrame, or anything with a
+        ``to_pandas`` method such as a polars DataFrame, keeps its column
+        names in the report; other columns are named ``x0, x1, ...``).
+    y : array-like, Series or DataFrame of shape (n_samples,) or \
+(n_samples, n_outputs), default=None
+        The target, if any.
+    task : {"auto", "regression", "classification"}, default="auto"
+        The learning task, as :class:`TargetValidator` takes it. ``"auto"``
+        reads integer-valued targets as class labels (like scikit-learn's
+        ``type_of_target``): pass ``"regression"`` for a quantity stored as
+        whole numbers.
+
+    Returns
+    -------
+    report : DiagnosisReport
+        ``print(report)``, ``report.to_frame()``, ``report.plot()``,
+        ``report.ok``, ``report.raise_if_severe()``; in a notebook it shows
+        as a table.
+
+    Raises
+    ------
+    InputTypeError
+        If X is sparse or not 2-D.
+    TargetError
+        If y does not have one entry per row of X.
+
+    See Also
+    --------
+    make_safe_pipeline : The pipeline whose steps the fixes name.
+    ScaleDisparityChecker, OutlierClipper, TargetValidator : The steps whose
+        measurements the report is made of.
+
+    Notes
+    -----
+    Severities rate what a finding does to a *plain* skorch net:
+    ``"error"`` when training fails (``nan`` losses, a dtype or label error)
+    or diverges, ``"warning"`` when it trains badly or on a useless input,
+    ``"info"`` when it is worth knowing. Scale disparity and labels other
+    than ``0..K-1`` are therefore errors here, while the checker and the
+    validator, which sit in a pipeline whose next steps handle them, rate
+    them lower.
+
+    Cost: one read of X for the moments (:class:`~sktorchsafe._stats.
+    ColumnStats`), the checker's min/max pass, one pass over the columns
+    holding NaN for the rows affected, and quantiles on row samples (the
+    checker's, and up to 100,000 rows for the outlier fences): about 1.5
+    ``SafeStandardScaler`` fits, see ``benchmarks/bench_diagnose.py``.
+    Counts of NaN and ±inf, minima, maxima, the farthest outlier and the
+    float32 findings are exact over every row; with more than 100,000 rows
+    the outlier fences and the share beyond them are estimated on the
+    sample (standard error under 0.05 percentage points for a 2% share).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktorchsafe import diagnose
+    >>> X = np.array([[1.0, 10.0], [np.nan, 20.0], [3.0, np.inf], [4.0, 30.0]])
+    >>> report = diagnose(X, y=[0.5, 1.5, 2.5, np.nan])
+    >>> report.ok
+    False
+    >>> [(f.kind, f.columns, f.step) for f in report.findings]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('nan', ('x0',), 'impute'), ('infinite', ('x1',), 'impute'),
+     ('target_nonfinite', ('y',), None)]
+    >>> print(report.findings[0].message)
+    X holds NaN in 1 feature: 'x0' (1 cell), in 1 row: 1.
+    """
+    if task not in ("auto", "regression", "classification"):
+        raise ValueError(
+            "diagnose: task must be 'auto', 'regression' or 'classification'. "
+            f"Got {task!r} instead."
+        )
+    data = _read_features(X)
+    n_samples, n_features = data.n_samples, len(data.names)
+    findings = list(data.findings)
+    features = data.features
+    scale_info = {}
+    if n_samples == 0 or n_features == 0:
+        findings.append(
+            DiagnosisFinding(
+                "empty",
+                "error",
+                (),
+                f"X has {n_samples} rows and {n_features} columns: there is "
+                "nothing to train on.",
+                FIXES["empty"][1],
+            )
+        )
+    elif data.numeric.shape[1]:
+        numeric_findings, measured, scale_info = _diagnose_numeric(
+            data.numeric, data.numeric_names
+        )
+        findings += numeric_findings
+        features = features.join(measured)
+    features["numeric"] = features.index.isin(data.numeric_names)
+
+    task_found, target_name = None, None
+    if y is not None:
+        target_findings, task_found, target_name = _diagnose_target(y, n_samples, task)
+        findings += target_findings
+    return DiagnosisReport(
+        findings,
+        features,
+        n_samples=n_samples,
+        n_features=n_features,
+        task=task_found,
+        target_name=target_name,
+        **scale_info,
+    )
+
+
+# ------------------------------------------------------------------- reading X
+@dataclass
+class _Features:
+    """X split into its numeric part (a float array) and findings on the rest."""
+
+    names: list
+    n_samples: int
+    numeric: np.ndarray
+    numeric_names: list
+    findings: list
+    features: pd.DataFrame
+
+
+def _read_features(X):
+    if sparse.issparse(X):
+        raise InputTypeError(
+            "diagnose: X is a sparse matrix; pass a dense array or a DataFrame "
+            "(X.toarray()). A net's input is dense."
+        )
+    if not isinstance(X, pd.DataFrame) and hasattr(X, "to_pandas"):
+        X = X.to_pandas()  # polars and similar frames
+    if isinstance(X, pd.Series):
+        raise InputTypeError(
+            "diagnose: X must be 2-D (n_samples, n_features). Got a Series; for a "
+            "single feature pass X.to_frame()."
+        )
+    if not isinstance(X, pd.DataFrame):
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise InputTypeError(
+                f"diagnose: X must be 2-D (n_samples, n_features). Got an array "
+                f"of shape {X.shape}; for a single feature use X.reshape(-1, 1)."
+            )
+        names = [f"x{i}" for i in range(X.shape[1])]
+        if X.dtype.kind in "biuf":
+            numeric = X if X.dtype in (np.float32, np.float64) else X.astype(float)
+            features = pd.DataFrame({"dtype": [str(X.dtype)] * len(names)}, names)
+            return _Features(names, X.shape[0], numeric, names, [], features)
+        X = pd.DataFrame(X, columns=names)
+
+    names = [str(name) for name in X.columns]
+    duplicated = pd.Index(names)[pd.Index(names).duplicated()].unique()
+    if len(duplicated):
+        raise InputTypeError(
+            f"diagnose: X has duplicate column names: "
+            f"{describe(duplicated, quote=True)}. Rename them so that each "
+            "column can be named in the report."
+        )
+    n_samples = X.shape[0]
+    numeric_idx, numeric_cols, non_numeric, mixed = [], [], [], []
+    for j, name in enumerate(names):
+        column = X.iloc[:, j]
+        if _is_number_column(column):
+            numeric_idx.append(j)
+            numeric_cols.append(column)
+            continue
+        as_numbers = _as_numbers(column)
+        if as_numbers is None:
+            non_numeric.append(_describe_column(name, column))
+        else:
+            values, placeholders = as_numbers
+            numeric_idx.append(j)
+            numeric_cols.append(values)
+            mixed.append(_describe_mixed(name, column, placeholders))
+
+    findings = []
+    if non_numeric:
+        findings.append(
+            DiagnosisFinding(
+                "non_numeric",
+                "error",
+                tuple(name for name, _ in non_numeric),
+                f"X has {_count(len(non_numeric), 'non-numeric column')}: "
+                f"{describe(text for _, text in non_numeric)}. A net takes "
+                "numbers only.",
+                FIXES["non_numeric"][1],
+            )
+        )
+    if mixed:
+        findings.append(
+            DiagnosisFinding(
+                "mixed_types",
+                "error",
+                tuple(name for name, _ in mixed),
+                f"X has {_count(len(mixed), 'column')} of numbers stored as text "
+                f"or objects: {describe(text for _, text in mixed)}. They are "
+                "measured below as numbers, placeholders as NaN.",
+                FIXES["mixed_types"][1],
+            )
+        )
+    numeric_names = [names[j] for j in numeric_idx]
+    dtype = np.float64
+    if numeric_cols and all(col.dtype == np.float32 for col in numeric_cols):
+        dtype = np.float32
+    if len(numeric_cols) == X.shape[1] and len(mixed) == 0:
+        numeric = X.to_numpy(dtype=dtype, na_value=np.nan)
+    elif numeric_cols:
+        numeric = np.column_stack([_to_float(col, dtype) for col in numeric_cols])
+    else:
+        numeric = np.empty((n_samples, 0), dtype=dtype)
+    features = pd.DataFrame(
+        {"dtype": [str(dtype_) for dtype_ in X.dtypes]}, index=pd.Index(names)
+    )
+    return _Features(names, n_samples, numeric, numeric_names, findings, features)
+
+
+def _is_number_column(column):
+    """Real numbers or booleans (not categories, complex numbers or text)."""
+    dtype = column.dtype
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
+        and not isinstance(dtype, pd.CategoricalDtype)
+    )
+
+
+def _to_float(column, dtype):
+    if isinstance(column, np.ndarray):
+        return column.astype(dtype, copy=False)
+    return column.to_numpy(dtype=dtype, na_value=np.nan)
+
+
+def _as_numbers(column):
+    """``(values, placeholders)`` for text that is mostly numbers, else None.
+
+    ``values`` is a float64 array with NaN for the missing entries and the
+    placeholders; ``placeholders`` maps each non-number to its count.
+    """
+    dtype = column.dtype
+    text = pd.api.types.is_object_dtype(dtype) or dtype.kind in "SU"
+    if not (text or isinstance(dtype, pd.StringDtype)):
+        return None  # categories, dates, periods, complex numbers...
+    present = column.notna().to_numpy()
+    if not present.any():
+        return None
+    try:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    except (TypeError, ValueError):  # lists, dicts, complex numbers
+        return None
+    # A "nan" written out reads as NaN: count it as parsed, not as text.
+    spelled_nan = column.astype(str).str.strip().str.lower().eq("nan").to_numpy()
+    parsed = present & (~np.isnan(values) | spelled_nan)
+    if parsed.sum() < NUMERIC_TEXT_SHARE * present.sum():
+        return None
+    others = column[present & ~parsed].astype(str).value_counts()
+    return values, others.to_dict()
+
+
+def _describe_column(name, column):
+    dtype = column.dtype
+    n_missing = int(column.isna().sum())
+    missing = f", {n_missing} missing" if n_missing else ""
+    if dtype.kind in "mM":
+        what = f"{'dates' if dtype.kind == 'M' else 'durations'} ({dtype})"
+    else:
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        what = {"string": "text", "categorical": "categories"}.get(kind, kind)
+        try:
+            n_unique = column.nunique(dropna=True)
+        except TypeError:  # unhashable values (lists, dicts)
+            n_unique = None
+        if n_unique is not None:
+            what += f", {_count(n_unique, 'distinct value')}"
+            if n_unique == len(column) - n_missing and n_unique > 20:
+                what += ": an identifier?"
+    return name, f"{name!r} ({what}{missing})"
+
+
+def _describe_mixed(name, column, placeholders):
+    if placeholders:
+        shown = describe(
+            [f"{value!r} x{count}" for value, count in placeholders.items()],
+            limit=3,
+        )
+        return name, f"{name!r} (not numbers: {shown})"
+    return name, f"{name!r} (dtype {column.dtype})"
+
+
+# ------------------------------------------------------------- numeric checks
+def _diagnose_numeric(X, names):
+    """Findings and per-feature measurements of the numeric columns of X."""
+    frame = pd.DataFrame(X, columns=names, copy=False)
+    stats = ColumnStats.from_array(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SktorchsafeWarning)
+        checker = ScaleDisparityChecker(on_problem="ignore").fit(frame)
+        clipper, outliers = _outlier_counts(X, frame, stats)
+    report = checker.report_
+    findings = []
+
+    if stats.n_nan.any():
+        findings.append(_nan_finding(X, names, stats))
+    for finding in report.findings:
+        if finding.kind == "infinite":
+            n_inf = stats.n_posinf + stats.n_neginf
+            findings.append(
+                _from_step(
+                    finding,
+                    n_cells=int(n_inf.sum()),
+                    n_rows=_count_rows(X, np.flatnonzero(n_inf), np.isinf),
+                )
+            )
+        else:
+            findings.append(_from_step(finding))
+    outlier_finding = _outlier_finding(names, outliers)
+    if outlier_finding is not None:
+        findings.append(outlier_finding)
+
+    measured = report.to_frame().drop(columns=["n_posinf", "n_neginf"], errors="ignore")
+    measured = measured.rename(columns={"missing": "all_missing"})
+    measured.insert(0, "n_nan", stats.n_nan)
+    measured.insert(1, "n_inf", stats.n_posinf + stats.n_neginf)
+    measured.insert(2, "mean", stats.mean)
+    measured.insert(3, "std", stats.std)
+    measured["lower_fence"] = clipper.lower_
+    measured["upper_fence"] = clipper.upper_
+    measured["outlier_share"] = outliers["share"]
+    measured.index = pd.Index(names)
+    scale_info = {
+        "scale_ratio": report.scale_ratio,
+        "scale_threshold": report.threshold,
+        "scale_extremes": tuple(
+            name for name in (report.largest, report.smallest) if name is not None
+        ),
+    }
+    return findings, measured, scale_info
+
+
+def _nan_finding(X, names, stats):
+    cols = np.flatnonzero(stats.n_nan)
+    order = cols[np.argsort(-stats.n_nan[cols], kind="stable")]
+    parts = [f"{names[j]!r} ({_count(int(stats.n_nan[j]), 'cell')})" for j in order]
+    rows = _rows_where(X, cols, np.isnan)
+    message = (
+        f"X holds NaN in {_count(cols.size, 'feature')}: {describe(parts)}, "
+        f"in {_count(rows.size, 'row')}: {describe(rows)}."
+    )
+    return DiagnosisFinding(
+        "nan",
+        "error",
+        tuple(names[j] for j in order),
+        message,
+        FIXES["nan"][1],
+        step=FIXES["nan"][0],
+        n_cells=int(stats.n_nan.sum()),
+        n_rows=int(rows.size),
+    )
+
+
+def _rows_where(X, cols, test):
+    """Indices of the rows where ``test`` holds in any of the columns ``cols``."""
+    hit = np.zeros(X.shape[0], dtype=bool)
+    if len(cols) == 0:
+        return np.flatnonzero(hit)
+    every = len(cols) == X.shape[1]
+    for rows in row_blocks(X.shape[0], X.shape[1]):
+        block = X[rows] if every else X[rows][:, cols]
+        hit[rows] = test(block).any(axis=1)
+    return np.flatnonzero(hit)
+
+
+def _count_rows(X, cols, test):
+    return int(_rows_where(X, cols, test).size)
+
+
+def _from_step(finding, **counts):
+    """A step's finding as a diagnosis finding, rated for a plain net."""
+    step, fix = FIXES.get(finding.kind, (None, None))
+    return DiagnosisFinding(
+        finding.kind,
+        PLAIN_NET_SEVERITY.get(finding.kind, finding.severity),
+        tuple(finding.columns),
+        finding.message,
+        fix or finding.fix,
+        step=step,
+        **counts,
+    )
+
+
+def _outlier_counts(X, frame, stats):
+    """The clipper's fences and the share of values beyond them.
+
+    :class:`OutlierClipper` is fitted on at most ``OUTLIER_SAMPLE`` rows (a
+    stratified sample, every row when there are fewer); its
+    ``clipped_fraction_`` on them, less the ±inf it also counts, is the share
+    of finite values beyond the fences.  Returns the fitted clipper and a
+    dict of per-feature arrays: ``share``, ``n_beyond`` (the share times the
+    finite values over all rows: exact without sampling, an estimate with)
+    and ``far`` (how many IQRs the farthest finite value of all rows lies
+    beyond its fence; 0 when none does).
+    """
+    rows = sample_rows(X.shape[0], OUTLIER_SAMPLE, random_state=0)
+    sample = X if rows is None else X[rows]
+    clipper = OutlierClipper(method="iqr", fold=1.5)
+    clipper.fit(pd.DataFrame(sample, columns=frame.columns, copy=False))
+    n_observed = sample.shape[0] - np.count_nonzero(np.isnan(sample), axis=0)
+    n_inf = np.count_nonzero(np.isinf(sample), axis=0)
+    n_changed = np.rint(clipper.clipped_fraction_ * n_observed)
+    n_finite = n_observed - n_inf
+    share = np.divide(
+        np.maximum(n_changed - n_inf, 0),
+        n_finite,
+        out=np.zeros(X.shape[1]),
+        where=n_finite > 0,
+    )
+    n_beyond = np.rint(share * stats.n_finite).astype(np.int64)
+    # Tukey's fences lie 1.5 IQR past the quartiles: IQR = (upper - lower) / 4.
+    with np.errstate(invalid="ignore", over="ignore"):
+        iqr = (clipper.upper_ - clipper.lower_) / 4
+        beyond = np.maximum(stats.max - clipper.upper_, clipper.lower_ - stats.min)
+        far = np.where((iqr > 0) & (beyond > 0), beyond / iqr, 0.0)
+    return clipper, {"n_beyond": n_beyond, "share": share, "far": far}
+
+
+def _outlier_finding(names, outliers):
+    share, far = outliers["share"], outliers["far"]
+    flagged = np.flatnonzero((share > OUTLIER_SHARE) | (far > FAR_IQR))
+    if flagged.size == 0:
+        return None
+    order = flagged[np.argsort(-share[flagged], kind="stable")]
+    parts = [
+        f"{names[j]!r} ({share[j]:.1%}, farthest {far[j]:.3g} IQR out)" for j in order
+    ]
+    return DiagnosisFinding(
+        "outliers",
+        "warning",
+        tuple(names[j] for j in order),
+        f"{_count(flagged.size, 'feature')} {'has' if flagged.size == 1 else 'have'}"
+        f" heavy tails or outliers beyond Tukey's fences (1.5 IQR past the "
+        f"quartiles; reported above {OUTLIER_SHARE:.0%} of the values or "
+        f"{FAR_IQR:g} IQR out): {describe(parts)}. They dominate a net's loss "
+        "and, after scaling, squeeze the other values together.",
+        FIXES["outliers"][1],
+        step=FIXES["outliers"][0],
+        n_cells=int(outliers["n_beyond"][flagged].sum()),
+    )
+
+
+# ---------------------------------------------------------------------- target
+def _diagnose_target(y, n_samples, task):
+    """Findings on y, the task found and the target's name."""
+    n_y = len(y) if hasattr(y, "__len__") else np.asarray(y).shape[0]
+    if n_y != n_samples:
+        raise TargetError(
+            f"diagnose: y has {n_y} rows but X has {n_samples}: pass one target "
+            "per row of X."
+        )
+    name = _target_name(y)
+    findings = []
+    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    missing = _missing_targets(values)
+    if missing.any():
+        # The validator stops at missing targets: report them, then validate
+        # the rows that have a target.
+        rows = np.flatnonzero(missing)
+        findings.append(
+            DiagnosisFinding(
+                "target_nonfinite",
+                "error",
+                (name,),
+                f"y holds NaN, ±inf or missing labels in {_count(rows.size, 'row')}:"
+                f" {describe(rows)}. A net's loss is nan on such rows, and on every"
+                " row once the weights are poisoned.",
+                FIXES["target_nonfinite"][1],
+                n_rows=int(rows.size),
+            )
+        )
+        keep = np.flatnonzero(~missing)
+        y = y.iloc[keep] if hasattr(y, "iloc") else values[keep]
+        n_samples = keep.size
+    validator = TargetValidator(task=task)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            validator.fit(np.zeros((n_samples, 1)), y)
+    except TargetError as exc:
+        kind = "single_class" if _n_distinct(y) == 1 else "target_type"
+        step, fix = FIXES[kind]
+        findings.append(
+            DiagnosisFinding(kind, "error", (name,), _strip_who(exc), fix, step=step)
+        )
+        return findings, None, name
+    findings += [_from_step(finding) for finding in validator.findings_]
+    return findings, validator.task_, name
+
+
+def _target_name(y):
+    columns = getattr(y, "columns", None)
+    if columns is not None and len(columns) == 1:
+        return str(columns[0])
+    name = getattr(y, "name", None)
+    return "y" if name is None else str(name)
+
+
+def _missing_targets(values):
+    """Rows whose target is NaN, ±inf or missing (None, pandas.NA)."""
+    if values.dtype.kind == "f":
+        bad = ~np.isfinite(values)
+    elif values.dtype == object:
+        flat = values.ravel()
+        bad = np.asarray(pd.isna(flat), dtype=bool) | np.array(
+            [isinstance(v, float) and not np.isfinite(v) for v in flat], dtype=bool
+        )
+        bad = bad.reshape(values.shape)
+    else:
+        bad = np.zeros(values.shape, dtype=bool)
+    return bad.any(axis=1) if bad.ndim == 2 else bad
+
+
+def _n_distinct(y):
+    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    try:
+        return len(pd.unique(values.ravel()))
+    except TypeError:
+        return -1
+
+
+def _strip_who(exc):
+    """A step's error message without the step's name in front."""
+    text = str(exc)
+    head, sep, rest = text.partition(": ")
+    return rest if sep and head.isidentifier() else text
