@@ -25,6 +25,7 @@ __all__ = [
     "column_min_max",
     "column_mode_share",
     "inf_as_nan",
+    "merge_value_counts",
     "nanmedian_abs_deviation",
     "nanmode",
     "nanquantile",
@@ -702,6 +703,35 @@ def value_counts(values):
     return uniques[order], counts[order]
 
 
+def merge_value_counts(first, second):
+    """Merge two ``(values, counts)`` pairs of :func:`value_counts` into one.
+
+    The counts of a value present in both are added; the values stay sorted,
+    so merging the counts of two pieces of data gives the counts of their
+    concatenation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> merge_value_counts(value_counts(np.array([2, 1, 2])),
+    ...                    value_counts(np.array([3, 2])))
+    (array([1, 2, 3]), array([1, 3, 1]))
+    """
+    values = np.concatenate([first[0], second[0]])
+    counts = np.concatenate([first[1], second[1]])
+    if values.dtype == object:
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values)
+        uniques = np.asarray(uniques, dtype=object)
+    else:
+        uniques, codes = np.unique(values, return_inverse=True)
+    merged = np.bincount(codes, weights=counts, minlength=len(uniques))
+    merged = merged.astype(np.int64)
+    order = np.argsort(uniques, kind="stable")
+    return uniques[order], merged[order]
+
+
 def sample_rows(n_rows, size, random_state):
     """Sorted row indices of a stratified random sample, or ``None`` for all rows.
 
@@ -918,7 +948,7 @@ class QuantileSketch:
         for j, sketch in enumerate(self._sketches):
             if sketch.is_empty() or np.isnan(center[j]):
                 continue
-            items, weights = np.array(list(sketch), dtype=np.float64).T
+            items, weights = _retained(sketch)
             deviation = np.abs(items - center[j])
             order = np.argsort(deviation, kind="stable")
             cumulative = np.cumsum(weights[order])
@@ -929,6 +959,24 @@ class QuantileSketch:
             out[j] = deviation[order][half]
         return out
 
+    def mode_share(self):
+        """Approximate share of each column's values taken by its most frequent one.
+
+        The sketched weight of a value estimates how often it occurs, within
+        :attr:`interval_rank_error` of the column's values (it is the
+        difference of the ranks just above and just below the value).  NaN
+        for an empty column.  :func:`column_mode_share` is the exact
+        in-memory counterpart.
+        """
+        out = np.full(self.n_features, np.nan)
+        for j, sketch in enumerate(self._sketches):
+            if sketch.is_empty():
+                continue
+            items, weights = _retained(sketch)
+            _, codes = np.unique(items, return_inverse=True)
+            out[j] = np.bincount(codes, weights=weights).max() / weights.sum()
+        return out
+
     def __getstate__(self):
         return {"k": self.k, "sketches": [s.serialize() for s in self._sketches]}
 
@@ -937,3 +985,88 @@ class QuantileSketch:
 
         self.k = state["k"]
         self._sketches = [kll_doubles_sketch.deserialize(b) for b in state["sketches"]]
+
+
+def _retained(sketch):
+    """The values a KLL sketch retains and their weights, as float64 arrays."""
+    items, weights = np.array(list(sketch), dtype=np.float64).reshape(-1, 2).T
+    return items, weights
+
+
+@dataclass
+class InfRows:
+    """The first rows holding ±inf in each column, and how many, mergeable.
+
+    Row numbers count from the first row of the data: merging in data order
+    (the chunks of a stream, the blocks of a Dask array as
+    :func:`sktorchsafe._dask.reduce_blocks` merges them) shifts the rows of
+    the later part by the rows of the earlier one, so messages can name rows
+    of the whole data without it being at hand.
+
+    Attributes
+    ----------
+    n_rows : int
+        Rows seen.
+    count : ndarray of int64 of shape (n_features,)
+        Per column, the ±inf cells seen.
+    rows : dict of int to ndarray of int64
+        Per column holding ±inf, its first ``limit`` rows holding them.
+    limit : int
+        How many rows are kept per column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, np.inf], [2.0, 3.0], [-np.inf, -np.inf]])
+    >>> rows = InfRows.from_array(X[:2]).merge(InfRows.from_array(X[2:]))
+    >>> rows.count, rows.rows
+    (array([1, 2]), {0: array([2]), 1: array([0, 2])})
+    """
+
+    n_rows: int
+    count: np.ndarray
+    rows: dict
+    limit: int = 10
+
+    @classmethod
+    def from_array(cls, X, columns=None, limit=10):
+        """Rows holding ±inf in a 2-D array.
+
+        ``columns`` (boolean, shape (n_features,)) restricts the search to
+        the columns known to hold ±inf (e.g. from :class:`ColumnStats`);
+        ``None`` finds them with one :func:`column_min_max` pass.
+        """
+        X = np.asarray(X)
+        n, p = X.shape
+        if columns is None:
+            if X.dtype.kind not in "fc":
+                columns = np.zeros(p, dtype=bool)
+            else:
+                lo, hi = column_min_max(X)
+                columns = np.isinf(lo) | np.isinf(hi)
+        count = np.zeros(p, dtype=np.int64)
+        rows = {}
+        for j in np.flatnonzero(columns):
+            found = np.flatnonzero(np.isinf(X[:, j]))
+            count[j] = found.size
+            if found.size:
+                rows[int(j)] = found[:limit].astype(np.int64)
+        return cls(n_rows=n, count=count, rows=rows, limit=limit)
+
+    def merge(self, other):
+        """The rows of ``self``'s data followed by ``other``'s."""
+        limit = min(self.limit, other.limit)
+        rows = {j: r[:limit] for j, r in self.rows.items()}
+        for j, later in other.rows.items():
+            earlier = rows.get(j, np.zeros(0, dtype=np.int64))
+            if earlier.size < limit:
+                shifted = later[: limit - earlier.size] + self.n_rows
+                rows[j] = np.concatenate([earlier, shifted])
+        return InfRows(
+            n_rows=self.n_rows + other.n_rows,
+            count=self.count + other.count,
+            rows=dict(sorted(rows.items())),
+            limit=limit,
+        )
+
+    __add__ = merge

@@ -1,0 +1,960 @@
+"""``ImputerSelector``: imputation whose strategy is a parameter, or chosen per column.
+
+``fit`` reduces X to one fill value per feature (a mean, median or mode from
+:mod:`sktorchsafe._stats`, or a constant), or to a model of the feature from
+the other features (scikit-learn's ``KNNImputer`` or ``IterativeImputer``,
+fitted in standardized units on a row sample).  ``strategy="auto"`` first
+picks, for every feature, the candidate that best reconstructs observed
+values hidden from it (:func:`_one_standard_error_choice`).  ``transform``
+fills the missing cells (NaN, and ±inf by default) and never changes the
+number of columns silently.
+"""
+
+import numbers
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer, KNNImputer
+from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from ._stats import (
+    ColumnStats,
+    column_min_max,
+    inf_as_nan,
+    nanmode,
+    nanquantile,
+    row_blocks,
+    sample_rows,
+)
+from ._validation import describe, feature_names, user_stacklevel, validate_X
+from .exceptions import DataQualityWarning, NonFiniteInputError
+from .standardize import SafeStandardScaler
+
+__all__ = ["ImputerSelector"]
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+#: Strategies that fill a feature with one value learned from it alone.
+SIMPLE_STRATEGIES = ("mean", "median", "most_frequent", "constant")
+#: Strategies that predict a feature from the other features.
+MODEL_STRATEGIES = ("knn", "iterative")
+STRATEGIES = SIMPLE_STRATEGIES + MODEL_STRATEGIES
+
+#: Strategies whose statistics merge across ``partial_fit`` calls.
+STREAMING_STRATEGIES = ("constant", "mean")
+
+#: What ``strategy="auto"`` tries when ``candidates`` is None, most preferred
+#: first.
+DEFAULT_CANDIDATES = ("median", "mean", "iterative")
+
+#: Features a ``strategy`` mapping does not name use this strategy.
+UNNAMED_STRATEGY = "median"
+
+#: ``"auto"`` scores a feature only when at least this many of its observed
+#: values can be hidden; otherwise it gets the first candidate.
+MIN_HIDDEN = 10
+
+FIX_INF = (
+    "Use on_inf='impute' (the default) to treat ±inf as missing, or clip them "
+    "to learned bounds first with OutlierClipper."
+)
+
+
+class ImputerSelector(TransformerMixin, BaseEstimator):
+    """Impute missing values with a strategy chosen by grid search or per column.
+
+    One transformer for every imputation strategy, so that the strategy is a
+    parameter ``GridSearchCV`` can search in front of a skorch net, and
+    ``"auto"`` chooses one per feature from the data. Compared with
+    scikit-learn's imputers:
+
+    - ±inf counts as missing (``on_inf="impute"``) instead of raising;
+    - a feature with no observed value in the training data (often only in
+      one cross-validation fold) is kept as a constant, with a
+      :class:`~sktorchsafe.exceptions.DataQualityWarning`, so the output
+      width, and the net's input size, is the same in every fold;
+    - a feature with no missing value at fit still has a fill value, so
+      missing values that appear only at transform are filled too;
+    - the missing indicators (``add_indicator=True``) cover every feature, so
+      they do not change the width from one fold to the next either.
+
+    Parameters
+    ----------
+    strategy : str or dict, default="median"
+        How missing values are filled:
+
+        - ``"mean"``, ``"median"``, ``"most_frequent"``: the statistic of the
+          feature's observed values (``"most_frequent"``: the smallest of
+          the most frequent values on ties);
+        - ``"constant"``: ``fill_value``;
+        - ``"knn"``: the mean of the feature over the ``n_neighbors``
+          nearest rows (:class:`sklearn.impute.KNNImputer`);
+        - ``"iterative"``: a regression on the other features, refined in
+          rounds (:class:`sklearn.impute.IterativeImputer` with its default
+          ``BayesianRidge``), imputations clipped to the observed range;
+        - ``"auto"``: chosen per feature among ``candidates`` (see Notes);
+        - a dict mapping features (DataFrame column names or integer
+          positions) to any of the above; features it does not name use
+          ``"median"``.
+
+        ``"knn"`` and ``"iterative"`` work in standardized units (distances
+        and regressions are not dominated by large-scale features) and are
+        fitted on at most ``max_samples`` rows.
+    fill_value : float, default=None
+        Value of the ``"constant"`` strategy, and of features without any
+        observed value at fit (``on_all_nan="fill"``). ``None`` means 0.
+    candidates : list of str, default=None
+        Strategies ``"auto"`` chooses from, most preferred first: a later
+        candidate must do clearly better to be chosen (see Notes). ``None``
+        means ``["median", "mean", "iterative"]``.
+    scoring : {"mae", "rmse"}, default="mae"
+        Error ``"auto"`` minimizes on the hidden values: mean absolute error
+        (the median is the best constant; robust to outliers) or root mean
+        squared error (the mean is the best constant).
+    validation_fraction : float in (0, 1), default=0.2
+        Share of each feature's observed values ``"auto"`` hides and
+        reconstructs.
+    max_samples : int, default=5000
+        Most rows ``"auto"`` scores the candidates on and ``"knn"`` and
+        ``"iterative"`` are fitted on (a random stratified sample when there
+        are more, drawn with ``random_state``); ``None`` uses every row. The
+        cost of ``"knn"`` at transform grows with it.
+    n_neighbors : int, default=5
+        Neighbors of the ``"knn"`` strategy.
+    iterative_max_iter : int, default=10
+        Most imputation rounds of the ``"iterative"`` strategy.
+    on_inf : {"impute", "raise"}, default="impute"
+        ``"impute"`` treats ±inf like NaN, at fit and at transform;
+        ``"raise"`` raises :class:`~sktorchsafe.exceptions.NonFiniteInputError`
+        naming the features and rows.
+    on_all_nan : {"fill", "raise", "drop"}, default="fill"
+        What to do with a feature that has no observed value at fit:
+
+        - ``"fill"``: keep it, as a constant ``fill_value`` (0 by default),
+          with a :class:`~sktorchsafe.exceptions.DataQualityWarning` naming it.
+          It stays constant at transform, even where it then has values: the
+          steps after the imputer learned nothing about it (a net's weights
+          on an input that was constant in training never trained, so new
+          values there would only add noise);
+        - ``"raise"``: raise :class:`~sktorchsafe.exceptions.NonFiniteInputError`;
+        - ``"drop"``: leave it out of the output. This **changes the output
+          width** with the training data, which breaks a net whose input
+          size is fixed when folds differ.
+    add_indicator : bool, default=False
+        Append one missing-indicator column (1.0 where the value was missing,
+        NaN or ±inf, else 0.0) per output feature, named
+        ``missingindicator_<name>``. Every feature gets one, including those
+        without missing values at fit, which are flagged at transform like
+        any other (see Notes).
+    copy : bool, default=True
+        If False, ``transform`` fills X in place when it can (a writeable
+        float ndarray of the same width as the output); the caller's array is
+        then modified. ``fit`` never modifies X.
+    random_state : int, RandomState instance or None, default=None
+        Draws the row sample and the hidden values of ``"auto"``, the row
+        sample of ``"knn"``/``"iterative"``, and seeds ``IterativeImputer``.
+        Pass an int for reproducible results.
+    verbose : int, default=0
+        ``1`` prints the progress of the model-based strategies and of
+        ``"auto"``; ``2`` also passes ``verbose`` to ``IterativeImputer``.
+
+    Attributes
+    ----------
+    strategies_ : ndarray of str of shape (n_features_in_,)
+        The strategy each feature uses: ``"auto"`` and mappings resolved;
+        ``"constant"`` for a feature filled because it had no observed
+        value, ``"drop"`` for one left out by ``on_all_nan="drop"``.
+    statistics_ : ndarray of float64 of shape (n_features_in_,)
+        The fill value of each feature; NaN for ``"knn"``, ``"iterative"``
+        and dropped features.
+    selection_scores_ : pandas.DataFrame of shape (n_candidates, n_features_in_) \
+            or None
+        The error of each candidate (rows) on each feature (columns) when
+        ``"auto"`` chose; NaN for features it did not score. ``None`` when no
+        feature used ``"auto"``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    sklearn.impute.SimpleImputer : One statistic for every feature.
+    sklearn.impute.KNNImputer : The ``"knn"`` strategy.
+    sklearn.impute.IterativeImputer : The ``"iterative"`` strategy.
+    OutlierClipper : Clips extreme values before or after imputation.
+
+    Notes
+    -----
+    **How "auto" chooses.** In a row sample of at most ``max_samples`` rows,
+    ``validation_fraction`` of the observed values of every ``"auto"``
+    feature is hidden (all features at once). Each candidate is fitted on
+    what is left and fills the hidden cells. Its error there (``scoring``)
+    is divided by the error of the best constant on the values left (their
+    mean absolute deviation from their median for ``"mae"``, their standard
+    deviation for ``"rmse"``; 1 where that is 0), so a score reads the same
+    on every feature: about 1 for the median (``"mae"``) or the mean
+    (``"rmse"``), below 1 for a model that uses the other features well.
+    Each feature gets the first candidate, in ``candidates`` order, whose
+    mean error on the hidden cells is within one standard error of the
+    lowest (the one-standard-error rule: a difference smaller than the noise
+    of its estimate does not make a later, usually costlier, candidate
+    win), and the first candidate when fewer than 10 of its values could be
+    hidden. The chosen strategies are then fitted on all
+    the training data, exactly as if given as a mapping. Everything random
+    follows ``random_state``; ``transform`` never refits. With
+    ``verbose=1`` each step is printed with its duration.
+
+    **Missing values that appear only at transform.** Every feature has a
+    fill value (or a model), so a feature without missing values at fit
+    is still filled at transform, and with ``add_indicator=True`` it is
+    flagged like any other. (scikit-learn's ``SimpleImputer`` adds
+    indicators only for the features with missing values at fit, so its
+    output width depends on the training fold.)
+
+    **Streaming.** ``partial_fit`` merges the statistics of successive
+    batches exactly (:class:`sktorchsafe._stats.ColumnStats`) for the
+    strategies ``"mean"`` and ``"constant"``; the other strategies need
+    every row at once and raise there.
+
+    **dtype.** float32 input gives float32 output; statistics are computed
+    in float64. Other numeric input is converted to float64.
+
+    Examples
+    --------
+    ±inf counts as missing, and a feature without any observed value is kept
+    and filled (with a ``DataQualityWarning`` naming it):
+
+    >>> import numpy as np
+    >>> from sktorchsafe import ImputerSelector
+    >>> X = np.array([[1.0, 10.0, np.nan],
+    ...               [2.0, np.inf, np.nan],
+    ...               [np.nan, 30.0, np.nan],
+    ...               [9.0, 40.0, np.nan]])
+    >>> imputer = ImputerSelector(strategy="median", add_indicator=True)
+    >>> imputer.fit_transform(X)
+    array([[ 1., 10.,  0.,  0.,  0.,  1.],
+           [ 2., 30.,  0.,  0.,  1.,  1.],
+           [ 2., 30.,  0.,  1.,  0.,  1.],
+           [ 9., 40.,  0.,  0.,  0.,  1.]])
+    >>> imputer.strategies_, imputer.statistics_
+    (array(['median', 'median', 'constant'], dtype=object), array([ 2., 30.,  0.]))
+    >>> imputer.get_feature_names_out()
+    array(['x0', 'x1', 'x2', 'missingindicator_x0', 'missingindicator_x1',
+           'missingindicator_x2'], dtype=object)
+
+    ``"auto"`` chooses per feature: here a model of the other features for
+    two strongly correlated features, and the median for a skewed one:
+
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=500)
+    >>> X = np.column_stack([z, z + 0.1 * rng.normal(size=500),
+    ...                      rng.lognormal(size=500)])
+    >>> X[rng.random(X.shape) < 0.1] = np.nan
+    >>> auto = ImputerSelector(strategy="auto", random_state=0).fit(X)
+    >>> auto.strategies_
+    array(['iterative', 'iterative', 'median'], dtype=object)
+    >>> auto.selection_scores_.round(2)  # doctest: +NORMALIZE_WHITESPACE
+                 x0    x1    x2
+    candidate
+    median     1.00  0.90  1.02
+    mean       1.00  0.90  1.15
+    iterative  0.32  0.27  1.15
+    """
+
+    _parameter_constraints = {
+        "strategy": [StrOptions({*STRATEGIES, "auto"}), dict],
+        "fill_value": [None, Interval(Real, None, None, closed="neither")],
+        "candidates": [None, list, tuple],
+        "scoring": [StrOptions({"mae", "rmse"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "max_samples": [None, Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "iterative_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "on_inf": [StrOptions({"impute", "raise"})],
+        "on_all_nan": [StrOptions({"fill", "raise", "drop"})],
+        "add_indicator": ["boolean"],
+        "copy": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        strategy="median",
+        fill_value=None,
+        candidates=None,
+        scoring="mae",
+        validation_fraction=0.2,
+        max_samples=5000,
+        n_neighbors=5,
+        iterative_max_iter=10,
+        on_inf="impute",
+        on_all_nan="fill",
+        add_indicator=False,
+        copy=True,
+        random_state=None,
+        verbose=0,
+    ):
+        self.strategy = strategy
+        self.fill_value = fill_value
+        self.candidates = candidates
+        self.scoring = scoring
+        self.validation_fraction = validation_fraction
+        self.max_samples = max_samples
+        self.n_neighbors = n_neighbors
+        self.iterative_max_iter = iterative_max_iter
+        self.on_inf = on_inf
+        self.on_all_nan = on_all_nan
+        self.add_indicator = add_indicator
+        self.copy = copy
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the fill value (or model) of every feature.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric data; NaN (and ±inf, with ``on_inf="impute"``) are missing.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted imputer.
+        """
+        X = self._validate(X, reset=True)
+        requested = self._requested_strategies(X.shape[1])
+        self.__dict__.pop("_stats", None)
+        if set(requested) <= set(STREAMING_STRATEGIES):
+            # ColumnStats leaves ±inf out by itself: no cleaned copy needed.
+            self._stats = ColumnStats.from_array(X)
+            self._fit_strategies(requested, self._stats.count == 0, stats=self._stats)
+            return self
+        X, empty = _missing_as_nan(X)
+        self._fit_strategies(requested, empty, X=X)
+        return self
+
+    def _check_streaming(self, requested):
+        batch_only = sorted(set(requested) - set(STREAMING_STRATEGIES))
+        if batch_only:
+            raise ValueError(
+                "ImputerSelector.partial_fit learns from batches with the "
+                f"strategies {describe(STREAMING_STRATEGIES, quote=True)} only; "
+                f"strategy {describe(batch_only, quote=True)} needs every row at "
+                "once. Call fit on all the data instead, or use strategy='mean'."
+            )
+        return True
+
+    def _can_partial_fit(self):
+        requested = (
+            [self.strategy]
+            if isinstance(self.strategy, str)
+            else list(self.strategy.values())
+        )
+        return self._check_streaming(requested)
+
+    @available_if(_can_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Update the statistics with one more batch of rows.
+
+        Successive calls give the same fill values as one ``fit`` on all the
+        batches. Only the strategies ``"mean"`` and ``"constant"`` (or a
+        mapping of every feature to them) learn from batches: with another
+        strategy the imputer has no ``partial_fit`` (``hasattr`` is False,
+        and the ``AttributeError`` comes from an error that says why).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            One batch of rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Updated imputer.
+        """
+        first_call = not hasattr(self, "_stats")
+        X = self._validate(X, reset=first_call)
+        requested = self._requested_strategies(X.shape[1])
+        self._check_streaming(requested)
+        stats = ColumnStats.from_array(X)
+        if not first_call:
+            stats = self._stats.merge(stats)
+        self._stats = stats
+        self._fit_strategies(requested, stats.count == 0, stats=stats)
+        return self
+
+    def _validate(self, X, *, reset):
+        return validate_X(
+            self,
+            X,
+            reset=reset,
+            allow_nan=True,
+            allow_inf=self.on_inf == "impute",
+            fix=FIX_INF,
+            dtype=FLOAT_DTYPES,
+        )
+
+    def _requested_strategies(self, n_features):
+        """One strategy name (``"auto"`` included) per feature."""
+        if isinstance(self.strategy, str):
+            return np.full(n_features, self.strategy, dtype=object)
+        names = getattr(self, "feature_names_in_", None)
+        requested = np.full(n_features, UNNAMED_STRATEGY, dtype=object)
+        chosen_by = {}
+        for key, value in self.strategy.items():
+            j = _feature_index(key, names, n_features)
+            if value not in (*STRATEGIES, "auto"):
+                raise ValueError(
+                    f"ImputerSelector: strategy[{key!r}] must be one of "
+                    f"{describe((*STRATEGIES, 'auto'), limit=10, quote=True)}. "
+                    f"Got {value!r} instead."
+                )
+            if j in chosen_by and requested[j] != value:
+                raise ValueError(
+                    f"ImputerSelector: strategy names feature {j} twice, as "
+                    f"{chosen_by[j]!r} ({requested[j]!r}) and as {key!r} "
+                    f"({value!r}). Name each feature once."
+                )
+            requested[j], chosen_by[j] = value, key
+        return requested
+
+    def _candidates(self):
+        candidates = (
+            DEFAULT_CANDIDATES if self.candidates is None else tuple(self.candidates)
+        )
+        bad = [c for c in candidates if c not in STRATEGIES]
+        if not candidates or bad or len(set(candidates)) != len(candidates):
+            raise ValueError(
+                "ImputerSelector: candidates must be a non-empty list of distinct "
+                f"strategies among {describe(STRATEGIES, limit=10, quote=True)}. "
+                f"Got {self.candidates!r} instead."
+            )
+        return candidates
+
+    def _fill_value(self):
+        return 0.0 if self.fill_value is None else float(self.fill_value)
+
+    def _fit_strategies(self, requested, empty, *, X=None, stats=None):
+        """Resolve and fit the strategy of each feature.
+
+        ``X`` holds NaN in place of ±inf; it may be None when ``stats``
+        (from ``X`` itself) is enough, as for the streaming strategies.
+        """
+        names = feature_names(self, n_features=requested.size)
+        self._handle_empty(empty, names)
+        strategies = requested.copy()
+        strategies[empty] = "drop" if self.on_all_nan == "drop" else "constant"
+        rng = check_random_state(self.random_state)
+        rows = None if X is None else sample_rows(X.shape[0], self.max_samples, rng)
+
+        self.selection_scores_ = None
+        auto = np.flatnonzero(strategies == "auto")
+        if auto.size:
+            candidates = self._candidates()
+            scores, chosen = self._select(X, rows, auto, ~empty, candidates, rng)
+            strategies[auto] = np.asarray(candidates, dtype=object)[chosen]
+            table = np.full((len(candidates), requested.size), np.nan)
+            table[:, auto] = scores
+            self.selection_scores_ = pd.DataFrame(
+                table,
+                index=pd.Index(candidates, name="candidate"),
+                columns=names,
+            )
+
+        statistics = np.full(requested.size, np.nan)
+        for strategy in SIMPLE_STRATEGIES:
+            cols = np.flatnonzero(strategies == strategy)
+            if cols.size:
+                statistics[cols] = self._statistic(strategy, X, cols, stats)
+        statistics[empty & (strategies == "constant")] = self._fill_value()
+
+        self._models = {}
+        for kind in MODEL_STRATEGIES:
+            targets = np.flatnonzero(strategies == kind)
+            if targets.size:
+                self._models[kind] = self._fit_model(
+                    kind, X, rows, ~empty, targets, rng
+                )
+        self.strategies_ = strategies
+        self.statistics_ = statistics
+        self._kept = strategies != "drop"
+        self._constant = empty & self._kept  # filled in every row at transform
+        self._indicate = bool(self.add_indicator)
+
+    def _statistic(self, strategy, X, cols, stats):
+        if strategy == "constant":
+            return self._fill_value()
+        if stats is not None and strategy == "mean":
+            return stats.mean[cols]
+        if 2 * cols.size < X.shape[1]:  # cheaper to copy the few columns out
+            return _column_statistic(strategy, X[:, cols])
+        return _column_statistic(strategy, X)[cols]
+
+    def _handle_empty(self, empty, names):
+        if not empty.any():
+            return
+        listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
+        count = int(empty.sum())
+        what = (
+            f"ImputerSelector: {count} feature{'s have' if count > 1 else ' has'} "
+            f"no observed value in the data given to fit: {listed}"
+        )
+        if self.on_all_nan == "raise":
+            raise NonFiniteInputError(
+                f"{what}. Drop {'them' if count > 1 else 'it'}, or set "
+                "on_all_nan='fill' to keep and fill such features (the output "
+                "width then stays the same in every fold)."
+            )
+        they = "They are" if count > 1 else "It is"
+        if self.on_all_nan == "drop":
+            action = (
+                f"{they} left out of the output (on_all_nan='drop'), which "
+                "changes its width"
+            )
+        else:
+            action = (
+                f"{they} kept as the constant {self._fill_value():g} (fill_value) "
+                "so that the output width does not change; set on_all_nan='drop' "
+                "to leave them out or 'raise' to stop"
+            )
+        warnings.warn(
+            f"{what}. {action}.", DataQualityWarning, stacklevel=user_stacklevel()
+        )
+
+    # ------------------------------------------------------- model strategies
+    def _fit_model(self, kind, X, rows, inputs, targets, rng):
+        model = _ModelImputer(
+            kind,
+            inputs,
+            targets,
+            n_neighbors=self.n_neighbors,
+            max_iter=self.iterative_max_iter,
+            random_state=rng.randint(np.iinfo(np.int32).max),
+            verbose=max(0, self.verbose - 1),
+        )
+        n_rows = X.shape[0] if rows is None else rows.size
+        with self._progress(f"fitting {kind!r} on {n_rows} rows"):
+            return model.fit(X, rows)
+
+    def _select(self, X, rows, auto, inputs, candidates, rng):
+        """Score each candidate on hidden observed values of the ``auto`` features.
+
+        Returns the scores, of shape (len(candidates), len(auto)), NaN for a
+        feature with too few values to hide; and the index of the chosen
+        candidate per feature (see :func:`_one_standard_error_choice`).
+        """
+        sample = X.copy() if rows is None else X[rows]
+        hidden, truth = {}, {}
+        for j in auto:
+            observed = np.flatnonzero(~np.isnan(sample[:, j]))
+            n_hide = min(
+                int(self.validation_fraction * observed.size), observed.size - 1
+            )
+            if n_hide >= MIN_HIDDEN:
+                hidden[j] = np.sort(rng.choice(observed, n_hide, replace=False))
+                truth[j] = sample[hidden[j], j].copy()
+                sample[hidden[j], j] = np.nan
+        scores = np.full((len(candidates), auto.size), np.nan)
+        chosen = np.zeros(auto.size, dtype=np.intp)
+        if not hidden:
+            return scores, chosen
+        scored = np.array(sorted(hidden))
+        spread = _spread(sample[:, scored], self.scoring)
+        hidden_rows = np.unique(np.concatenate(list(hidden.values())))
+        losses = {j: [] for j in scored}
+        label = f"'auto' over {len(candidates)} candidates on {sample.shape[0]} rows"
+        with self._progress(label):
+            for candidate in candidates:
+                with self._progress(f"scoring {candidate!r}"):
+                    guess = self._reconstruct(
+                        candidate, sample, scored, inputs, hidden, hidden_rows, rng
+                    )
+                for k, j in enumerate(scored):
+                    losses[j].append(
+                        _losses(guess[j], truth[j], spread[k], self.scoring)
+                    )
+        position = {j: k for k, j in enumerate(auto)}
+        for j in scored:
+            per_cell = np.array(losses[j])  # (n_candidates, n_hidden)
+            mean_loss = per_cell.mean(axis=1)
+            scores[:, position[j]] = (
+                np.sqrt(mean_loss) if self.scoring == "rmse" else mean_loss
+            )
+            chosen[position[j]] = _one_standard_error_choice(per_cell)
+        return scores, chosen
+
+    def _reconstruct(self, candidate, sample, scored, inputs, hidden, rows, rng):
+        """The guesses of ``candidate`` for the hidden cells, per feature."""
+        if candidate in SIMPLE_STRATEGIES:
+            values = self._statistic(candidate, sample, scored, None)
+            values = np.broadcast_to(values, scored.shape)
+            return {
+                j: np.full(hidden[j].size, v)
+                for j, v in zip(scored, values, strict=True)
+            }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = _ModelImputer(
+                candidate,
+                inputs,
+                scored,
+                n_neighbors=self.n_neighbors,
+                max_iter=self.iterative_max_iter,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+                verbose=max(0, self.verbose - 1),
+            ).fit(sample)
+            filled = model.impute(sample[rows])
+        return {
+            j: filled[np.searchsorted(rows, hidden[j]), k] for k, j in enumerate(scored)
+        }
+
+    def _progress(self, label):
+        return _Progress(label if self.verbose else None)
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X):
+        """Fill the missing values of X.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data to impute; NaN (and ±inf, with ``on_inf="impute"``) are
+            missing.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            Finite values: X's kept features, then one missing indicator per
+            kept feature with ``add_indicator=True``. float32 input stays
+            float32.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        kept = self._kept
+        fill = self._fill_row(X.dtype)
+        model_fills = self._model_fills(X)  # before X may be filled in place
+
+        n_kept = int(kept.sum())
+        in_place = (
+            not self.copy
+            and kept.all()
+            and not self._indicate
+            and isinstance(X, np.ndarray)
+            and X.flags.writeable
+        )
+        if in_place:
+            out = X
+        else:
+            n_out = n_kept * (2 if self._indicate else 1)
+            out = np.empty((X.shape[0], n_out), dtype=X.dtype)
+        select = None if kept.all() else np.flatnonzero(kept)
+        constant = np.flatnonzero(self._constant[kept])
+        for rows in row_blocks(*X.shape):
+            block = X[rows]
+            missing = ~np.isfinite(block)
+            if select is not None:
+                block, missing = block[:, select], missing[:, select]
+            filled = out[rows, :n_kept]
+            if not in_place:
+                filled[...] = block
+            np.copyto(filled, fill, where=missing)
+            if constant.size:
+                filled[:, constant] = fill[constant]
+            if self._indicate:
+                out[rows, n_kept:] = missing
+        position = np.cumsum(kept) - 1
+        for targets, row_idx, values, missing in model_fills:
+            for k, j in enumerate(targets):
+                out[row_idx[missing[:, k]], position[j]] = values[missing[:, k], k]
+        return out
+
+    def _fill_row(self, dtype):
+        """The fill values of the kept features, in the output dtype."""
+        statistics = self.statistics_[self._kept]
+        with np.errstate(over="ignore"):
+            fill = statistics.astype(dtype)
+        simple = ~np.isin(self.strategies_[self._kept], MODEL_STRATEGIES)
+        bad = simple & ~np.isfinite(fill)
+        if bad.any():
+            names = np.asarray(feature_names(self, n_features=self.n_features_in_))
+            raise ValueError(
+                f"ImputerSelector: the fill values of "
+                f"{describe(names[self._kept][bad], quote=True)} "
+                f"({describe(statistics[bad])}) do not fit in {np.dtype(dtype)}. "
+                "Transform float64 data, or choose a smaller fill_value."
+            )
+        return fill
+
+    def _model_fills(self, X):
+        """What each model imputes in the rows where its features are missing.
+
+        A list of ``(features, rows, values, missing)``: ``values`` and the
+        boolean ``missing`` have one row per row of ``rows`` and one column
+        per feature of ``features``.
+        """
+        fills = []
+        for model in self._models.values():
+            missing = ~np.isfinite(X[:, model.targets])
+            row_idx = np.flatnonzero(missing.any(axis=1))
+            if row_idx.size == 0:
+                continue
+            with self._progress(f"imputing {model.kind!r} in {row_idx.size} rows"):
+                values = model.impute(inf_as_nan(X[row_idx]))
+            fills.append((model.targets, row_idx, values, missing[row_idx]))
+        return fills
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; ``None`` uses ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The kept features, then ``missingindicator_<name>`` for each with
+            ``add_indicator=True``.
+        """
+        check_is_fitted(self, "n_features_in_")
+        names = _check_feature_names_in(self, input_features)[self._kept]
+        if self._indicate:
+            names = np.concatenate([names, [f"missingindicator_{n}" for n in names]])
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.non_deterministic = self.random_state is None and (
+            self.strategy == "auto"
+            or (isinstance(self.strategy, dict) and "auto" in self.strategy.values())
+        )
+        return tags
+
+
+class _ModelImputer:
+    """``KNNImputer`` or ``IterativeImputer`` on standardized features.
+
+    Distances (knn) and regressions (iterative) are computed on the
+    ``inputs`` features standardized with :class:`SafeStandardScaler`
+    (overflow-proof) fitted on every row, so large-scale features do not
+    dominate; the model itself learns from a row sample.  Imputations are
+    mapped back to data units; iterative ones are clipped to each feature's
+    observed range.  ``targets`` (a subset of ``inputs``) are the features
+    whose imputations are used.
+    """
+
+    def __init__(
+        self, kind, inputs, targets, *, n_neighbors, max_iter, random_state, verbose
+    ):
+        self.kind = kind
+        self.inputs = np.flatnonzero(inputs)
+        self.targets = np.asarray(targets)
+        self.n_neighbors = n_neighbors
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, rows=None):
+        every = self.inputs.size == X.shape[1]
+        with warnings.catch_warnings():
+            # A feature may have no value in a sample of rows; it is kept.
+            warnings.simplefilter("ignore", DataQualityWarning)
+            self.scaler = SafeStandardScaler().fit(X if every else X[:, self.inputs])
+        sample = X if rows is None else X[rows]
+        Zs = self.scaler.transform(sample[:, self.inputs])
+        if self.kind == "knn":
+            self.model = KNNImputer(
+                n_neighbors=self.n_neighbors, keep_empty_features=True
+            )
+        else:
+            lo, hi = column_min_max(Zs)
+            lo, hi = np.nan_to_num(lo, nan=-np.inf), np.nan_to_num(hi, nan=np.inf)
+            hi = np.where(hi > lo, hi, np.nextafter(lo, np.inf))  # strictly above
+            self.model = IterativeImputer(
+                max_iter=self.max_iter,
+                min_value=lo,
+                max_value=hi,
+                keep_empty_features=True,
+                random_state=self.random_state,
+                verbose=self.verbose,
+            )
+        # A feature without values in the sample is kept by the model and
+        # imputed with 0 in standardized units: its mean over every row.
+        with self._threads():
+            self.model.fit(Zs)
+        self._columns = np.searchsorted(self.inputs, self.targets)
+        return self
+
+    def _threads(self):
+        """One BLAS thread for the iterative strategy's many small regressions.
+
+        Threads only add overhead on matrices of a few features (and slow
+        them down tenfold on a busy machine); the knn distances keep them.
+        """
+        return threadpool_limits(1 if self.kind == "iterative" else None, "blas")
+
+    def impute(self, X):
+        """Imputed values of the targets for the rows of ``X`` (NaN missing)."""
+        Zs = self.scaler.transform(X[:, self.inputs])
+        with self._threads():
+            Zs = self.model.transform(Zs)[:, self._columns]
+        mean = self.scaler.mean_[self._columns]
+        scale = self.scaler.scale_[self._columns]
+        with np.errstate(over="ignore", invalid="ignore"):
+            filled = Zs * scale + mean
+        bad = ~np.isfinite(filled)
+        if bad.any():  # not expected: fall back to the feature's mean
+            filled[bad] = np.broadcast_to(mean, filled.shape)[bad]
+        return filled
+
+
+class _Progress:
+    """Context manager printing ``[ImputerSelector] label ... done in 1.2 s``."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def __enter__(self):
+        if self.label:
+            print(f"[ImputerSelector] {self.label} ...", flush=True)
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        if self.label and exc[0] is None:
+            elapsed = time.perf_counter() - self.start
+            print(
+                f"[ImputerSelector] {self.label}: done in {elapsed:.1f} s", flush=True
+            )
+        return False
+
+
+def _feature_index(key, names, n_features):
+    """The position of the feature a ``strategy`` mapping names by ``key``."""
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        if 0 <= key < n_features:
+            return int(key)
+        raise ValueError(
+            f"ImputerSelector: strategy names feature {key}, but X has "
+            f"{n_features} features (positions 0 to {n_features - 1})."
+        )
+    if isinstance(key, str):
+        if names is None:
+            raise ValueError(
+                f"ImputerSelector: strategy names feature {key!r}, but X has no "
+                "column names. Fit on a DataFrame, or name features by position."
+            )
+        matches = np.flatnonzero(np.asarray(names) == key)
+        if matches.size:
+            return int(matches[0])
+        raise ValueError(
+            f"ImputerSelector: strategy names feature {key!r}, which is not a "
+            f"column of X. Columns: {describe(names, limit=10, quote=True)}."
+        )
+    raise ValueError(
+        "ImputerSelector: strategy keys must be column names (str) or positions "
+        f"(int). Got {key!r} instead."
+    )
+
+
+def _missing_as_nan(X):
+    """``X`` with ±inf as NaN (a copy only if it holds any), and its empty features.
+
+    A feature is empty when it has no finite value.
+    """
+    lo, hi = column_min_max(X)
+    has_inf = np.isinf(lo) | np.isinf(hi)
+    if has_inf.any():
+        X = inf_as_nan(X, has_inf)
+        lo[has_inf] = column_min_max(X[:, has_inf])[0]
+    return X, np.isnan(lo)
+
+
+def _column_statistic(strategy, X):
+    """The fill value of each column of ``X`` (NaN as missing, no ±inf)."""
+    if strategy == "mean":
+        return ColumnStats.from_array(X).mean
+    if strategy == "most_frequent":
+        return nanmode(X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        median = nanquantile(X, 0.5)
+    overflow = np.isinf(median)
+    if overflow.any():
+        # The two middle values are finite but their difference overflows:
+        # halving is exact, and the median of the halves is half the median.
+        median[overflow] = 2.0 * nanquantile(0.5 * X[:, overflow], 0.5)
+    return median
+
+
+def _spread(X, scoring):
+    """Per column, the error of the best constant (1 where it is 0 or undefined).
+
+    The standard deviation for ``"rmse"``, the mean absolute deviation from
+    the median for ``"mae"``; computed on halved values, which cannot
+    overflow, and doubled.
+    """
+    if scoring == "rmse":
+        spread = ColumnStats.from_array(X).std
+    else:
+        with np.errstate(invalid="ignore"):
+            half_deviation = np.abs(0.5 * X - 0.5 * nanquantile(X, 0.5))
+        spread = 2.0 * ColumnStats.from_array(half_deviation).mean
+    return np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
+
+
+def _losses(guess, truth, spread, scoring):
+    """Per cell, the scaled absolute (``"mae"``) or squared (``"rmse"``) error.
+
+    Computed in units of ``spread``, which cannot overflow for finite data;
+    a non-finite loss (a failed guess) counts as infinitely bad.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = np.abs(guess / spread - truth / spread)
+        loss = np.square(diff) if scoring == "rmse" else diff
+    return np.where(np.isfinite(loss), loss, np.inf)
+
+
+def _one_standard_error_choice(losses):
+    """The first candidate whose mean loss is within one standard error of the best.
+
+    ``losses`` has one row of per-cell losses per candidate, most preferred
+    first. The standard error is that of the mean difference between the
+    candidate's losses and the best candidate's on the same cells, so
+    differences smaller than the noise of their estimate do not decide
+    (the one-standard-error rule of model selection).
+    """
+    mean = losses.mean(axis=1)
+    best = int(np.argmin(mean))
+    if not np.isfinite(mean[best]):
+        return 0
+    n = losses.shape[1]
+    with np.errstate(invalid="ignore"):
+        diff = losses - losses[best]
+        se = diff.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(len(mean))
+        close = mean - mean[best] <= np.nan_to_num(se, nan=0.0)
+    return int(np.flatnonzero(close)[0])
