@@ -7,29 +7,54 @@ layer, rows and features did it.
 """
 
 from . import exceptions
+from .callbacks import NonFiniteGuard
+from .diagnose import DiagnosisReport, diagnose
 from .exceptions import (
+    DataQualityError,
     DataQualityWarning,
     InputTypeError,
     NonFiniteInputError,
     NonFiniteTrainingError,
+    NonFiniteTrainingWarning,
     ScaleDisparityWarning,
     SktorchsafeError,
     SktorchsafeWarning,
     TargetError,
 )
+from .impute import ImputerSelector
+from .losses import FocalLoss, MaskedMSELoss
+from .nets import SafeNeuralNetClassifier, SafeNeuralNetRegressor
+from .outliers import OutlierClipper
+from .pipeline import make_safe_pipeline
+from .scaling import ScaleDisparityChecker
 from .standardize import SafeStandardScaler
+from .target import TargetValidator
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "DataQualityError",
     "DataQualityWarning",
+    "DiagnosisReport",
+    "FocalLoss",
+    "ImputerSelector",
     "InputTypeError",
+    "MaskedMSELoss",
+    "NonFiniteGuard",
     "NonFiniteInputError",
     "NonFiniteTrainingError",
+    "NonFiniteTrainingWarning",
+    "OutlierClipper",
+    "SafeNeuralNetClassifier",
+    "SafeNeuralNetRegressor",
     "SafeStandardScaler",
+    "ScaleDisparityChecker",
     "ScaleDisparityWarning",
     "SktorchsafeError",
     "SktorchsafeWarning",
     "TargetError",
+    "TargetValidator",
+    "diagnose",
     "exceptions",
+    "make_safe_pipeline",
 ]

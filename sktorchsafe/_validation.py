@@ -67,6 +67,19 @@ def describe(items, limit=MAX_LISTED, quote=False):
     return text
 
 
+def describe_first(items, total, limit=MAX_LISTED, quote=False):
+    """:func:`describe` of ``total`` items of which only the first are at hand.
+
+    For statistics that keep only the first few offending rows (streamed
+    chunks, Dask blocks): the listing reads as if all ``total`` were given.
+    """
+    items = list(items)[:limit]
+    text = describe(items, limit=limit, quote=quote)
+    if total > len(items):
+        text += f" and {total - len(items)} more"
+    return text
+
+
 def _count_rows(n):
     return f"{n} row" if n == 1 else f"{n} rows"
 

@@ -23,6 +23,7 @@ __all__ = [
     "InputTypeError",
     "NonFiniteInputError",
     "NonFiniteTrainingError",
+    "NonFiniteTrainingWarning",
     "ScaleDisparityWarning",
     "SktorchsafeError",
     "SktorchsafeWarning",
@@ -59,7 +60,8 @@ class TargetError(SktorchsafeError, ValueError):
 
 
 class NonFiniteTrainingError(SktorchsafeError, RuntimeError):
-    """Training produced a non-finite loss or gradient.
+    """Training produced a non-finite loss or gradient, or a trained module
+    returned non-finite predictions for finite input.
 
     Raised by :class:`~sktorchsafe.NonFiniteGuard` with ``on_nonfinite="raise"``.
     The diagnosis is kept on the exception as attributes (``epoch``,
@@ -84,6 +86,15 @@ class DataQualityError(SktorchsafeError, ValueError):
     def __init__(self, message, findings=()):
         super().__init__(message)
         self.findings = tuple(findings)
+
+
+class NonFiniteTrainingWarning(SktorchsafeWarning):
+    """Training met a non-finite loss or gradient and went on without it.
+
+    Issued by :class:`~sktorchsafe.NonFiniteGuard` when it stops training
+    (``on_nonfinite="stop"``, the last finite weights kept) or skips a batch
+    (``on_nonfinite="skip"``).
+    """
 
 
 class DataQualityWarning(SktorchsafeWarning):

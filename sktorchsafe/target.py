@@ -105,7 +105,8 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         rows of the rarest one (per label for a multilabel target).
     scale_threshold : float, default=1e3
         Warn when a regression target's ``|mean|`` or standard deviation is
-        above this, or its standard deviation below ``1 / scale_threshold``.
+        above this, or its standard deviation below ``1 / scale_threshold``
+        (``numpy.inf`` turns the check off).
     copy : bool, default=False
         If True, ``transform`` returns a copy of ``X`` instead of ``X``.
 
@@ -166,7 +167,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "task": [StrOptions({"auto", "regression", "classification"})],
         "imbalance_threshold": [Interval(Real, 1, None, closed="left")],
-        "scale_threshold": [Interval(Real, 1, None, closed="left")],
+        "scale_threshold": [Interval(Real, 1, None, closed="both")],
         "copy": ["boolean"],
     }
 

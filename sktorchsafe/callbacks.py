@@ -1,0 +1,826 @@
+"""``NonFiniteGuard``: stop a skorch net before a non-finite step, and say why.
+
+The guard is cheap on every batch and thorough only when something goes
+wrong.  Every training batch it reads one number: the loss plus the L2 norms
+of all gradients, reduced on the device in one fused operation
+(``torch._foreach_norm``) and read back with a single host synchronisation,
+before ``optimizer.step`` runs.  Only when that number is not finite does it
+replay the batch with forward hooks on every submodule to find the first
+module whose output is non-finite, whether that module *created* the value
+from finite input or only propagated it, and which rows and features of X and
+which targets were non-finite.
+"""
+
+import math
+import warnings
+from functools import partial
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
+from skorch.callbacks import Callback
+from skorch.dataset import unpack_data
+from torch.utils.data import Subset
+
+from ._validation import describe, feature_names
+from .exceptions import NonFiniteTrainingError, NonFiniteTrainingWarning
+
+__all__ = ["NonFiniteGuard"]
+
+#: Gradient dtypes whose norms are reduced in their own precision.
+_NORM_DTYPES = (torch.float32, torch.float64)
+
+#: Fixes suggested for each place a non-finite value can come from.
+_FIXES = {
+    "input": (
+        "Impute or clip X before the net: make_safe_pipeline puts ImputerSelector "
+        "and OutlierClipper in front of it."
+    ),
+    "target": (
+        "Drop or impute these targets (TargetValidator names them before "
+        "training), or train with MaskedMSELoss, which ignores NaN targets."
+    ),
+    "forward": (
+        "Keep that module's input inside its domain (log or sqrt of negative "
+        "values, division by zero, exp overflow), or, if its weights have grown "
+        "huge, lower lr, clip gradients (skorch.callbacks.GradientNormClipping) "
+        "and scale X and y (make_safe_pipeline, scale_target=True)."
+    ),
+    "divergence": (
+        "The training diverged, or X or y are on a huge scale: lower lr, clip "
+        "gradients (skorch.callbacks.GradientNormClipping), and scale X and y "
+        "(make_safe_pipeline, scale_target=True)."
+    ),
+    "loss": (
+        "Check that the module's output is what the criterion expects "
+        "(probabilities for NLLLoss, logits for CrossEntropyLoss) and that the "
+        "targets are in range."
+    ),
+    "backward": (
+        "Exploding gradients or a non-differentiable point (sqrt or pow at 0): "
+        "lower lr, clip gradients (skorch.callbacks.GradientNormClipping), scale "
+        "X and y, or add a small epsilon inside the operation."
+    ),
+    "weights": (
+        "The weights were poisoned by an earlier step that was not checked "
+        "(check_gradients=False, or a warm start from a diverged net): "
+        "re-initialize the net and keep check_gradients=True."
+    ),
+    "nll_logits": (
+        "Use criterion=torch.nn.CrossEntropyLoss (the default of "
+        "SafeNeuralNetClassifier), which takes logits, or end the module with a "
+        "softmax."
+    ),
+    "unknown": (
+        "The replay of the batch was finite (a random layer such as Dropout, or "
+        "a custom train_step); run with torch.autograd.set_detect_anomaly(True) "
+        "to find the operation."
+    ),
+}
+
+
+class NonFiniteGuard(Callback):
+    """Stop a non-finite loss or gradient before the optimizer step; name the cause.
+
+    A skorch callback. Every training batch, after ``backward`` and before
+    ``optimizer.step``, it checks the loss and (with ``check_gradients``)
+    every gradient, fused into one reduction and one host read. Only when a
+    value is NaN or ±inf does it replay the batch with forward hooks on every
+    submodule and report:
+
+    - the first module whose output was non-finite, and whether it
+      *created* the value (its input was finite) or propagated it;
+    - the rows (in the batch, and in the training data when the net's
+      dataset holds an array) and the features of X that were non-finite;
+    - the rows of the targets that were non-finite;
+    - for gradients: the parameters whose gradient was non-finite and the
+      module whose backward pass produced it.
+
+    Then it acts on ``on_nonfinite``. Nothing is stepped with the poisoned
+    gradients in any mode: the weights stay the last finite ones.
+
+    :class:`~sktorchsafe.SafeNeuralNetRegressor` and
+    :class:`~sktorchsafe.SafeNeuralNetClassifier` include it by default,
+    under the name ``"nonfinite_guard"``; add it to any skorch net with
+    ``callbacks=[NonFiniteGuard()]``.
+
+    Parameters
+    ----------
+    on_nonfinite : {"raise", "stop", "skip"}, default="raise"
+        ``"raise"``: raise :class:`~sktorchsafe.exceptions.NonFiniteTrainingError`
+        carrying the diagnosis. ``"stop"``: end training gracefully (skorch's
+        ``KeyboardInterrupt`` idiom), keeping the last finite weights, with a
+        warning. ``"skip"``: drop that batch's step and go on; skipped batches
+        are left out of ``train_loss`` and counted per epoch in the history
+        (``train_batches_skipped``); if every batch of an epoch is skipped,
+        the guard raises.
+    check_gradients : bool, default=True
+        Also check every gradient, not only the loss. Catches exploding
+        gradients and non-differentiable points whose loss is still finite.
+        Turn it off when training with mixed-precision loss scaling, whose
+        scaler skips steps with infinite gradients by design.
+    sink : callable, default=print
+        Where the message of a ``"stop"`` or first ``"skip"`` goes; it is only
+        called when the net's ``verbose`` is on, unless it is not ``print``.
+
+    Attributes
+    ----------
+    diagnosis_ : dict or None
+        The diagnosis of the last non-finite batch of the current fit, or
+        None: ``epoch`` (1-based), ``batch`` (0-based, in the epoch),
+        ``what`` (``"loss"`` or ``"gradients"``), ``phase`` (where the values
+        came from: ``"input"``, ``"target"``, ``"forward"``, ``"weights"``,
+        ``"loss"``, ``"nll_logits"``, ``"divergence"``, ``"backward"`` or
+        ``"unknown"``), ``module`` (as in ``named_modules``, ``""`` for the
+        top-level module) and ``module_type``, ``created`` (the module's
+        input was finite), ``rows`` / ``features`` (non-finite cells of the
+        batch X), ``training_rows`` (rows of the training data holding
+        NaN or ±inf, when its X is an array), ``target_rows``,
+        ``parameters`` (with non-finite gradients), ``loss``, ``detail`` and
+        ``message``. The same keys are attributes of the raised
+        :class:`~sktorchsafe.exceptions.NonFiniteTrainingError`.
+    n_skipped_ : int
+        Batches skipped in the current fit (``on_nonfinite="skip"``).
+
+    See Also
+    --------
+    SafeNeuralNetRegressor, SafeNeuralNetClassifier : Nets with the guard on.
+    torch.autograd.set_detect_anomaly : Finds the operation, at a large cost
+        on every batch.
+
+    Notes
+    -----
+    The loss is read from a forward hook on ``net.criterion_``. With a
+    criterion that is not a ``torch.nn.Module``, or a custom ``train_step``
+    that does not notify ``on_grad_computed``, the loss is checked after the
+    step instead (from the value skorch records; the message says so). The
+    replay runs the module again on the same batch under ``torch.no_grad``
+    (buffers such as BatchNorm statistics are restored); a non-finite value
+    that only a random layer produced may not reappear. Validation batches
+    are not guarded: they cannot change the weights.
+
+    Cost per batch (see ``benchmarks/bench_guard.py``): one forward hook
+    call and one ``torch._foreach_norm`` per device and dtype of the
+    gradients (half-precision gradients are reduced in float32). On the CPU
+    the norms are read one by one; on an accelerator they are summed on the
+    device and read once, a single synchronisation before
+    ``optimizer.step`` (skorch already reads the loss once per batch). The
+    parameter list is taken once per fit (again if the module is replaced).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from skorch import NeuralNetRegressor
+    >>> from sktorchsafe import NonFiniteGuard
+    >>> from sktorchsafe.exceptions import NonFiniteTrainingError
+    >>> class LogMLP(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = torch.nn.Linear(3, 4)
+    ...         self.out = torch.nn.Linear(4, 1)
+    ...     def forward(self, X):
+    ...         return self.out(torch.log(self.hidden(X)))
+    >>> X = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
+    >>> y = X.sum(axis=1, keepdims=True)
+    >>> net = NeuralNetRegressor(
+    ...     LogMLP, callbacks=[NonFiniteGuard()], train_split=None, verbose=0
+    ... )
+    >>> try:
+    ...     net.fit(X, y)
+    ... except NonFiniteTrainingError as exc:
+    ...     print(exc.epoch, exc.batch, repr(exc.module), exc.created)
+    1 0 '' True
+    """
+
+    _parameter_constraints = {
+        "on_nonfinite": [StrOptions({"raise", "stop", "skip"})],
+        "check_gradients": ["boolean"],
+        "sink": [callable],
+    }
+
+    def __init__(self, on_nonfinite="raise", check_gradients=True, sink=print):
+        self.on_nonfinite = on_nonfinite
+        self.check_gradients = check_gradients
+        self.sink = sink
+
+    # ----------------------------------------------------------- lifecycle
+    def initialize(self):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: getattr(self, name) for name in self._parameter_constraints},
+            caller_name=type(self).__name__,
+        )
+        self.diagnosis_ = None
+        self.n_skipped_ = 0
+        self._forget()
+        return self
+
+    def _forget(self):
+        """Drop the per-fit references (hook, loss tensor, dataset)."""
+        handle = getattr(self, "_hook_", None)
+        if handle is not None:
+            handle.remove()
+        self._hook_ = None
+        self._loss_ = None
+        self._dataset_ = None
+        self._params_ = None
+        self._batch_ = -1
+        self._skip_ = False
+        self._checked_ = False
+        self._epoch_batches_ = 0
+        self._epoch_skipped_ = 0
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ("_hook_", "_loss_", "_dataset_", "_params_"):
+            state[key] = None
+        return state
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self._forget()
+        self.diagnosis_ = None
+        self.n_skipped_ = 0
+        criterion = getattr(net, "criterion_", None)
+        if isinstance(criterion, torch.nn.Module):
+            self._hook_ = criterion.register_forward_hook(self._store_loss)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self._forget()
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        self._dataset_ = dataset_train
+        self._batch_ = -1
+        self._epoch_batches_ = 0
+        self._epoch_skipped_ = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.on_nonfinite != "skip":
+            return
+        net.history.record("train_batches_skipped", self._epoch_skipped_)
+        if self._epoch_batches_ and self._epoch_skipped_ == self._epoch_batches_:
+            diagnosis = dict(self.diagnosis_ or {})
+            message = (
+                f"NonFiniteGuard: every batch of epoch {len(net.history)} "
+                f"({self._epoch_batches_}) was non-finite and skipped; the net "
+                "cannot train. Last batch: " + diagnosis.pop("message", "")
+            )
+            self._forget()
+            raise NonFiniteTrainingError(message, **diagnosis)
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self._batch_ += 1
+            self._loss_ = None
+            self._skip_ = False
+            self._checked_ = False
+
+    def _learnable(self, net):
+        key = (id(getattr(net, "module_", None)), id(getattr(net, "criterion_", None)))
+        if self._params_ is None or self._params_[0] != key:
+            self._params_ = (key, list(net.get_all_learnable_params()))
+        return self._params_[1]
+
+    def _store_loss(self, module, args, output):
+        if torch.is_tensor(output):
+            self._loss_ = output.detach()
+
+    # -------------------------------------------------------------- checks
+    def on_grad_computed(
+        self, net, named_parameters, X=None, y=None, training=None, **kwargs
+    ):
+        if not training:
+            return
+        loss = self._loss_
+        self._checked_ = loss is not None or self.check_gradients
+        if self.check_gradients:
+            # skorch's ``named_parameters`` walks every module on each batch;
+            # the list kept per fit (refreshed if the module is replaced) is
+            # the same and costs nothing.
+            params = self._learnable(net)
+            grads = [p.grad for _, p in params if p.grad is not None]
+            suspect = _maybe_nonfinite(grads, loss)
+        else:
+            params = None
+            value = None if loss is None else (loss if loss.ndim == 0 else loss.sum())
+            suspect = value is not None and not math.isfinite(value.item())
+        if not suspect:
+            return
+        # A norm can overflow on huge but finite gradients: confirm exactly.
+        loss_bad = loss is not None and not bool(torch.isfinite(loss).all())
+        bad_params = []
+        if params is not None:
+            bad_params = [
+                name
+                for name, p in params
+                if p.grad is not None and not bool(torch.isfinite(p.grad).all())
+            ]
+        if not loss_bad and not bad_params:
+            return
+        self._on_hit(
+            net,
+            kwargs.get("batch"),
+            what="loss" if loss_bad else "gradients",
+            loss=None if loss is None else float(loss.sum()),
+            bad_params=[] if loss_bad else bad_params,
+            applied=False,
+        )
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if not training:
+            return
+        self._epoch_batches_ += 1
+        if not self._skip_ and not self._checked_:
+            # The loss was not seen before the step (a criterion that is not a
+            # torch module, or a train_step that does not notify
+            # on_grad_computed): check the value skorch recorded.
+            loss = net.history[-1, "batches", -1].get("train_loss")
+            if loss is not None and not math.isfinite(loss):
+                self._on_hit(
+                    net, batch, what="loss", loss=loss, bad_params=[], applied=True
+                )
+        if self._skip_:
+            record = net.history[-1]["batches"][-1]
+            record["train_loss_skipped"] = record.pop("train_loss", None)
+            record.pop("train_batch_size", None)
+            self._epoch_skipped_ += 1
+
+    # ------------------------------------------------------------- actions
+    def _on_hit(self, net, batch, *, what, loss, bad_params, applied):
+        Xi, yi = unpack_data(batch)
+        diagnosis = diagnose_batch(
+            net,
+            Xi,
+            yi,
+            what=what,
+            loss=loss,
+            bad_params=bad_params,
+            dataset=self._dataset_,
+        )
+        diagnosis = {"epoch": len(net.history), "batch": self._batch_, **diagnosis}
+        message = _message(diagnosis, applied=applied)
+        self.diagnosis_ = {**diagnosis, "message": message}
+        # Nothing may step with these gradients, whatever the policy.
+        for _, param in net.get_all_learnable_params():
+            param.grad = None
+        net.history.record_batch("nonfinite", what)
+        if self.on_nonfinite == "raise":
+            self._forget()
+            raise NonFiniteTrainingError(message, **diagnosis)
+        if self.on_nonfinite == "stop":
+            kept = "those of the last step" if applied else "the last finite ones"
+            self._report(net, f"{message} Training stopped; the weights are {kept}.")
+            raise KeyboardInterrupt
+        self._skip_ = True
+        self.n_skipped_ += 1
+        if self.n_skipped_ == 1:
+            self._report(
+                net,
+                f"{message} The batch was skipped; further skips are counted in "
+                "the history (train_batches_skipped).",
+            )
+
+    def _report(self, net, text):
+        warnings.warn(text, NonFiniteTrainingWarning, stacklevel=3)
+        if self.sink is not print or net.verbose:
+            self.sink(text)
+
+
+# ------------------------------------------------------------- diagnosis
+def diagnose_batch(
+    net, Xi, yi=None, *, what="output", loss=None, bad_params=(), dataset=None
+):
+    """Find where a batch's non-finite values come from.
+
+    Replays the batch through ``net.module_`` with forward hooks on every
+    submodule (buffers are restored afterwards) and checks ``Xi`` and ``yi``.
+    Used by :class:`NonFiniteGuard` during training, and by the safe nets when
+    a trained module returns non-finite predictions.
+
+    Returns
+    -------
+    diagnosis : dict
+        ``what``, ``phase`` (``"input"``, ``"forward"``, ``"target"``,
+        ``"loss"``, ``"backward"`` or ``"unknown"``), ``module`` (name as in
+        ``named_modules``; ``""`` is the top-level module), ``module_type``,
+        ``created``, ``rows`` / ``features`` (non-finite cells of ``Xi``),
+        ``training_rows`` (rows of the training data, when ``dataset`` holds
+        an array), ``target_rows``, ``parameters`` (with non-finite
+        gradients), ``loss``, and ``detail`` (a sentence on the cause).
+    """
+    rows, features = _input_cells(net, Xi)
+    target_rows = _nonfinite_rows(yi)
+    replay = _replay(net, Xi, yi)
+    creator = replay.first_creator()
+    first = replay.first_nonfinite()
+    culprit = creator or first
+    d = {
+        "what": what,
+        "phase": "unknown",
+        "module": None if culprit is None else culprit.name,
+        "module_type": None if culprit is None else culprit.type_name,
+        "created": None if culprit is None else culprit.inputs_finite,
+        "rows": rows,
+        "features": features,
+        "training_rows": _training_rows(dataset) if len(rows) else None,
+        "target_rows": target_rows,
+        "parameters": list(bad_params),
+        "loss": loss,
+    }
+    if len(rows):
+        d["phase"] = "input"
+        detail = (
+            f"the input X of this batch is non-finite in {len(features)} "
+            f"feature{_s(features)}: {describe(features, quote=True)} "
+            f"(batch row{_s(rows)} {describe(rows)})"
+        )
+        if d["training_rows"] is not None and len(d["training_rows"]):
+            detail += (
+                f"; row{_s(d['training_rows'])} of the training data holding NaN "
+                f"or ±inf: {describe(d['training_rows'])}"
+            )
+        if first is not None:
+            detail += (
+                f". The first non-finite output is that of "
+                f"{_module_label(first.name, first.type_name)}, which propagated it"
+            )
+    elif len(target_rows):
+        d["phase"] = "target"
+        detail = (
+            f"the targets y of this batch are non-finite in row{_s(target_rows)} "
+            f"{describe(target_rows)}"
+        )
+    elif creator is not None:
+        d["phase"] = "forward"
+        detail = (
+            f"{_module_label(creator.name, creator.type_name)} created non-finite "
+            "values from finite input"
+        )
+        if creator.weight_max is not None and not math.isfinite(creator.weight_max):
+            d["phase"] = "weights"
+            detail += " because its weights are already non-finite"
+        elif creator.weight_max is not None and creator.weight_max > 1e6:
+            detail += f" (its weights have grown to {creator.weight_max:.3g})"
+        if first is not None and first is not creator:
+            detail += (
+                f"; the first non-finite output is that of "
+                f"{_module_label(first.name, first.type_name)}, which only "
+                "propagated it from the code around it"
+            )
+    elif replay.forward_finite and replay.loss_finite is False:
+        d["phase"] = "loss"
+        criterion = getattr(net, "criterion_", None)
+        detail = (
+            f"the criterion ({type(criterion).__name__}) created non-finite values "
+            "from the module's finite output"
+        )
+        hint = _criterion_hint(criterion, replay.y_pred)
+        largest = _largest(replay.y_pred)
+        if hint:
+            d["phase"] = "nll_logits"
+            detail += f". {hint}"
+        elif largest > 1e15:
+            d["phase"] = "divergence"
+            detail += f": the predictions reach {largest:.3g}, so the loss overflows"
+    elif what == "gradients" or len(d["parameters"]):
+        d["phase"] = "backward"
+        name, type_name = _backward_creator(net, Xi, yi, d["parameters"])
+        d.update(module=name, module_type=type_name, created=name is not None or None)
+        params = describe(d["parameters"], quote=True)
+        if name is not None:
+            detail = (
+                f"the backward pass of {_module_label(name, type_name)} produced "
+                "non-finite gradients while the loss was finite (parameters with "
+                f"non-finite gradients: {params})"
+            )
+        else:
+            detail = f"non-finite gradients in parameters {params}"
+    else:
+        detail = "the replay of this batch was finite"
+        if replay.error is not None:
+            detail += (
+                f" as far as it went (it failed with "
+                f"{type(replay.error).__name__}: {replay.error})"
+            )
+    d["detail"] = detail
+    return d
+
+
+def _s(items):
+    return "" if len(items) == 1 else "s"
+
+
+def _message(d, *, applied):
+    when = (
+        "after the optimizer step (the criterion is not a torch.nn.Module, so "
+        "the loss could only be read then)"
+        if applied
+        else "before the optimizer step"
+    )
+    if d["what"] == "loss":
+        what = f"the training loss is {_fmt(d['loss'])}"
+    else:
+        what = "the gradients are non-finite"
+    return (
+        f"NonFiniteGuard: {what} at epoch {d['epoch']}, batch {d['batch']}, "
+        f"{when}. Cause: {d['detail']}. Fix: {_FIXES[d['phase']]}"
+    )
+
+
+def _fmt(value):
+    if value is None or math.isnan(value):
+        return "NaN"
+    return f"{value:+g}"
+
+
+# ---------------------------------------------------------------- helpers
+def _float_tensors(obj):
+    """The floating-point tensors inside a (nested) output or argument list."""
+    if torch.is_tensor(obj):
+        if obj.is_floating_point() or obj.is_complex():
+            yield obj
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _float_tensors(value)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            yield from _float_tensors(value)
+
+
+def _all_finite(obj):
+    return all(bool(torch.isfinite(t).all()) for t in _float_tensors(obj))
+
+
+def _grad_norms(grads):
+    """The L2 norm of each gradient: one ``torch._foreach_norm`` per group.
+
+    Gradients are grouped by device and dtype (one group, and a single fused
+    kernel on CUDA, in the common case); half-precision ones are reduced in
+    float32, whose range their squares need. Returns the norms (0-d tensors)
+    and whether they all live on the CPU.
+    """
+    if not grads:
+        return [], True
+    first = grads[0]
+    device, dtype = first.device, first.dtype
+    if dtype in _NORM_DTYPES and all(
+        g.device == device and g.dtype == dtype and g.layout == torch.strided
+        for g in grads
+    ):
+        return list(torch._foreach_norm(grads)), device.type == "cpu"
+    groups = {}
+    for grad in grads:
+        if grad.layout != torch.strided:
+            grad = grad.coalesce().values() if grad.is_sparse else grad.to_dense()
+        groups.setdefault((grad.device, grad.dtype), []).append(grad)
+    norms = []
+    for (_, group_dtype), group in groups.items():
+        kwargs = {} if group_dtype in _NORM_DTYPES else {"dtype": torch.float32}
+        norms.extend(torch._foreach_norm(group, 2, **kwargs))
+    return norms, all(device.type == "cpu" for device, _ in groups)
+
+
+def _maybe_nonfinite(grads, loss):
+    """Whether the loss or a gradient may be non-finite, from one cheap reduction.
+
+    Sums the loss and the norms of the gradients. On the CPU the few norms
+    are read one by one into a Python float (reading is free there); on an
+    accelerator they are summed on the device and read once: a single
+    synchronisation. A norm can overflow on huge but finite gradients, so
+    True is only a suspicion, which the caller confirms exactly.
+    """
+    values, on_cpu = _grad_norms(grads)
+    if loss is not None:
+        values.append(loss if loss.ndim == 0 else loss.sum())
+        on_cpu = on_cpu and loss.device.type == "cpu"
+    if not values:
+        return False
+    if on_cpu:
+        total = 0.0
+        for value in values:
+            total += value.item()
+    else:
+        device = values[-1].device
+        total = torch.stack([v.to(device, torch.float32) for v in values]).sum()
+        total = total.item()
+    return not math.isfinite(total)
+
+
+def _nonfinite_rows(t):
+    """Batch rows of tensor ``t`` holding a NaN or ±inf (empty array if none)."""
+    if not torch.is_tensor(t) or not (t.is_floating_point() or t.is_complex()):
+        return np.array([], dtype=np.intp)
+    if t.ndim == 0:
+        return np.array([], dtype=np.intp)
+    bad = ~torch.isfinite(t.detach()).reshape(len(t), -1)
+    return bad.any(dim=1).nonzero().flatten().cpu().numpy()
+
+
+def _input_cells(net, Xi):
+    """Rows of the batch X, and names of its features, that are non-finite."""
+    parts = Xi.items() if isinstance(Xi, dict) else [(None, Xi)]
+    rows, features = [], []
+    for key, t in parts:
+        if not torch.is_tensor(t) or not t.is_floating_point() or t.ndim == 0:
+            continue
+        bad = ~torch.isfinite(t.detach())
+        if not bool(bad.any()):
+            continue
+        rows.append(bad.reshape(len(t), -1).any(dim=1).nonzero().flatten().cpu())
+        if t.ndim == 2:
+            names = feature_names(net, n_features=t.shape[1])
+            if len(names) != t.shape[1]:
+                names = feature_names(None, n_features=t.shape[1])
+            cols = bad.any(dim=0).nonzero().flatten().cpu().tolist()
+            features += [
+                names[j] if key is None else f"{key}[{names[j]}]" for j in cols
+            ]
+        else:
+            features.append("X" if key is None else str(key))
+    if not rows:
+        return np.array([], dtype=np.intp), []
+    return np.unique(torch.cat(rows).numpy()), features
+
+
+def _training_rows(dataset):
+    """Rows of the X given to ``fit`` with non-finite values, if X is reachable."""
+    indices = None
+    while isinstance(dataset, Subset):
+        idx = np.asarray(dataset.indices)
+        indices = idx if indices is None else idx[indices]
+        dataset = dataset.dataset
+    X = getattr(dataset, "X", None)
+    if torch.is_tensor(X) and X.is_floating_point() and X.ndim:
+        bad = (~torch.isfinite(X)).reshape(len(X), -1).any(dim=1).cpu().numpy()
+    elif hasattr(X, "shape") and len(X.shape) and hasattr(X, "dtype"):
+        values = np.asarray(X)
+        if values.dtype.kind not in "fc":
+            return None
+        bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
+    else:
+        return None
+    if indices is None:
+        return np.flatnonzero(bad)
+    return np.sort(indices[bad[indices]])
+
+
+class _Record:
+    __slots__ = ("name", "type_name", "inputs_finite", "output_finite", "weight_max")
+
+    def __init__(self, name, module, inputs, output):
+        self.name = name
+        self.type_name = type(module).__name__
+        self.inputs_finite = _all_finite(inputs)
+        self.output_finite = _all_finite(output)
+        weights = [p.detach() for p in module.parameters(recurse=False)]
+        self.weight_max = (
+            max(float(w.abs().max()) for w in weights if w.numel())
+            if any(w.numel() for w in weights)
+            else None
+        )
+
+
+class _Replay:
+    """The batch run again with a forward hook on every submodule."""
+
+    def __init__(self):
+        self.records = []
+        self.forward_finite = None
+        self.loss_finite = None
+        self.y_pred = None
+        self.error = None
+
+    def first_nonfinite(self):
+        return next((r for r in self.records if not r.output_finite), None)
+
+    def first_creator(self):
+        return next(
+            (r for r in self.records if r.inputs_finite and not r.output_finite), None
+        )
+
+
+def _replay(net, Xi, yi):
+    replay = _Replay()
+    module = net.module_
+
+    def hook(name, mod, args, kwargs, output):
+        replay.records.append(_Record(name, mod, (args, kwargs), output))
+
+    handles = [
+        mod.register_forward_hook(partial(hook, name), with_kwargs=True)
+        for name, mod in module.named_modules()
+    ]
+    buffers = [(b, b.detach().clone()) for b in module.buffers()]
+    try:
+        with torch.no_grad():
+            y_pred = net.infer(Xi)
+            replay.y_pred = y_pred
+            replay.forward_finite = _all_finite(y_pred)
+            if yi is not None:
+                loss = net.get_loss(y_pred, yi, X=Xi, training=True)
+                replay.loss_finite = _all_finite(loss)
+    except Exception as exc:  # a diagnosis must never hide the real failure
+        replay.error = exc
+    finally:
+        for handle in handles:
+            handle.remove()
+        with torch.no_grad():
+            for buffer, saved in buffers:
+                buffer.copy_(saved)
+    return replay
+
+
+def _backward_creator(net, Xi, yi, bad_params):
+    """The deepest module whose backward turned finite gradients non-finite."""
+    module = net.module_
+    owner = {}
+    for name, mod in module.named_modules():
+        for pname, _ in mod.named_parameters(recurse=False):
+            owner[f"{name}.{pname}" if name else pname] = (name, type(mod).__name__)
+    grads_out, grads_in = {}, {}
+
+    def mark(store, name, grad):
+        store[name] = store.get(name, True) and bool(torch.isfinite(grad).all())
+
+    def hook(name, mod, args, kwargs, output):
+        for t in _float_tensors(output):
+            if t.requires_grad:
+                t.register_hook(partial(mark, grads_out, name))
+        for t in _float_tensors((args, kwargs)):
+            if t.requires_grad:
+                t.register_hook(partial(mark, grads_in, name))
+
+    handles = [
+        mod.register_forward_hook(partial(hook, name), with_kwargs=True)
+        for name, mod in module.named_modules()
+    ]
+    buffers = [(b, b.detach().clone()) for b in module.buffers()]
+    named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+    try:
+        with torch.enable_grad():
+            loss = net.get_loss(net.infer(Xi), yi, X=Xi, training=True)
+            grads = torch.autograd.grad(
+                loss.sum(), [p for _, p in named], allow_unused=True
+            )
+        bad = {
+            n
+            for (n, _), g in zip(named, grads, strict=True)
+            if g is not None and not bool(torch.isfinite(g).all())
+        }
+        candidates = []
+        for name, mod in module.named_modules():
+            own = any(
+                (f"{name}.{p}" if name else p) in bad
+                for p, _ in mod.named_parameters(recurse=False)
+            )
+            if grads_out.get(name, True) and (own or grads_in.get(name) is False):
+                candidates.append((name, type(mod).__name__))
+        deepest = [
+            c
+            for c in candidates
+            if not any(
+                o[0] != c[0] and (c[0] == "" or o[0].startswith(c[0] + "."))
+                for o in candidates
+            )
+        ]
+        if deepest:
+            return deepest[0]
+    except Exception:  # fall back on the owner of the first bad parameter
+        pass
+    finally:
+        for handle in handles:
+            handle.remove()
+        with torch.no_grad():
+            for buffer, saved in buffers:
+                buffer.copy_(saved)
+    for name in bad_params:
+        if name in owner:
+            return owner[name]
+    return None, None
+
+
+def _module_label(name, type_name):
+    if name == "":
+        return f"the top-level module ({type_name})"
+    return f"module {name!r} ({type_name})"
+
+
+def _largest(y_pred):
+    """The largest finite magnitude among the floating tensors of ``y_pred``."""
+    values = [
+        float(t.detach().abs().max()) for t in _float_tensors(y_pred) if t.numel()
+    ]
+    return max(values, default=0.0)
+
+
+def _criterion_hint(criterion, y_pred):
+    """Explain the most common loss-created NaN: logits fed to skorch's NLLLoss."""
+    if not isinstance(criterion, torch.nn.NLLLoss) or not torch.is_tensor(y_pred):
+        return ""
+    if bool((y_pred < 0).any()):
+        return (
+            "The module returns negative values (logits or log-probabilities), but "
+            "skorch's classifier takes the log of the module's output before "
+            "NLLLoss, expecting probabilities"
+        )
+    return ""

@@ -1,0 +1,208 @@
+"""Losses that stay finite on the data this library exists for.
+
+:class:`MaskedMSELoss` trains multi-output regressors whose targets are
+partly missing (NaN); :class:`FocalLoss` is a multiclass focal loss computed
+from logits in log space, finite for any finite logits.  Both are ordinary
+``torch.nn.Module`` criteria: pass them as ``criterion=`` to a skorch net.
+"""
+
+import numbers
+
+import torch
+from torch import nn
+
+__all__ = ["FocalLoss", "MaskedMSELoss"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction, who):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(
+            f"{who}: reduction must be one of {', '.join(map(repr, _REDUCTIONS))}. "
+            f"Got {reduction!r} instead."
+        )
+
+
+class MaskedMSELoss(nn.Module):
+    """Mean squared error that ignores NaN targets.
+
+    For multi-output regression with missing labels: each prediction is
+    compared with its target where the target is observed, and entries whose
+    target is NaN contribute neither to the loss nor to the gradient.  The
+    mean is taken over the observed entries only, so a batch whose targets
+    are all NaN gives a loss of exactly 0 and a zero gradient, never NaN.
+
+    Only NaN means "missing": an infinite target still gives an infinite
+    loss (and :class:`~sktorchsafe.NonFiniteGuard` names its rows).
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum", "none"}, default="mean"
+        ``"mean"``: sum of squared errors over the observed entries divided by
+        their number (0 when there is none). ``"sum"``: the sum over the
+        observed entries. ``"none"``: the elementwise squared errors, 0 where
+        the target is missing.
+
+    Attributes
+    ----------
+    supports_nan_target : bool
+        Always ``True``: tells :class:`~sktorchsafe.SafeNeuralNetRegressor`
+        to let NaN targets through to this loss instead of raising
+        :class:`~sktorchsafe.exceptions.TargetError`.
+
+    See Also
+    --------
+    torch.nn.MSELoss : The loss this one extends to missing targets.
+    SafeNeuralNetRegressor : Accepts NaN targets with this criterion.
+
+    Notes
+    -----
+    Unlike ``torch.nn.MSELoss``, predictions and targets must have the same
+    shape: a ``(n, 1)`` prediction against an ``(n,)`` target would silently
+    broadcast to ``(n, n)`` pairs, so it raises instead.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktorchsafe import MaskedMSELoss
+    >>> pred = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> target = torch.tensor([[1.5, float("nan")], [3.0, 2.0]])
+    >>> loss = MaskedMSELoss()(pred, target)
+    >>> loss
+    tensor(1.4167, grad_fn=<DivBackward0>)
+    >>> loss.backward()
+    >>> pred.grad
+    tensor([[-0.3333,  0.0000],
+            [ 0.0000,  1.3333]])
+    """
+
+    supports_nan_target = True
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        _check_reduction(reduction, type(self).__name__)
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        """Squared error over the entries whose target is not NaN."""
+        if input.shape != target.shape:
+            raise ValueError(
+                f"{type(self).__name__}: predictions of shape {tuple(input.shape)} "
+                f"and targets of shape {tuple(target.shape)} differ. Give the "
+                "module one output per target column (reshape a 1-D target to "
+                "(n, 1), or the module's output to match)."
+            )
+        target = target.to(input.dtype)
+        observed = ~torch.isnan(target)
+        # Where the target is missing, compare the prediction with itself
+        # (detached): the error and its gradient are exactly 0, and no NaN
+        # enters the graph (a masked NaN would still poison the backward pass).
+        target = torch.where(observed, target, input.detach())
+        squared = (input - target).square()
+        if self.reduction == "none":
+            return squared
+        total = squared.sum()
+        if self.reduction == "sum":
+            return total
+        return total / observed.sum().clamp(min=1)
+
+
+class FocalLoss(nn.Module):
+    """Multiclass focal loss on logits, finite for any finite logits.
+
+    ``FL = -alpha_t * (1 - p_t) ** gamma * log(p_t)`` (Lin et al., 2017), where
+    ``p_t`` is the softmax probability of the true class.  It down-weights
+    easy, well-classified examples so that training concentrates on the hard
+    ones; ``gamma=0`` and no ``alpha`` give cross-entropy.
+
+    The module must return logits of shape ``(n, n_classes)`` (or
+    ``(n, n_classes, d1, ...)``); targets are class indices.  Everything is
+    computed in log space (``log_softmax``, ``1 - p_t = -expm1(log p_t)``), so
+    logits of ±1e4 give a finite loss and finite gradients, and so does
+    ``gamma < 1`` at ``p_t = 1`` (where the gradient of ``(1 - p_t) ** gamma``
+    is infinite in exact arithmetic).
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, ``>= 0``.
+    alpha : None, float or sequence of float, default=None
+        Class weighting: ``None`` for none, a float to scale every term, or
+        one non-negative weight per class (``alpha_t`` is the weight of the
+        true class).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        How per-sample losses are reduced; ``"mean"`` averages over the
+        samples whose target is not ``ignore_index``.
+    ignore_index : int, default=-100
+        Target value that contributes nothing (as in
+        ``torch.nn.CrossEntropyLoss``).
+
+    See Also
+    --------
+    torch.nn.CrossEntropyLoss : The ``gamma=0`` special case.
+    SafeNeuralNetClassifier : Applies softmax to this loss's logits in
+        ``predict_proba``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktorchsafe import FocalLoss
+    >>> logits = torch.tensor([[1e4, -1e4, 0.0], [0.0, 2.0, 1.0]])
+    >>> target = torch.tensor([1, 1])
+    >>> FocalLoss(gamma=2.0, reduction="none")(logits, target)
+    tensor([2.0000e+04, 4.5678e-02])
+    >>> torch.allclose(
+    ...     FocalLoss(gamma=0.0)(logits, target),
+    ...     torch.nn.functional.cross_entropy(logits, target),
+    ... )
+    True
+    """
+
+    def __init__(self, gamma=2.0, alpha=None, reduction="mean", ignore_index=-100):
+        super().__init__()
+        who = type(self).__name__
+        if not isinstance(gamma, numbers.Real) or not gamma >= 0:
+            raise ValueError(f"{who}: gamma must be a number >= 0. Got {gamma!r}.")
+        _check_reduction(reduction, who)
+        self.gamma = float(gamma)
+        self.reduction = reduction
+        self.ignore_index = ignore_index
+        if alpha is None or isinstance(alpha, numbers.Real):
+            if alpha is not None and not alpha >= 0:
+                raise ValueError(f"{who}: alpha must be >= 0. Got {alpha!r}.")
+            self.alpha = alpha
+            self.register_buffer("class_weight", None)
+        else:
+            weight = torch.as_tensor(alpha, dtype=torch.float32)
+            if weight.ndim != 1 or not bool(torch.all(weight >= 0)):
+                raise ValueError(
+                    f"{who}: alpha must be None, a number, or a 1-D sequence of "
+                    f"non-negative per-class weights. Got {alpha!r}."
+                )
+            self.alpha = None
+            self.register_buffer("class_weight", weight)
+
+    def forward(self, input, target):
+        """Focal loss of the logits ``input`` against class indices ``target``."""
+        target = target.long()
+        keep = target != self.ignore_index
+        safe_target = torch.where(keep, target, 0).unsqueeze(1)
+        log_p = torch.log_softmax(input, dim=1)
+        log_pt = log_p.gather(1, safe_target).squeeze(1)
+        # 1 - p_t without cancellation, clamped away from 0 so that the
+        # gradient of the power stays finite (the clamp passes 0 gradient).
+        one_minus_pt = (-torch.expm1(log_pt)).clamp(min=torch.finfo(log_pt.dtype).tiny)
+        loss = -one_minus_pt.pow(self.gamma) * log_pt
+        if self.class_weight is not None:
+            weight = self.class_weight.to(loss.dtype)
+            loss = loss * weight[safe_target.squeeze(1)]
+        elif self.alpha is not None:
+            loss = loss * self.alpha
+        loss = torch.where(keep, loss, 0.0)
+        if self.reduction == "none":
+            return loss
+        total = loss.sum()
+        if self.reduction == "sum":
+            return total
+        return total / keep.sum().clamp(min=1)

@@ -1,0 +1,829 @@
+"""skorch nets that accept what scikit-learn estimators accept.
+
+``SafeNeuralNetRegressor`` and ``SafeNeuralNetClassifier`` subclass skorch's
+nets (every skorch parameter, callback and ``module__`` / ``optimizer__`` /
+``callbacks__`` prefix works as before) and fix the data once, at the torch
+boundary: X becomes one float32 array, y becomes float32 ``(n, k)`` targets or
+int64 class codes, NaN and ±inf are refused with an error that names the rows
+and features, and :class:`~sktorchsafe.NonFiniteGuard` watches the training.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy import sparse
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_consistent_length
+from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import EpochScoring
+from skorch.dataset import ValidSplit
+from skorch.utils import is_dataset, to_numpy, to_tensor
+
+from ._validation import describe, feature_names, nonfinite_report, validate_X
+from .callbacks import NonFiniteGuard, diagnose_batch
+from .exceptions import NonFiniteInputError, NonFiniteTrainingError, TargetError
+from .losses import FocalLoss
+from .standardize import SafeStandardScaler
+
+__all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
+
+#: The remedy for non-finite X reaching a net.
+FIX_X = (
+    "Impute or clip X before the net: make_safe_pipeline puts ImputerSelector "
+    "(it treats ±inf as missing) and OutlierClipper in front of it."
+)
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+#: skorch's default split for classifiers (one shared instance, as in skorch).
+_STRATIFIED_SPLIT = ValidSplit(5, stratified=True)
+
+
+def _rows(n):
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _with_guard(callbacks):
+    """skorch's default callbacks with a :class:`NonFiniteGuard` before PrintLog."""
+    callbacks = list(callbacks)
+    position = next(
+        (i for i, (name, _) in enumerate(callbacks) if name == "print_log"),
+        len(callbacks),
+    )
+    callbacks.insert(position, ("nonfinite_guard", NonFiniteGuard()))
+    return callbacks
+
+
+def _cast_floats(x, dtype):
+    """Cast the floating tensors in ``x`` (tensor or dict of tensors) to ``dtype``."""
+    if torch.is_tensor(x):
+        return x.to(dtype) if x.is_floating_point() and x.dtype != dtype else x
+    if isinstance(x, Mapping):
+        return {key: _cast_floats(value, dtype) for key, value in x.items()}
+    return x
+
+
+class _SafeNet:
+    """What the safe regressor and classifier share: X at the torch boundary."""
+
+    #: Learned attributes that ``fit`` forgets before it starts.
+    _data_attributes = ("n_features_in_", "feature_names_in_")
+
+    def _forget_data(self):
+        for name in self._data_attributes:
+            self.__dict__.pop(name, None)
+
+    def _data_seen(self):
+        return self._data_attributes[-1] in self.__dict__
+
+    def _validate_own_params(self):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: getattr(self, name) for name in self._parameter_constraints},
+            caller_name=type(self).__name__,
+        )
+
+    def initialize(self):
+        """Initialize the module, criterion, optimizer and callbacks.
+
+        Also validates the parameters this class adds to skorch's.
+        """
+        self._validate_own_params()
+        return super().initialize()
+
+    # -------------------------------------------------------------- X
+    def _module_dtype(self):
+        """The dtype of the module's first floating parameter, or None."""
+        module = getattr(self, "module_", None)
+        if not isinstance(module, torch.nn.Module):
+            return None
+        return next(
+            (p.dtype for p in module.parameters() if p.is_floating_point()), None
+        )
+
+    def _prepare_X(self, X, *, reset):
+        """One float32 array (or CSR matrix) for the net; refuse NaN and ±inf.
+
+        float64 is kept for a module whose parameters are float64. A skorch
+        ``Dataset``, a ``dict`` of inputs (for modules whose ``forward`` takes
+        several arguments) and torch tensors are passed on as they are: the
+        guard watches them during training, and floating tensors are cast to
+        the module's dtype in :meth:`infer`.
+        """
+        if is_dataset(X) or isinstance(X, Mapping) or torch.is_tensor(X):
+            if reset:
+                for name in ("n_features_in_", "feature_names_in_"):
+                    self.__dict__.pop(name, None)
+            return X
+        X = validate_X(
+            self,
+            X,
+            reset=reset,
+            allow_nan=False,
+            allow_inf=False,
+            fix=FIX_X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+        )
+        if X.dtype == np.float32 or self._module_dtype() == torch.float64:
+            # A read-only view (e.g. of a DataFrame under copy-on-write) would
+            # reach torch as a tensor that must not be written: copy it then.
+            return X if sparse.issparse(X) else np.require(X, requirements="W")
+        with np.errstate(over="ignore"):
+            X32 = X.astype(np.float32)
+        report = nonfinite_report(X32, allow_nan=True, allow_inf=False)
+        if report:
+            names = feature_names(self, n_features=X.shape[1])
+            parts = [
+                f"{names[j]!r} ({_rows(rows.size)}: {describe(rows)})"
+                for j, _, rows in report
+            ]
+            raise NonFiniteInputError(
+                f"{type(self).__name__}: X has values beyond the float32 range "
+                f"(±{_FLOAT32_MAX:.3g}) the net computes in, in {len(report)} "
+                f"feature(s): {describe(parts)}. Scale X before the net: "
+                "SafeStandardScaler(dtype=np.float32), as in make_safe_pipeline."
+            )
+        return X32
+
+    def infer(self, x, **fit_params):
+        """Run the module on a batch, cast to the dtype of its parameters.
+
+        A float64 batch (e.g. from a user's Dataset) meets a float32 module
+        (or a float32 batch a float64 module) without a dtype error.
+        """
+        dtype = self._module_dtype()
+        if dtype is not None:
+            x = _cast_floats(to_tensor(x, device=self.device), dtype)
+        return super().infer(x, **fit_params)
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        """Yield the module's outputs batch by batch; X is checked like in ``fit``.
+
+        NaN or ±inf in X raise
+        :class:`~sktorchsafe.exceptions.NonFiniteInputError` naming the rows
+        and features, instead of predictions that are silently NaN.
+        """
+        self.check_is_fitted()
+        X = self._prepare_X(X, reset=False)
+        return super().forward_iter(X, training=training, device=device)
+
+    def _check_predictions(self, y_pred, X):
+        """Raise instead of returning predictions that are NaN or ±inf.
+
+        X was finite (``forward_iter`` checks it), so the trained module
+        created them; on array input the first offending rows are replayed
+        through the module to name the layer.
+        """
+        bad = ~np.isfinite(y_pred.reshape(len(y_pred), -1)).all(axis=1)
+        if not bad.any():
+            return
+        rows = np.flatnonzero(bad)
+        diagnosis = {"rows": rows, "module": None, "created": None}
+        detail = ""
+        if not (is_dataset(X) or isinstance(X, Mapping) or torch.is_tensor(X)):
+            X = self._prepare_X(X, reset=False)
+            batch = X[rows[:256]]
+            batch = batch.toarray() if hasattr(batch, "toarray") else batch
+            found = diagnose_batch(self, torch.as_tensor(batch))
+            diagnosis.update(module=found["module"], created=found["created"])
+            detail = f" Cause: {found['detail']}."
+        raise NonFiniteTrainingError(
+            f"{type(self).__name__}: the module returns NaN or ±inf for "
+            f"{_rows(rows.size)} of X: {describe(rows)}, although X is finite."
+            f"{detail} Either a layer is outside its domain on these rows, or "
+            "the weights are no longer finite (training without NonFiniteGuard "
+            "can leave them so).",
+            **diagnosis,
+        )
+
+    # ------------------------------------------------------------ fit
+    def fit(self, X, y=None, **fit_params):
+        """Initialize the net and train it on ``X`` and ``y``.
+
+        Re-initializes the module unless ``warm_start=True``, and learns the
+        data attributes (``n_features_in_``, the target encoding) afresh.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            Numeric, finite data (any float or int dtype). A skorch
+            ``Dataset``, a dict of inputs or a torch tensor is passed to skorch
+            as it is.
+        y : array-like or None
+            The target; None only when X is a Dataset that holds it.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+            The fitted net.
+        """
+        if not self.warm_start or not self.initialized_:
+            self._forget_data()
+        return super().fit(X, y, **fit_params)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Train the net further on ``X`` and ``y`` without re-initializing it.
+
+        The first call learns the data attributes; later calls check X and y
+        against them.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            See :meth:`fit`.
+        y : array-like or None
+            See :meth:`fit`.
+        classes : array-like or None, default=None
+            Classifier only: every class label, needed on the first call when
+            ``y`` does not show them all.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+            The fitted net.
+        """
+        reset = not self._data_seen()
+        X = self._prepare_X(X, reset=reset)
+        if y is not None and not (is_dataset(X) or isinstance(X, Mapping)):
+            check_consistent_length(X, y)
+        y = self._prepare_y(y, reset=reset, classes=classes)
+        return super().partial_fit(X, y, classes=classes, **fit_params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
+        tags.non_deterministic = True
+        tags.target_tags.required = True
+        return tags
+
+
+class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
+    """skorch's ``NeuralNetRegressor``, safe from the data scikit-learn users have.
+
+    Everything ``skorch.NeuralNetRegressor`` accepts works the same (every
+    parameter, callback and ``module__`` / ``optimizer__`` / ``callbacks__``
+    prefix); in addition, at the torch boundary:
+
+    - X may be a DataFrame or an array of any float or int dtype: it becomes
+      one float32 array (skorch would pass a DataFrame's columns to
+      ``forward`` as keyword arguments, and float64 would hit a float32
+      module). NaN or ±inf raise
+      :class:`~sktorchsafe.exceptions.NonFiniteInputError` naming the rows
+      and features, in ``fit`` and in ``predict``.
+    - y may be 1-D or 2-D, of any numeric dtype: it becomes float32
+      ``(n, n_outputs)`` (a 1-D target would otherwise broadcast against the
+      ``(n, 1)`` output to ``(n, n)`` pairs). NaN or ±inf raise
+      :class:`~sktorchsafe.exceptions.TargetError` naming the rows, unless
+      the criterion ignores NaN targets (:class:`MaskedMSELoss`).
+    - The target is standardized inside the net (``scale_target=True``) and
+      ``predict`` returns original units in the shape ``y`` had: a target at
+      1e5 trains like one at 1.
+    - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``).
+
+    Parameters
+    ----------
+    module : torch module (class or instance)
+        The network; it should return ``(n, n_outputs)`` (or ``(n,)`` for one
+        output).
+    criterion : torch criterion (class or instance), default=torch.nn.MSELoss
+        The loss. One whose class has ``supports_nan_target = True``
+        (:class:`MaskedMSELoss`) receives NaN targets instead of an error.
+    scale_target : bool, default=True
+        Standardize y per output (:class:`SafeStandardScaler`, overflow-proof)
+        before training and undo it in ``predict``. The losses in the history
+        are then in standardized units.
+    *args, **kwargs
+        Every other parameter of ``skorch.NeuralNetRegressor`` (``optimizer``,
+        ``lr``, ``max_epochs``, ``batch_size``, ``train_split``, ``callbacks``,
+        ``device``, ``module__*``, ...).
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained module.
+    n_features_in_ : int
+        Number of features seen in ``fit`` (array or DataFrame input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X is a DataFrame with string column names.
+    n_outputs_ : int or None
+        Number of target columns (None when ``y`` came inside a Dataset).
+    target_scaler_ : SafeStandardScaler or None
+        The fitted target scaler, or None (``scale_target=False`` or no ``y``).
+    history_ : skorch.History
+        Losses and callback records per epoch and batch.
+
+    See Also
+    --------
+    SafeNeuralNetClassifier : The classifier counterpart.
+    make_safe_pipeline : The standard pipeline that cleans X before the net.
+    NonFiniteGuard : The callback that watches training.
+
+    Notes
+    -----
+    ``predict`` returns float64 when the target is scaled (the inverse
+    transform runs in float64, so targets at any scale come back), else the
+    module's dtype. ``predict_proba`` is not available: a regressor has no
+    probabilities, and skorch's returned the raw output; ``forward`` still
+    does (in standardized units when ``scale_target=True``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import torch
+    >>> from sktorchsafe import SafeNeuralNetRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    >>> y = 1e5 * (X["a"] - 2 * X["b"]).to_numpy()  # float64, 1-D, 1e5 scale
+    >>> _ = torch.manual_seed(0)
+    >>> net = SafeNeuralNetRegressor(
+    ...     torch.nn.Linear, module__in_features=3, module__out_features=1,
+    ...     optimizer=torch.optim.Adam, lr=0.05, max_epochs=40,
+    ...     train_split=None, verbose=0,
+    ... )
+    >>> net.fit(X, y).predict(X).shape
+    (200,)
+    >>> bool(net.score(X, y) > 0.99)
+    True
+    """
+
+    _parameter_constraints = {"scale_target": ["boolean"]}
+    _data_attributes = (
+        "n_features_in_",
+        "feature_names_in_",
+        "target_scaler_",
+        "_y_ndim_",
+        "n_outputs_",
+    )
+
+    def __init__(
+        self, module, *args, criterion=torch.nn.MSELoss, scale_target=True, **kwargs
+    ):
+        super().__init__(module, *args, criterion=criterion, **kwargs)
+        self.scale_target = scale_target
+
+    @property
+    def _default_callbacks(self):
+        return _with_guard(super()._default_callbacks)
+
+    # -------------------------------------------------------------- y
+    def _prepare_y(self, y, *, reset, classes=None):
+        who = type(self).__name__
+        if y is None:
+            if reset:
+                self.n_outputs_, self.target_scaler_, self._y_ndim_ = None, None, None
+            return None
+        y = _target_array(y, numeric=True)
+        if y.dtype.kind not in "biuf":
+            raise TargetError(
+                f"{who}: y must be numeric for regression. Got dtype {y.dtype} "
+                f"(e.g. {describe(y.ravel()[:3], quote=True)}). For class labels "
+                "use SafeNeuralNetClassifier."
+            )
+        if y.ndim not in (1, 2):
+            raise TargetError(
+                f"{who}: y must be 1-D or 2-D. Got an array of shape {y.shape}."
+            )
+        y2 = y.reshape(len(y), -1).astype(np.float64, copy=False)
+        allow_nan = bool(getattr(self.criterion, "supports_nan_target", False))
+        report = nonfinite_report(y2, allow_nan=allow_nan, allow_inf=False)
+        if report:
+            _raise_target(who, report, n_outputs=y2.shape[1])
+        if reset:
+            self.n_outputs_ = y2.shape[1]
+            self._y_ndim_ = y.ndim
+            self.target_scaler_ = (
+                SafeStandardScaler().fit(y2) if self.scale_target else None
+            )
+        elif self.n_outputs_ is not None and y2.shape[1] != self.n_outputs_:
+            raise TargetError(
+                f"{who}: y has {y2.shape[1]} column(s), but the net was fitted with "
+                f"{self.n_outputs_}."
+            )
+        if self.target_scaler_ is not None:
+            y2 = self.target_scaler_.transform(y2)
+        with np.errstate(over="ignore"):
+            y32 = y2.astype(np.float32)
+        overflow = np.isinf(y32) & np.isfinite(y2)
+        if overflow.any():
+            rows = np.flatnonzero(overflow.any(axis=1))
+            raise TargetError(
+                f"{who}: y has values beyond the float32 range (±{_FLOAT32_MAX:.3g}) "
+                f"in {_rows(rows.size)}: {describe(rows)}. Use scale_target=True."
+            )
+        return y32
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Loss of a batch; a 1-D output is compared with a one-column target.
+
+        A module output whose shape differs from the target's in anything but
+        a trailing 1 raises a ``ValueError`` instead of broadcasting.
+        """
+        y_true = to_tensor(y_true, device=self.device)
+        if torch.is_tensor(y_pred) and torch.is_tensor(y_true):
+            if y_pred.shape != y_true.shape:
+                if y_pred.ndim == 1 and y_true.shape == (len(y_pred), 1):
+                    y_pred = y_pred.unsqueeze(1)
+                elif y_true.ndim == 1 and y_pred.shape == (len(y_true), 1):
+                    y_true = y_true.unsqueeze(1)
+                else:
+                    raise ValueError(
+                        f"{type(self).__name__}: the module returns shape "
+                        f"{tuple(y_pred.shape)} but the targets have shape "
+                        f"{tuple(y_true.shape)}. Make the module's last layer "
+                        f"output n_outputs_={self.n_outputs_} value(s) per row."
+                    )
+            if y_true.is_floating_point() and y_true.dtype != y_pred.dtype:
+                y_true = y_true.to(y_pred.dtype)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
+
+    # -------------------------------------------------------- predict
+    def predict(self, X):
+        """Predict targets for ``X``, in the original units and shape of ``y``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            Finite numeric data with the features seen in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            1-D when ``y`` was 1-D in ``fit``.
+        """
+        y_pred = NeuralNet.predict_proba(self, X)
+        self._check_predictions(y_pred, X)
+        y_pred = y_pred.reshape(len(y_pred), -1)
+        if getattr(self, "target_scaler_", None) is not None:
+            y_pred = self.target_scaler_.inverse_transform(y_pred.astype(np.float64))
+        if getattr(self, "_y_ndim_", None) == 1 and y_pred.shape[1] == 1:
+            y_pred = y_pred.ravel()
+        return y_pred
+
+    @available_if(lambda self: False)
+    def predict_proba(self, X):
+        """Not available: a regressor has no probabilities (use ``predict``)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _target_array(y, *, numeric):
+    """``y`` as a numpy array; numeric pandas data (nullable too) as float64."""
+    if torch.is_tensor(y):
+        return to_numpy(y)
+    if numeric and hasattr(y, "to_numpy") and not isinstance(y, np.ndarray):
+        dtypes = list(y.dtypes) if hasattr(y, "columns") else [y.dtype]
+        if all(pd.api.types.is_numeric_dtype(d) for d in dtypes):
+            # Nullable Int64 / Float64 / boolean columns: pd.NA becomes NaN.
+            return y.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(y)
+
+
+def _raise_target(who, report, *, n_outputs):
+    parts = []
+    for j, kind, rows in report:
+        where = f"column {j}, " if n_outputs > 1 else ""
+        parts.append(f"{kind} ({where}{_rows(rows.size)}: {describe(rows)})")
+    rows = np.unique(np.concatenate([rows for _, _, rows in report]))
+    kinds = {kind for _, kind, _ in report}
+    fixes = []
+    if "NaN" in kinds:
+        fixes.append(
+            "Drop or impute the NaN targets, or use criterion=MaskedMSELoss, "
+            "which ignores them."
+        )
+    if "±inf" in kinds:
+        fixes.append("±inf is never a valid target: fix or drop those rows.")
+    raise TargetError(
+        f"{who}: y contains {describe(parts)}. Offending rows (0-based): "
+        f"{describe(rows)}. {' '.join(fixes)}"
+    )
+
+
+def _label_accuracy(net, X, y):
+    """Accuracy of ``net.predict(X)`` against class codes ``y`` (valid_acc).
+
+    The batches hold class codes 0..K-1 while ``predict`` returns the original
+    labels; compare like with like.
+    """
+    y_true = net.classes_[np.asarray(to_numpy(y) if torch.is_tensor(y) else y, int)]
+    return float(np.mean(net.predict(X) == y_true))
+
+
+class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
+    """skorch's ``NeuralNetClassifier`` for any labels, with logits by default.
+
+    Everything ``skorch.NeuralNetClassifier`` accepts works the same (every
+    parameter, callback and ``module__`` / ``optimizer__`` / ``callbacks__``
+    prefix); in addition, at the torch boundary:
+
+    - X may be a DataFrame or an array of any float or int dtype: it becomes
+      one float32 array. NaN or ±inf raise
+      :class:`~sktorchsafe.exceptions.NonFiniteInputError` naming the rows
+      and features, in ``fit`` and in ``predict``.
+    - y may hold any labels (strings, floats such as 0.0 / 1.0, ``{0, 5}``,
+      int32, booleans): they are encoded to int64 codes 0..K-1, ``predict``
+      returns the original labels and ``predict_proba`` columns follow
+      ``classes_``. Missing, continuous or single-class targets raise
+      :class:`~sktorchsafe.exceptions.TargetError`.
+    - The module returns **logits** and the default criterion is
+      ``torch.nn.CrossEntropyLoss`` (see Notes); a module whose output does
+      not match its criterion is caught at the first batch with an error
+      that says which to use.
+    - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``).
+
+    Parameters
+    ----------
+    module : torch module (class or instance)
+        The network; it should return ``(n, n_classes)`` logits.
+    criterion : torch criterion (class or instance), \
+            default=torch.nn.CrossEntropyLoss
+        The loss. ``CrossEntropyLoss`` and :class:`FocalLoss` take logits
+        (``predict_proba`` applies softmax); ``torch.nn.NLLLoss`` takes
+        probabilities, as in skorch (``get_loss`` takes their log).
+    train_split : callable or None, default=ValidSplit(5, stratified=True)
+        The internal validation split (``skorch.dataset.ValidSplit``), as in
+        skorch.
+    classes : array-like or None, default=None
+        All class labels, in the order of the output columns; inferred from
+        ``y`` (sorted) when None.
+    *args, **kwargs
+        Every other parameter of ``skorch.NeuralNetClassifier``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels; column ``k`` of the module's output is
+        ``classes_[k]``.
+    module_ : torch.nn.Module
+        The trained module.
+    n_features_in_ : int
+        Number of features seen in ``fit`` (array or DataFrame input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X is a DataFrame with string column names.
+    history_ : skorch.History
+        Losses, ``valid_acc`` and callback records per epoch and batch.
+
+    See Also
+    --------
+    SafeNeuralNetRegressor : The regressor counterpart.
+    make_safe_pipeline : The standard pipeline that cleans X before the net.
+    FocalLoss : A logits criterion for imbalanced classes.
+
+    Notes
+    -----
+    **Why CrossEntropyLoss, not skorch's NLLLoss.** skorch's classifier
+    expects the module to end with a softmax and takes ``log(p + eps)`` in
+    ``get_loss``; a module that returns logits (the plain ``nn.Linear`` last
+    layer most PyTorch code ends with) then gives a NaN loss from the first
+    negative logit, silently. ``CrossEntropyLoss`` works on logits with a
+    fused, numerically stable log-softmax (it also accepts log-probabilities
+    from a final ``LogSoftmax`` unchanged), so it is our default.
+    ``criterion=torch.nn.NLLLoss`` keeps skorch's convention. Either way the
+    first training batch of each fit is checked: logits (negative values, or
+    rows that do not sum to 1) with ``NLLLoss`` raise an error that says to
+    use ``CrossEntropyLoss``; probabilities with ``CrossEntropyLoss`` (a
+    double softmax, which trains badly without any NaN) raise an error that
+    says to drop the softmax; an output width different from the number of
+    classes raises too.
+
+    Scoring callbacks see the batch targets, which are the class codes
+    0..K-1; the default ``valid_acc`` decodes them. In a scoring function of
+    your own, compare ``net.predict(X)`` with ``net.classes_[y]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from sktorchsafe import SafeNeuralNetClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2))
+    >>> y = np.where(X[:, 0] + X[:, 1] > 0, "spam", "ham")
+    >>> _ = torch.manual_seed(0)
+    >>> clf = SafeNeuralNetClassifier(
+    ...     torch.nn.Linear, module__in_features=2, module__out_features=2,
+    ...     optimizer=torch.optim.Adam, lr=0.1, max_epochs=20, verbose=0,
+    ... )
+    >>> clf.fit(X, y).classes_
+    array(['ham', 'spam'], dtype='<U4')
+    >>> clf.predict([[2.0, 1.0], [-1.0, -2.0]])
+    array(['spam', 'ham'], dtype='<U4')
+    >>> clf.predict_proba([[2.0, 1.0]]).shape
+    (1, 2)
+    >>> bool(clf.score(X, y) > 0.95)
+    True
+    """
+
+    _parameter_constraints = {}
+    _data_attributes = ("n_features_in_", "feature_names_in_", "classes_inferred_")
+
+    def __init__(
+        self,
+        module,
+        *args,
+        criterion=torch.nn.CrossEntropyLoss,
+        train_split=_STRATIFIED_SPLIT,
+        classes=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            *args,
+            criterion=criterion,
+            train_split=train_split,
+            classes=classes,
+            **kwargs,
+        )
+
+    @property
+    def _default_callbacks(self):
+        callbacks = []
+        for name, callback in super()._default_callbacks:
+            if name == "valid_acc":
+                callback = EpochScoring(
+                    _label_accuracy, name="valid_acc", lower_is_better=False
+                )
+            callbacks.append((name, callback))
+        return _with_guard(callbacks)
+
+    # -------------------------------------------------------------- y
+    def _prepare_y(self, y, *, reset, classes=None):
+        who = type(self).__name__
+        if y is None:
+            return None
+        y = _target_array(y, numeric=False)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise TargetError(
+                f"{who}: y must be 1-D (one label per row). Got shape {y.shape}; "
+                "multi-output classification is not supported."
+            )
+        missing = np.flatnonzero(np.asarray(pd.isna(y)))
+        if y.dtype.kind == "f":
+            missing = np.union1d(missing, np.flatnonzero(np.isinf(y)))
+        if missing.size:
+            raise TargetError(
+                f"{who}: y has missing or non-finite labels in "
+                f"{_rows(missing.size)}: {describe(missing)}. Drop those rows or "
+                "label them."
+            )
+        if reset:
+            if self.classes is None:
+                try:
+                    known = np.unique(y if classes is None else classes)
+                except TypeError as exc:
+                    raise TargetError(
+                        f"{who}: y mixes label types that cannot be compared "
+                        f"({exc}). Use labels of one type (all strings or all "
+                        "numbers)."
+                    ) from exc
+                kind = type_of_target(y if classes is None else known)
+                if kind not in ("binary", "multiclass"):
+                    raise TargetError(
+                        f"{who}: y must hold class labels. Got a {kind} target "
+                        f"(e.g. {describe(np.unique(y)[:3])}). For a continuous "
+                        "target use SafeNeuralNetRegressor."
+                    )
+                if known.size < 2:
+                    raise TargetError(
+                        f"{who}: y has a single class ({known[0]!r}); a classifier "
+                        "needs at least two."
+                    )
+                self.classes_inferred_ = known
+            else:
+                self.classes_inferred_ = np.unique(np.asarray(self.classes))
+        return _encode(y, self.classes_, who)
+
+    def check_data(self, X, y):
+        # y arrives encoded (skorch would infer the codes as the classes); only
+        # a Dataset without y leaves the inference to skorch.
+        if y is None:
+            super().check_data(X, y)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self._outputs_checked_ = False
+        return super().on_train_begin(net, X=X, y=y, **kwargs)
+
+    def get_loss(self, y_pred, y_true, *args, **kwargs):
+        """Loss of a batch; the first training batch checks output against criterion."""
+        if kwargs.get("training") and not getattr(self, "_outputs_checked_", True):
+            self._outputs_checked_ = True
+            self._check_outputs(y_pred)
+        return super().get_loss(y_pred, y_true, *args, **kwargs)
+
+    def _check_outputs(self, y_pred):
+        if not torch.is_tensor(y_pred) or y_pred.ndim != 2:
+            return
+        criterion = getattr(self.criterion_, "_orig_mod", self.criterion_)
+        takes_probabilities = isinstance(criterion, torch.nn.NLLLoss)
+        takes_logits = isinstance(criterion, (torch.nn.CrossEntropyLoss, FocalLoss))
+        if not (takes_probabilities or takes_logits):
+            return
+        who, name = type(self).__name__, type(criterion).__name__
+        n_classes = len(self.classes_)
+        if y_pred.shape[1] != n_classes:
+            raise ValueError(
+                f"{who}: the module returns {y_pred.shape[1]} column(s) but y has "
+                f"{n_classes} classes ({describe(self.classes_, quote=True)}). Make "
+                f"its last layer output {n_classes} values, one per class."
+            )
+        with torch.no_grad():
+            lo, hi = float(y_pred.min()), float(y_pred.max())
+            sums = y_pred.sum(dim=1)
+            s_lo, s_hi = float(sums.min()), float(sums.max())
+        probabilities = lo >= 0 and hi <= 1 and s_lo >= 1 - 1e-3 and s_hi <= 1 + 1e-3
+        seen = f"values in [{lo:.3g}, {hi:.3g}], row sums in [{s_lo:.3g}, {s_hi:.3g}]"
+        if takes_probabilities and not probabilities:
+            raise ValueError(
+                f"{who}: the module returns logits ({seen}), but NLLLoss expects "
+                "probabilities: skorch takes the log of the module's output, which "
+                "is NaN for negative values. Use criterion=torch.nn.CrossEntropyLoss "
+                "(the default of this class), or end the module with a softmax."
+            )
+        if takes_logits and probabilities:
+            raise ValueError(
+                f"{who}: the module returns probabilities ({seen}), but {name} "
+                "expects logits and applies its own softmax, which trains badly. "
+                "Drop the module's final softmax, or pass "
+                "criterion=torch.nn.NLLLoss."
+            )
+
+    def _get_predict_nonlinearity(self):
+        if self.predict_nonlinearity == "auto":
+            criterion = getattr(self, "criterion_", None)
+            if isinstance(getattr(criterion, "_orig_mod", criterion), FocalLoss):
+                return _softmax
+        return super()._get_predict_nonlinearity()
+
+    # -------------------------------------------------------- predict
+    def predict_proba(self, X):
+        """Class probabilities for ``X``; column ``k`` is ``classes_[k]``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            Finite numeric data with the features seen in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        proba = super().predict_proba(X)
+        self._check_predictions(proba, X)
+        return proba
+
+    def predict(self, X):
+        """Predict class labels for ``X`` (the original labels, not codes).
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            Finite numeric data with the features seen in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _softmax(y):
+    return torch.softmax(y, dim=-1)
+
+
+def _encode(y, classes, who):
+    """Codes 0..K-1 of labels ``y`` in ``classes`` (int64); unknown labels raise."""
+    classes = np.asarray(classes)
+    try:
+        order = np.argsort(classes, kind="stable")
+        sorted_classes = classes[order]
+        position = np.searchsorted(sorted_classes, y)
+    except TypeError as exc:
+        raise TargetError(
+            f"{who}: y mixes label types that cannot be compared ({exc}). Use "
+            "labels of one type (all strings or all numbers)."
+        ) from exc
+    position = np.clip(position, 0, len(classes) - 1)
+    unknown = sorted_classes[position] != y
+    if np.any(unknown):
+        labels = np.unique(np.asarray(y)[unknown])
+        raise TargetError(
+            f"{who}: y has labels not among the classes "
+            f"{describe(classes, quote=True)}: {describe(labels, quote=True)}. Pass "
+            "every label in `classes` (or to the first partial_fit)."
+        )
+    return order[position].astype(np.int64)

@@ -1,0 +1,138 @@
+"""``make_safe_pipeline``: the standard pipeline in front of a skorch net."""
+
+import numpy as np
+from sklearn.base import is_classifier, is_regressor
+from sklearn.pipeline import Pipeline
+
+from .impute import ImputerSelector
+from .outliers import OutlierClipper
+from .scaling import ScaleDisparityChecker
+from .standardize import SafeStandardScaler
+from .target import TargetValidator
+
+__all__ = ["make_safe_pipeline"]
+
+#: The steps before the net, in order.
+STEPS = ("target", "impute", "clip", "check", "scale")
+
+
+def _default_target(net):
+    """A TargetValidator for the net's task, or "passthrough" for NaN targets."""
+    criterion = getattr(net, "criterion", None)
+    if getattr(criterion, "supports_nan_target", False):
+        # The criterion learns from partly missing targets; the net itself
+        # still refuses ±inf and names the rows.
+        return "passthrough"
+    if is_classifier(net):
+        return TargetValidator(task="classification")
+    if is_regressor(net):
+        if getattr(net, "scale_target", False):
+            # The net standardizes the target itself: no scale warning.
+            return TargetValidator(task="regression", scale_threshold=np.inf)
+        return TargetValidator(task="regression")
+    return TargetValidator()
+
+
+def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
+    """Build the standard pipeline that cleans X and checks y before ``net``.
+
+    ``Pipeline`` with the steps
+
+    ============  =================================================  ========
+    name          default                                            does
+    ============  =================================================  ========
+    ``target``    ``TargetValidator(task=<the net's>)``              checks y
+    ``impute``    ``ImputerSelector()``                              NaN, inf
+    ``clip``      ``OutlierClipper()``                               outliers
+    ``check``     ``ScaleDisparityChecker()``                        reports
+    ``scale``     ``SafeStandardScaler(dtype=np.float32)``           float32
+    ``net``       ``net``                                            trains
+    ============  =================================================  ========
+
+    so that every parameter is reachable by name:
+    ``GridSearchCV(pipe, {"impute__strategy": [...], "net__lr": [...]})``.
+
+    Parameters
+    ----------
+    net : estimator
+        The final estimator, typically a :class:`SafeNeuralNetRegressor` or
+        :class:`SafeNeuralNetClassifier` (any estimator works).
+    memory : str, object with the joblib.Memory interface or None, default=None
+        Passed to :class:`~sklearn.pipeline.Pipeline` (caches the fitted
+        transformers).
+    verbose : bool, default=False
+        Passed to :class:`~sklearn.pipeline.Pipeline`.
+    **steps : estimator, "passthrough" or None
+        Replacements for the steps by name (``target``, ``impute``, ``clip``,
+        ``check``, ``scale``); ``"passthrough"`` or None removes a step's
+        effect while keeping its name.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        The unfitted pipeline.
+
+    Raises
+    ------
+    TypeError
+        For a step name that is not one of the above.
+
+    See Also
+    --------
+    sklearn.pipeline.make_pipeline : The generic helper this one specializes.
+
+    Notes
+    -----
+    The ``target`` step follows the net: ``task="classification"`` for a
+    classifier, ``task="regression"`` for a regressor (without the target
+    scale warning when the net standardizes the target itself,
+    ``scale_target=True``), and ``"passthrough"`` when the net's criterion
+    learns from NaN targets (``supports_nan_target``, as
+    :class:`MaskedMSELoss`); the net then checks y itself. Only the
+    ``scale`` step casts to float32; the steps before it keep the dtype.
+
+    In a grid search, a candidate whose training goes non-finite fails with
+    :class:`~sktorchsafe.exceptions.NonFiniteTrainingError`, whose message
+    (in scikit-learn's ``FitFailedWarning``) names the epoch, the layer and
+    the fix, instead of scoring NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from sktorchsafe import SafeNeuralNetRegressor, make_safe_pipeline
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)) * [1e6, 1e-3, 1.0]
+    >>> X[rng.random(X.shape) < 0.05] = np.nan
+    >>> y = 3 * np.nan_to_num(X[:, 0]) / 1e6 + 0.5 * rng.normal(size=300)
+    >>> _ = torch.manual_seed(0)
+    >>> net = SafeNeuralNetRegressor(
+    ...     torch.nn.Linear, module__in_features=3, module__out_features=1,
+    ...     lr=0.1, max_epochs=20, train_split=None, verbose=0,
+    ... )
+    >>> pipe = make_safe_pipeline(net, clip="passthrough")
+    >>> [name for name, _ in pipe.steps]
+    ['target', 'impute', 'clip', 'check', 'scale', 'net']
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the checker reports the 1e9 spread
+    ...     _ = pipe.fit(X, y)
+    >>> bool(np.isfinite(pipe[-1].history[:, "train_loss"]).all())
+    True
+    """
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        raise TypeError(
+            f"make_safe_pipeline() got unknown step name(s) {unknown}. The steps "
+            f"are {', '.join(STEPS)} (and net, the first argument)."
+        )
+    defaults = {
+        "target": _default_target(net),
+        "impute": ImputerSelector(),
+        "clip": OutlierClipper(),
+        "check": ScaleDisparityChecker(),
+        "scale": SafeStandardScaler(dtype=np.float32),
+    }
+    pipeline_steps = [(name, steps.get(name, defaults[name])) for name in STEPS]
+    pipeline_steps.append(("net", net))
+    return Pipeline(pipeline_steps, memory=memory, verbose=verbose)
