@@ -28,6 +28,7 @@ from .outliers import OutlierClipper
 from .pipeline import make_safe_pipeline
 from .scaling import ScaleDisparityChecker
 from .standardize import SafeStandardScaler
+from .stream import stream_fit
 from .target import TargetValidator
 
 __version__ = "0.1.0.dev0"
@@ -57,4 +58,5 @@ __all__ = [
     "diagnose",
     "exceptions",
     "make_safe_pipeline",
+    "stream_fit",
 ]

@@ -13,7 +13,12 @@ an optional extra (``pip install sktorchsafe[dask]``).
 
 import numpy as np
 
-__all__ = ["is_dask_collection", "reduce_blocks", "transform_blocks"]
+__all__ = [
+    "check_dask_input",
+    "is_dask_collection",
+    "reduce_blocks",
+    "transform_blocks",
+]
 
 
 def is_dask_collection(X):
@@ -21,45 +26,94 @@ def is_dask_collection(X):
     return type(X).__module__.partition(".")[0] == "dask"
 
 
-def _as_array(X):
-    """A 2-D Dask array with known row chunks and one chunk across columns."""
+def check_dask_input(estimator, X, *, reset, numeric=True):
+    """The checks ``validate_X`` makes, on a Dask collection, without computing it.
+
+    Non-numeric DataFrame columns raise
+    :class:`~sktorchsafe.exceptions.InputTypeError` (unless
+    ``numeric=False``, for steps that pass any X through); the feature names
+    (from a Dask DataFrame's columns) and the number of features are set
+    (``reset=True``) or checked against the fitted ones.  Values are checked
+    later, from the statistics of the blocks.
+    """
+    from sklearn.utils.validation import _check_feature_names, _check_n_features
+
+    from ._validation import check_frame_dtypes
+
+    if numeric:
+        check_frame_dtypes(X, type(estimator).__name__)
+    # A Dask DataFrame's ``_meta`` is an empty pandas frame with its columns.
+    _check_feature_names(estimator, getattr(X, "_meta", X), reset=reset)
+    _check_n_features(estimator, X, reset=reset)
+
+
+def _as_array(X, lengths=True):
+    """A 2-D Dask array with one chunk across columns (or a 1-D one, for y).
+
+    A Dask DataFrame's (or Series') row chunks are known only with
+    ``lengths=True``, which computes the length of every partition (one cheap
+    pass).
+    """
     if hasattr(X, "to_dask_array"):
-        X = X.to_dask_array(lengths=True)
-    if X.ndim != 2:
+        if not all(isinstance(dtype, np.dtype) for dtype in np.atleast_1d(X.dtypes)):
+            # Nullable (extension) columns: pd.NA becomes NaN, as in validate_X.
+            X = X.astype("float64")
+        X = X.to_dask_array(lengths=True if lengths else None)
+    if X.ndim not in (1, 2):
         raise ValueError(
             f"Expected a 2-D Dask array or DataFrame, got {X.ndim} dimension(s)."
         )
-    return X.rechunk({1: -1})
+    return X.rechunk({1: -1}) if X.ndim == 2 else X
 
 
 def _merge(a, b):
     if isinstance(a, tuple):
-        return tuple(x.merge(y) for x, y in zip(a, b, strict=True))
+        return tuple(_merge(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray):  # counts
+        return a + b
     return a.merge(b)
 
 
-def reduce_blocks(X, block_statistics, sample_weight=None):
+def reduce_blocks(
+    X, block_statistics, sample_weight=None, *, compute=True, frames=False
+):
     """Statistics of a Dask collection: ``block_statistics`` per block, merged.
 
     Parameters
     ----------
-    X : dask.array.Array or dask.dataframe.DataFrame
+    X : dask.array.Array, dask.dataframe.DataFrame or dask.dataframe.Series
+        2-D data, or a 1-D target.
     block_statistics : callable
         ``block_statistics(block, weights)`` returns a mergeable object (with a
-        ``merge`` method, such as :class:`~._stats.ColumnStats`) or a tuple of
-        them, for one NumPy block and its weights (``None`` when unweighted).
+        ``merge`` method, such as :class:`~._stats.ColumnStats`), an ndarray of
+        counts (merged by addition) or a tuple of them, for one NumPy block and
+        its weights (``None`` when unweighted).
     sample_weight : dask or NumPy array of shape (n_samples,), default=None
+    compute : bool, default=True
+        If False, return the merged statistics as a ``dask.delayed`` object
+        instead of computing them.
+    frames : bool, default=False
+        If True, the partitions of a Dask DataFrame or Series are passed to
+        ``block_statistics`` as the pandas objects they are (names, index and
+        extension dtypes kept) instead of as NumPy blocks; unweighted only.
 
     Returns
     -------
     statistics
-        The merged statistics of all blocks, computed with the active scheduler.
+        The merged statistics of all blocks, computed with the active scheduler
+        (a ``Delayed`` of them when ``compute=False``).
     """
     import dask
     import dask.array as da
 
-    X = _as_array(X)
-    blocks = X.to_delayed().ravel()
+    if frames and hasattr(X, "npartitions"):
+        if sample_weight is not None:
+            raise ValueError("frames=True takes no sample_weight.")
+        blocks = X.to_delayed()
+    else:
+        # Row chunk sizes are needed only to line the weights up with blocks.
+        X = _as_array(X, lengths=sample_weight is not None)
+        blocks = X.to_delayed().ravel()
     if sample_weight is None:
         weights = [None] * len(blocks)
     else:
@@ -73,6 +127,8 @@ def reduce_blocks(X, block_statistics, sample_weight=None):
         pairs = zip(parts[::2], parts[1::2], strict=False)  # an odd one waits
         paired = [dask.delayed(_merge)(a, b) for a, b in pairs]
         parts = paired + ([parts[-1]] if len(parts) % 2 else [])
+    if not compute:
+        return parts[0]
     (result,) = dask.compute(parts[0])
     return result
 

@@ -1070,3 +1070,78 @@ class InfRows:
         )
 
     __add__ = merge
+
+
+@dataclass
+class ValueCounts:
+    """How often each distinct finite value occurs in each column, mergeable.
+
+    The exact, streaming counterpart of :func:`nanmode`: counts of two pieces
+    of data merge into the counts of their concatenation, and :meth:`mode`
+    gives what :func:`nanmode` gives on all of it.  It keeps one count per
+    distinct value, so it suits discrete columns (categories, counts, coded
+    values); a continuous column keeps as many counts as it has rows.
+
+    Attributes
+    ----------
+    values : list of ndarray
+        Per column, its distinct finite values, sorted.
+    counts : list of ndarray of int64
+        Per column, how often each of ``values`` occurs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[2.0, np.nan], [1.0, 4.0], [2.0, np.inf], [1.0, 4.0]])
+    >>> counts = ValueCounts.from_array(X[:2]).merge(ValueCounts.from_array(X[2:]))
+    >>> counts.mode()
+    array([1., 4.])
+    """
+
+    values: list
+    counts: list
+
+    @classmethod
+    def from_array(cls, X):
+        """Counts of the finite values of each column of a 2-D array."""
+        X = np.asarray(X)
+        values, counts = [], []
+        for j in range(X.shape[1]):
+            col = X[:, j]
+            if col.dtype.kind in "fc":
+                col = col[np.isfinite(col)]
+            v, c = np.unique(col, return_counts=True)
+            values.append(v)
+            counts.append(c.astype(np.int64))
+        return cls(values, counts)
+
+    @property
+    def n_features(self):
+        return len(self.values)
+
+    def merge(self, other):
+        """The counts of the concatenation of the data behind both."""
+        if self.n_features != other.n_features:
+            raise ValueError(
+                f"Cannot merge counts of {self.n_features} and "
+                f"{other.n_features} features."
+            )
+        merged = [
+            merge_value_counts((va, ca), (vb, cb))
+            for va, ca, vb, cb in zip(
+                self.values, self.counts, other.values, other.counts, strict=True
+            )
+        ]
+        return ValueCounts([v for v, _ in merged], [c for _, c in merged])
+
+    __add__ = merge
+
+    def mode(self):
+        """Most frequent value per column, the smallest on ties; NaN if none."""
+        out = np.full(self.n_features, np.nan)
+        for j, (values, counts) in enumerate(
+            zip(self.values, self.counts, strict=True)
+        ):
+            if counts.size:
+                out[j] = values[np.argmax(counts)]  # first maximum: smallest
+        return out

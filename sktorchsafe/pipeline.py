@@ -96,6 +96,36 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
     (in scikit-learn's ``FitFailedWarning``) names the epoch, the layer and
     the fix, instead of scoring NaN.
 
+    **Data in chunks, data and searches on a cluster.** Every step before the
+    net learns from mergeable statistics, so:
+
+    - :func:`stream_fit` fits the pipeline on chunks read one at a time (each
+      step's ``partial_fit``), learning what ``fit`` on all rows would;
+    - each step's ``fit`` on a ``dask.array.Array`` or
+      ``dask.dataframe.DataFrame`` runs block by block on the active Dask
+      scheduler, and its ``transform`` stays lazy
+      (``pipe[:-1].fit(X_dask, y)``);
+    - the pipeline pickles and clones cleanly, so a search runs on a Dask
+      cluster through joblib, with the results of a local search:
+
+    .. code-block:: python
+
+        import joblib
+        from distributed import Client
+        from sklearn.model_selection import GridSearchCV
+
+        client = Client("scheduler-address:8786")  # or Client() on this machine
+        search = GridSearchCV(
+            make_safe_pipeline(net),
+            {"impute__strategy": ["mean", "median", "most_frequent"]},
+            n_jobs=-1,
+        )
+        with joblib.parallel_backend("dask"):
+            search.fit(X, y)  # each candidate and fold trains on a worker
+
+    Each Dask worker needs sktorchsafe installed (``pip install
+    sktorchsafe[dask]``), like the client.
+
     Examples
     --------
     >>> import numpy as np

@@ -15,8 +15,11 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._dask import check_dask_input, is_dask_collection, reduce_blocks
 from ._stats import (
     ColumnStats,
+    InfRows,
+    QuantileSketch,
     column_min_max,
     column_mode_share,
     inf_as_nan,
@@ -28,7 +31,9 @@ from ._validation import (
     FIX_NONFINITE,
     Finding,
     describe,
+    describe_first,
     feature_names,
+    user_stacklevel,
     validate_pass_through,
     validate_X,
 )
@@ -146,7 +151,8 @@ class ScaleReport:
         Rows in the data; exact quantities (min, max, ±inf counts,
         constant, float32) are over all of them.
     n_samples_used : int
-        Rows of the sample the quantiles and ``mode_share`` come from.
+        Rows of the sample the quantiles and ``mode_share`` come from (every
+        row, through a quantile sketch, after ``partial_fit`` or a Dask fit).
     findings : tuple of Finding
         The problems found, most severe first.
 
@@ -279,6 +285,22 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
 
     Sparse input is not supported: a net's input is dense.
 
+    **Streaming and Dask.** ``partial_fit`` (one chunk at a time) and
+    ``fit`` on a ``dask.array.Array`` or ``dask.dataframe.DataFrame`` (one
+    task per block, merged in a tree on the active Dask scheduler) keep
+    mergeable statistics of every row instead of a sample: the exact
+    quantities (min, max, ±inf counts and their first rows, counted over the
+    whole stream, constant and float32 findings) stay exact, the standard
+    deviation is exact over all rows, and the quartiles, median and
+    ``mode_share`` come from a KLL quantile sketch per feature (Apache
+    DataSketches, k=400): each quartile's rank is within 0.7% of the one
+    asked for, and ``mode_share`` within 0.9% (with 99% confidence; the
+    sketch compacts at random, so two streamed fits may differ within that).
+    ``subsample`` and ``random_state`` are not used there. The report is
+    current after every ``partial_fit``; each finding is warned about once
+    per stream (with ``on_problem="raise"``, every call raises while it
+    holds). ``transform`` returns a Dask collection as it is, uncomputed.
+
     Examples
     --------
     >>> import numpy as np
@@ -328,8 +350,10 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Numeric data; NaN and ±inf are allowed.
+        X : array-like, dask.array.Array or dask.dataframe.DataFrame of \
+                shape (n_samples, n_features)
+            Numeric data; NaN and ±inf are allowed. A Dask collection is
+            measured block by block on the active scheduler (see Notes).
         y : None
             Ignored.
 
@@ -338,10 +362,84 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self : object
             Fitted checker.
         """
+        self._reset()
+        if is_dask_collection(X):
+            return self._partial_fit(X)
         X = validate_X(self, X, reset=True, allow_inf=True, dtype="numeric")
         names = feature_names(self, n_features=X.shape[1])
         features, inf_rows, n_used = self._measure(X, names)
-        report = _build_report(features, inf_rows, self.threshold, X.shape[0], n_used)
+        self._set_report(features, inf_rows, X.shape[0], n_used)
+        self._act(self.report_.findings)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Measure one more chunk and act on the findings about all chunks so far.
+
+        Successive calls merge exact statistics (range, ±inf counts and rows,
+        moments) and quantile sketches of every chunk, so the report does
+        not depend on how the data was split (see Notes).
+
+        Parameters
+        ----------
+        X : array-like, dask.array.Array or dask.dataframe.DataFrame of \
+                shape (n_samples, n_features)
+            A chunk of numeric data; NaN and ±inf are allowed.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The checker, its report updated.
+        """
+        return self._partial_fit(X)
+
+    def _partial_fit(self, X):
+        first_call = not hasattr(self, "_stream")
+        if is_dask_collection(X):
+            check_dask_input(self, X, reset=first_call)
+            part = reduce_blocks(X, _stream_statistics)
+        else:
+            X = validate_X(self, X, reset=first_call, allow_inf=True, dtype="numeric")
+            part = _stream_statistics(X)
+        if first_call:
+            self._warned = set()
+        else:
+            merged = zip(self._stream, part, strict=True)
+            part = tuple(old.merge(new) for old, new in merged)
+        self._stream = part
+        stats, sketch, inf = part
+        names = feature_names(self, n_features=stats.n_features)
+        features = self._features(
+            names,
+            stats.min,
+            stats.max,
+            stats.n_posinf,
+            stats.n_neginf,
+            sketch.quantile([0.25, 0.5, 0.75]),
+            stats.std,
+            sketch.mode_share(),
+            lambda columns: (stats.std[columns], stats.mean[columns]),
+        )
+        inf_rows = {names[j]: rows for j, rows in inf.rows.items()}
+        self._set_report(features, inf_rows, stats.n_rows, stats.n_rows)
+        findings = self.report_.findings
+        if self.on_problem == "warn":
+            # Once per stream: the numbers in a message change with every chunk.
+            findings = [f for f in findings if (f.kind, f.columns) not in self._warned]
+            self._warned.update((f.kind, f.columns) for f in findings)
+        self._act(findings)
+        return self
+
+    def _reset(self):
+        """Forget the stream of earlier ``partial_fit`` calls."""
+        for name in ("_stream", "_warned"):
+            self.__dict__.pop(name, None)
+
+    def _set_report(self, features, inf_rows, n_samples, n_used):
+        """Build ``report_`` and the attributes read off it."""
+        report = _build_report(features, inf_rows, self.threshold, n_samples, n_used)
         self.report_ = report
         self.scale_ = np.array([feature.scale for feature in features])
         self.scale_ratio_ = report.scale_ratio
@@ -353,8 +451,6 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         ):
             flagged = [f.name for f in features if getattr(f, flag)]
             setattr(self, attribute, np.asarray(flagged, dtype=object))
-        self._act(report.findings)
-        return self
 
     def transform(self, X):
         """Return ``X`` unchanged, after checking its shape and feature names.
@@ -368,8 +464,12 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         -------
         X : ndarray or DataFrame
             ``X`` itself (a copy when ``copy=True``); a DataFrame stays one.
+            A Dask collection is returned as it is, uncomputed.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            check_dask_input(self, X, reset=False)
+            return X
         return validate_pass_through(
             self, X, reset=False, copy=self.copy, accept_sparse=False
         )
@@ -377,20 +477,57 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
     # ------------------------------------------------------------ measuring
     def _measure(self, X, names):
         """Per-feature measurements: exact ones over X, quantiles on a sample."""
-        n, p = X.shape
+        n = X.shape[0]
         lo, hi, n_posinf, n_neginf, inf_rows = _finite_extremes(X)
+        rows = sample_rows(n, self.subsample, self.random_state)
+        n_used = n if rows is None else rows.size
+        has_inf = (n_posinf + n_neginf) > 0
+        quartiles, sample_std, mode_share = _sample_spread(X, rows, has_inf)
 
+        def all_rows(columns):
+            stats = ColumnStats.from_array(X[:, columns])
+            return stats.std, stats.mean
+
+        features = self._features(
+            names,
+            lo,
+            hi,
+            n_posinf,
+            n_neginf,
+            quartiles,
+            sample_std,
+            mode_share,
+            all_rows,
+        )
+        return features, {names[j]: rows for j, rows in inf_rows.items()}, n_used
+
+    def _features(
+        self,
+        names,
+        lo,
+        hi,
+        n_posinf,
+        n_neginf,
+        quartiles,
+        sample_std,
+        mode_share,
+        all_rows,
+    ):
+        """One :class:`FeatureScale` per feature, from per-column statistics.
+
+        ``lo``/``hi`` (finite range) and the ±inf counts are exact;
+        ``quartiles`` (shape (3, n_features)), ``sample_std`` (used where the
+        IQR is 0) and ``mode_share`` come from a sample or a sketch;
+        ``all_rows(columns)`` gives the exact ``(std, mean)`` of the given
+        columns over all rows, for those where the sample saw one value.
+        """
+        p = lo.size
         missing = np.isnan(lo)
         constant = ~missing & (lo == hi)
         with np.errstate(over="ignore"):
             lo32, hi32 = lo.astype(np.float32), hi.astype(np.float32)
         overflow = np.isinf(lo32) | np.isinf(hi32)
         collapse = ~overflow & (lo < hi) & (lo32 == hi32)
-
-        rows = sample_rows(n, self.subsample, self.random_state)
-        n_used = n if rows is None else rows.size
-        has_inf = (n_posinf + n_neginf) > 0
-        quartiles, sample_std, mode_share = _sample_spread(X, rows, has_inf)
 
         with np.errstate(over="ignore", invalid="ignore"):
             iqr_scale = (0.5 * quartiles[2] - 0.5 * quartiles[0]) * (2 / IQR_NORMAL)
@@ -405,12 +542,12 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         scale[use_std], method[use_std] = sample_std[use_std], "std"
         exact = spread & ~use_iqr & ~use_std
         if exact.any():  # the sample saw at most one value: use every row
-            stats = ColumnStats.from_array(X[:, exact])
-            scale[exact], method[exact] = stats.std, "std"
-            center[exact] = np.where(np.isnan(center[exact]), stats.mean, center[exact])
+            std, mean = all_rows(exact)
+            scale[exact], method[exact] = std, "std"
+            center[exact] = np.where(np.isnan(center[exact]), mean, center[exact])
 
         near_constant = spread & (mode_share >= self.near_constant_share)
-        features = tuple(
+        return tuple(
             FeatureScale(
                 name=names[j],
                 scale=float(scale[j]),
@@ -428,7 +565,6 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
             )
             for j in range(p)
         )
-        return features, {names[j]: rows for j, rows in inf_rows.items()}, n_used
 
     # --------------------------------------------------------------- acting
     def _act(self, findings):
@@ -449,7 +585,7 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
                 if finding.kind in ("scale_disparity", "offset")
                 else DataQualityWarning
             )
-            warnings.warn(f"{who}: {finding}", category, stacklevel=4)
+            warnings.warn(f"{who}: {finding}", category, stacklevel=user_stacklevel())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -481,6 +617,14 @@ def _finite_extremes(X):
         else:
             lo[j] = hi[j] = np.nan
     return lo, hi, n_posinf, n_neginf, inf_rows
+
+
+def _stream_statistics(X, weights=None):
+    """Mergeable statistics of a chunk or a Dask block (``weights`` unused)."""
+    X = np.asarray(X)
+    stats = ColumnStats.from_array(X)
+    has_inf = (stats.n_posinf + stats.n_neginf) > 0
+    return stats, QuantileSketch.from_array(X), InfRows.from_array(X, has_inf)
 
 
 def _sample_spread(X, rows, has_inf):
@@ -541,7 +685,7 @@ def _build_report(features, inf_rows, threshold, n_samples, n_used):
     if infinite := [f for f in features if f.n_posinf or f.n_neginf]:
         parts = [
             f"{f.name!r} ({f.n_posinf} +inf, {f.n_neginf} -inf; rows "
-            f"{describe(inf_rows[f.name])})"
+            f"{describe_first(inf_rows[f.name], f.n_posinf + f.n_neginf)})"
             for f in infinite
         ]
         add(

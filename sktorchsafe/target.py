@@ -1,8 +1,15 @@
-"""``TargetValidator``: check the target before a net trains on it."""
+"""``TargetValidator``: check the target before a net trains on it.
+
+``fit`` reduces ``y`` to a mergeable summary (row count, label counts,
+moments, the first bad rows) and judges the summary, so ``partial_fit`` on a
+stream of chunks and a fit over the blocks of a Dask collection make the same
+checks and give the same answer.
+"""
 
 import warnings
-from dataclasses import dataclass
-from numbers import Real
+from dataclasses import dataclass, field
+from functools import partial
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -17,8 +24,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ._stats import ColumnStats, value_counts
-from ._validation import Finding, describe, validate_pass_through
+from ._dask import check_dask_input, is_dask_collection, reduce_blocks
+from ._stats import ColumnStats, merge_value_counts, value_counts
+from ._validation import (
+    Finding,
+    describe,
+    describe_first,
+    user_stacklevel,
+    validate_pass_through,
+)
 from .exceptions import DataQualityWarning, TargetError
 
 __all__ = ["TargetValidator"]
@@ -52,6 +66,16 @@ FIX_TARGET_SCALE = (
 )
 
 
+#: Kinds of bad target cells, in the order messages name them.
+_BAD_KINDS = ("NaN", "+inf", "-inf", "missing labels (None/NaN)")
+
+#: Bad rows (and their index labels) a summary keeps for messages.
+_ROWS_KEPT = 10
+
+#: Distinct values a summary keeps as examples for messages.
+_N_EXAMPLES = 3
+
+
 @dataclass(frozen=True)
 class _Target:
     """``y`` as an array (1-D for one output), with its output names and index."""
@@ -59,6 +83,201 @@ class _Target:
     values: np.ndarray
     names: list
     index: object
+
+
+@dataclass
+class _TargetStats:
+    """What ``fit`` checks about ``y``, as a mergeable summary.
+
+    ``fit`` summarizes the whole target, ``partial_fit`` merges the summary of
+    each chunk into those of the chunks before, and a fit on a Dask target
+    merges the summaries of its blocks in a tree (in row order): the checks
+    read only this summary, so all three agree (label counts and row numbers
+    exactly, moments up to rounding).
+
+    Attributes
+    ----------
+    n_rows : int
+    names : list of str
+        The output names (Series name, DataFrame columns, else ``y``).
+    ndim : int
+        1 for a single output, 2 for several.
+    strings : bool
+        The labels are strings (not numbers).
+    mixed : tuple or None
+        A string and a non-string label, when both kinds were seen.
+    labels : tuple (classes, counts) or None
+        Counts of each value of a 1-D target, while every value may be a
+        class label (None once a non-whole number was seen, or for
+        ``task="regression"``).
+    examples, fractional : list
+        The first distinct values, and the first non-whole numbers.
+    moments : ColumnStats or None
+        Of numeric targets, per output, unless ``labels`` holds them (see
+        :meth:`numeric_moments`).
+    positives : ndarray or None
+        2-D: nonzero cells per output.
+    kind_2d : str or None
+        2-D: scikit-learn's ``type_of_target`` of the target so far.
+    distinct_2d : ndarray or None
+        2-D: up to 3 distinct values (a multilabel indicator has at most 2).
+    bad_kinds, bad_rows, n_bad, bad_labels
+        The kinds of NaN/±inf/missing cells, the first rows holding them
+        (0-based from the first row summarized), how many rows, and the index
+        labels of the first rows for a pandas ``y`` with its own index. A
+        summary with bad rows holds nothing else.
+    """
+
+    n_rows: int
+    names: list
+    ndim: int
+    strings: bool = False
+    mixed: tuple | None = None
+    labels: tuple | None = None
+    examples: list = field(default_factory=list)
+    fractional: list = field(default_factory=list)
+    moments: ColumnStats | None = None
+    positives: np.ndarray | None = None
+    kind_2d: str | None = None
+    distinct_2d: np.ndarray | None = None
+    bad_kinds: tuple = ()
+    bad_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_bad: int = 0
+    bad_labels: list | None = None
+
+    @property
+    def n_outputs(self):
+        return 1 if self.ndim == 1 else len(self.names)
+
+    @classmethod
+    def of(cls, y, n_samples, who, count_labels):
+        """Summarize one target (or chunk, or block) ``y``.
+
+        Raises :class:`TargetError` for what needs no other rows to judge: a
+        ``y`` that cannot be read, of the wrong length (``n_samples`` rows,
+        ``None`` to skip), mixing strings and numbers, or of another type.
+        """
+        target = _read_target(y, n_samples, who)
+        values = target.values
+        base = {"n_rows": values.shape[0], "names": target.names, "ndim": values.ndim}
+        bad = _incomplete(values)
+        if bad is None:
+            numeric = _numeric_if_possible(values, who)
+            if numeric is not values:  # object numbers, now floats: ±inf?
+                values = numeric
+                bad = _incomplete(values)
+        if bad is not None:
+            kinds, rows = bad
+            index = target.index
+            labels = None
+            if index is not None and not index.equals(pd.RangeIndex(len(index))):
+                labels = index[rows[:_ROWS_KEPT]].tolist()
+            return cls(
+                **base,
+                bad_kinds=kinds,
+                bad_rows=rows[:_ROWS_KEPT].astype(np.int64),
+                n_bad=rows.size,
+                bad_labels=labels,
+            )
+
+        strings = values.dtype.kind not in "biuf"
+        stats = cls(**base, strings=strings, examples=_first_distinct(values))
+        if values.dtype.kind == "f":
+            stats.fractional = _first_distinct(values, keep=_fractional)
+        if values.ndim == 1 and count_labels:
+            classes, counts = _labels_or_none(values)
+            stats.labels = None if classes is None else (classes, counts)
+        if not strings and stats.labels is None:
+            # (Moments of counted labels are read off the counts if needed.)
+            stats.moments = ColumnStats.from_array(values.reshape(values.shape[0], -1))
+        if values.ndim == 2:
+            stats.kind_2d = type_of_target(values, input_name="y")
+            stats.distinct_2d = np.unique(values)[:3]
+            if not strings:
+                stats.positives = np.count_nonzero(values, axis=0)
+        return stats
+
+    def merge(self, other):
+        """The summary of the rows of ``self`` followed by those of ``other``."""
+        n_rows = self.n_rows + other.n_rows
+        if self.n_bad or other.n_bad:
+            rows = np.concatenate([self.bad_rows, other.bad_rows + self.n_rows])
+            labels = None
+            if self.bad_labels is not None or other.bad_labels is not None:
+                labels = (self.bad_labels or []) + (other.bad_labels or [])
+                labels = labels[:_ROWS_KEPT]
+            kinds = set(self.bad_kinds) | set(other.bad_kinds)
+            return _TargetStats(
+                n_rows=n_rows,
+                names=self.names,
+                ndim=self.ndim,
+                bad_kinds=tuple(k for k in _BAD_KINDS if k in kinds),
+                bad_rows=rows[:_ROWS_KEPT],
+                n_bad=self.n_bad + other.n_bad,
+                bad_labels=labels,
+            )
+        mixed = self.mixed or other.mixed
+        if mixed is None and self.strings != other.strings:
+            text, number = (self, other) if self.strings else (other, self)
+            mixed = (text.examples[0], number.examples[0])
+        labels = None
+        if self.labels is not None and other.labels is not None and mixed is None:
+            labels = merge_value_counts(self.labels, other.labels)
+        moments = None
+        if labels is None and mixed is None and not self.strings:
+            moments = self.numeric_moments().merge(other.numeric_moments())
+        merged = _TargetStats(
+            n_rows=n_rows,
+            names=self.names,
+            ndim=self.ndim,
+            strings=self.strings and other.strings,
+            mixed=mixed,
+            labels=labels,
+            examples=_union(self.examples, other.examples),
+            fractional=_union(self.fractional, other.fractional),
+            moments=moments,
+        )
+        if self.ndim == 2:
+            if self.positives is not None and other.positives is not None:
+                merged.positives = self.positives + other.positives
+            distinct = self.distinct_2d  # mixed labels raise when judged
+            if mixed is None:
+                distinct = np.unique(
+                    np.concatenate([self.distinct_2d, other.distinct_2d])
+                )[:3]
+            merged.distinct_2d = distinct
+            merged.kind_2d = _merged_kind_2d(self.kind_2d, other.kind_2d, distinct)
+        return merged
+
+    def numeric_moments(self):
+        """Moments of a numeric target (from the label counts when counted)."""
+        if self.moments is None and self.labels is not None and not self.strings:
+            classes, counts = self.labels
+            return ColumnStats.from_array(
+                classes.reshape(-1, 1).astype(np.float64), sample_weight=counts
+            )
+        return self.moments
+
+    def raise_if_incomplete(self, who, offset=0):
+        """Raise :class:`TargetError` naming the rows with NaN, ±inf or no label.
+
+        ``offset`` is added to the row numbers (rows summarized before).
+        """
+        if not self.n_bad:
+            return
+        where = describe_first(self.bad_rows + offset, self.n_bad)
+        if self.bad_labels is not None:
+            where += f" (index labels {describe(self.bad_labels, quote=True)})"
+        raise TargetError(
+            f"{who}: y holds {' and '.join(self.bad_kinds)} in {_rows(self.n_bad)}: "
+            f"{where}. A net's loss is nan on such rows, and on every row once "
+            "the weights are poisoned. Drop those rows from X and y together, or "
+            "fill in the target."
+        )
+
+    def raise_if_mixed(self, who):
+        if self.mixed is not None:
+            raise _mixed_error(who, *self.mixed)
 
 
 class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -144,7 +363,18 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     -----
     Cost: one pass over ``y`` for non-finite values, one counting pass for
     class labels (hash-based for strings), one for the moments of a
-    regression target; X is not read. See ``benchmarks/bench_checks.py``.
+    numeric target; X is not read. See ``benchmarks/bench_checks.py``.
+
+    **Streaming and Dask.** ``fit`` reduces ``y`` to a mergeable summary (row
+    count, label counts, moments, the first bad rows) and judges that.
+    ``partial_fit`` merges the summary of each chunk into those before, and
+    ``fit`` with a Dask ``y`` (array, Series or DataFrame) merges those of its
+    blocks on the active Dask scheduler, so both find what one ``fit`` on
+    all rows finds: the same task, classes and counts, the moments up to
+    rounding, and bad rows numbered from the first row of the stream. Pass
+    ``y`` with every chunk or with none. After ``partial_fit`` each finding
+    is warned about once per stream; errors are raised by the chunk that
+    shows them. ``transform`` returns a Dask X as it is, uncomputed.
 
     Examples
     --------
@@ -190,10 +420,13 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+        X : array-like, DataFrame, sparse matrix or Dask collection of shape \
+                (n_samples, n_features)
             Passed through; any dtypes, NaN and ±inf are fine.
-        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
-            The target.
+        y : array-like, DataFrame or Dask collection of shape (n_samples,) or \
+                (n_samples, n_outputs)
+            The target. A Dask ``y`` is summarized block by block on the
+            active scheduler (see Notes).
 
         Returns
         -------
@@ -205,45 +438,150 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         TargetError
             When ``y`` cannot be learned from (see the class docstring).
         """
-        X = validate_pass_through(self, X, reset=True)
+        self.__dict__.pop("_stream", None)
+        n_samples = self._check_X(X, reset=True)
+        if y is None:
+            self._stream, self._warned = None, set()
+            return self._without_y()
+        stats = self._summarize(y, n_samples)
+        stats.raise_if_incomplete(type(self).__name__)
+        self._stream, self._warned = stats, set()
+        self._judge(stats, warned=self._warned)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Validate one more chunk of ``y``, together with the chunks before.
+
+        The summaries of the chunks (label counts, moments, bad rows) are
+        merged, so the task, classes, counts and findings are those of one
+        ``fit`` on all rows seen (see Notes).
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, sparse matrix or Dask collection of shape \
+                (n_samples, n_features)
+            Passed through; any dtypes, NaN and ±inf are fine.
+        y : array-like, DataFrame or Dask collection of shape (n_samples,) or \
+                (n_samples, n_outputs)
+            The target of this chunk (pass ``y`` with every chunk or none).
+
+        Returns
+        -------
+        self : object
+            The validator, updated.
+
+        Raises
+        ------
+        TargetError
+            When the chunk's ``y``, or all of ``y`` so far, cannot be learned
+            from; bad rows are numbered from the first row of the stream.
+        """
+        who = type(self).__name__
+        first_call = not hasattr(self, "_stream")
+        n_samples = self._check_X(X, reset=first_call)
+        previous = getattr(self, "_stream", None)
+        if (y is None) != (previous is None) and not first_call:
+            which = (
+                "earlier chunks but not this one"
+                if y is None
+                else "this chunk but not earlier ones"
+            )
+            raise TargetError(
+                f"{who}: partial_fit got y for {which}. Pass y with every chunk, "
+                "or with none (task='auto' then only records X's features)."
+            )
+        if y is None:
+            self._stream, self._warned = None, set()
+            return self._without_y()
+        stats = self._summarize(y, n_samples)
+        stats.raise_if_incomplete(
+            who, offset=0 if previous is None else previous.n_rows
+        )
+        if previous is not None:
+            if (stats.ndim, stats.n_outputs) != (previous.ndim, previous.n_outputs):
+                raise TargetError(
+                    f"{who}: this chunk's y has {_outputs(stats)} but earlier "
+                    f"chunks had {_outputs(previous)}. Pass the same target "
+                    "columns with every chunk."
+                )
+            stats = previous.merge(stats)
+        else:
+            self._warned = set()
+        self._stream = stats
+        self._judge(stats, warned=self._warned)
+        return self
+
+    def _check_X(self, X, reset):
+        """Record or check X's features; return its number of rows if known."""
+        if is_dask_collection(X):
+            check_dask_input(self, X, reset=reset, numeric=False)
+            n = X.shape[0]
+            return int(n) if isinstance(n, Integral | np.integer) else None
+        return validate_pass_through(self, X, reset=reset).shape[0]
+
+    def _without_y(self):
+        for attribute in ("classes_", "class_counts_", "target_mean_", "target_std_"):
+            self.__dict__.pop(attribute, None)
+        self.findings_ = ()
+        if self.task != "auto":
+            raise TargetError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                f"is None: task={self.task!r} validates a target. Pass y to fit "
+                "(Pipeline.fit(X, y) hands it to every step)."
+            )
+        self.task_ = None
+        return self
+
+    def _summarize(self, y, n_samples):
+        """The :class:`_TargetStats` of ``y`` (in memory, or block by block)."""
+        who = type(self).__name__
+        count_labels = self.task != "regression"
+        if not is_dask_collection(y):
+            return _TargetStats.of(y, n_samples, who, count_labels)
+        block = partial(_summarize_block, who=who, count_labels=count_labels)
+        stats = reduce_blocks(y, block, frames=True)
+        if stats.ndim == 2 and hasattr(y, "columns"):
+            stats.names = [str(c) for c in y.columns]
+        if n_samples is not None and stats.n_rows != n_samples:
+            raise TargetError(
+                f"{who}: y has {stats.n_rows} rows but X has {n_samples}: pass one "
+                "target per row of X."
+            )
+        return stats
+
+    def _judge(self, stats, warned=None):
+        """Set the fitted attributes from a summary; warn about the findings.
+
+        ``warned`` (a set, for ``partial_fit``) holds the findings already
+        warned about in this stream; each is warned about once.
+        """
         who = type(self).__name__
         for attribute in ("classes_", "class_counts_", "target_mean_", "target_std_"):
             self.__dict__.pop(attribute, None)
         self.findings_ = ()
-        if y is None:
-            if self.task != "auto":
-                raise TargetError(
-                    f"{who} requires y to be passed, but the target y is None: "
-                    f"task={self.task!r} validates a target. Pass y to fit "
-                    "(Pipeline.fit(X, y) hands it to every step)."
-                )
-            self.task_ = None
-            return self
-
-        target = _read_target(y, X.shape[0], who)
-        _check_complete(target, who)
-        values = _numeric_if_possible(target.values, who)
-        if values is not target.values:  # object numbers, now floats: ±inf?
-            target = _Target(values, target.names, target.index)
-            _check_complete(target, who)
-        self.n_outputs_ = 1 if values.ndim == 1 else values.shape[1]
-        if values.ndim == 1 and self.task != "regression":
-            classes, counts = _labels_or_none(values)
-        else:
-            classes = counts = None
-        self.task_ = self._task(target, classes, who)
+        stats.raise_if_mixed(who)
+        self.n_outputs_ = stats.n_outputs
+        classes, counts = stats.labels if stats.labels is not None else (None, None)
+        self.task_ = self._task(stats, classes, who)
 
         if self.task_ == "regression":
-            findings = self._check_regression(target)
+            findings = self._check_regression(stats)
         elif self.task_ == "multilabel":
-            findings = self._check_multilabel(target)
+            findings = self._check_multilabel(stats)
         else:
-            findings = self._check_labels(target, classes, counts, who)
+            findings = self._check_labels(stats, classes, counts, who)
         self.findings_ = tuple(findings)
         for finding in findings:
-            if finding.severity != "info":
-                warnings.warn(f"{who}: {finding}", DataQualityWarning, stacklevel=3)
-        return self
+            if finding.severity == "info":
+                continue
+            if warned is not None:
+                if (finding.kind, finding.columns) in warned:
+                    continue
+                warned.add((finding.kind, finding.columns))
+            warnings.warn(
+                f"{who}: {finding}", DataQualityWarning, stacklevel=user_stacklevel()
+            )
 
     def transform(self, X):
         """Return ``X`` unchanged, after checking its shape and feature names.
@@ -257,37 +595,37 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X : ndarray, sparse matrix or DataFrame
             ``X`` itself (a copy when ``copy=True``); a DataFrame stays one.
+            A Dask collection is returned as it is, uncomputed.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            check_dask_input(self, X, reset=False, numeric=False)
+            return X
         return validate_pass_through(self, X, reset=False, copy=self.copy)
 
     # ------------------------------------------------------------- the task
-    def _task(self, target, classes, who):
-        values = target.values
-        if values.ndim == 1:
-            if values.dtype.kind == "f" and classes is None:
-                kind = "continuous"
-            elif classes is None:  # task="regression": labels not counted
-                kind = "continuous" if values.dtype.kind in "biuf" else "labels"
+    def _task(self, stats, classes, who):
+        if stats.ndim == 1:
+            if classes is None:  # non-whole numbers, or task="regression"
+                kind = "labels" if stats.strings else "continuous"
             else:
                 kind = "binary" if classes.size <= 2 else "multiclass"
         else:
-            kind = type_of_target(values, input_name="y")
+            kind = stats.kind_2d
 
         if self.task == "regression":
-            if values.dtype.kind not in "biuf":
+            if stats.strings:
                 raise TargetError(
                     f"{who}: task='regression' needs a numeric y, but y holds "
-                    f"labels such as {describe(_examples(values), quote=True)}. "
+                    f"labels such as {describe(stats.examples, quote=True)}. "
                     "Use task='classification', or convert y to numbers."
                 )
             return "regression"
         if self.task == "classification" and kind.startswith("continuous"):
-            fractional = values[np.mod(values, 1) != 0]
             raise TargetError(
                 f"{who}: task='classification' needs class labels, but y holds "
                 "non-integer numbers (e.g. "
-                f"{describe(_examples(fractional if fractional.size else values))}): "
+                f"{describe(stats.fractional or stats.examples)}): "
                 "Unknown label type: continuous. Use task='regression', or bin "
                 "the values into classes first."
             )
@@ -295,21 +633,21 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return _AUTO_TASKS[kind]
         if kind == "multiclass-multioutput":
             raise TargetError(
-                f"{who}: y has {values.shape[1]} columns of class labels "
+                f"{who}: y has {stats.n_outputs} columns of class labels "
                 "(multiclass-multioutput), which no sktorchsafe net learns as one "
                 "task. Pass task='regression' if they are quantities, or fit one "
                 "classifier per column."
             )
         raise TargetError(
-            f"{who}: y of dtype {values.dtype} and shape {values.shape} is not a "
+            f"{who}: y of shape {(stats.n_rows, stats.n_outputs)} is not a "
             "target a net can learn (scikit-learn's type_of_target: "
             f"{kind!r}). Pass numbers for regression, or labels (numbers or "
             "strings) for classification."
         )
 
     # --------------------------------------------------------- the findings
-    def _check_labels(self, target, classes, counts, who):
-        n = target.values.shape[0]
+    def _check_labels(self, stats, classes, counts, who):
+        n = stats.n_rows
         labels = classes.tolist()  # Python scalars, for messages
         if classes.size < 2:
             raise TargetError(
@@ -319,7 +657,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         self.classes_, self.class_counts_ = classes, counts
         findings = []
-        name = target.names[0]
+        name = stats.names[0]
         ratio = counts.max() / counts.min()
         if ratio > self.imbalance_threshold:
             majority = labels[np.argmax(counts)]
@@ -392,16 +730,15 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         return findings
 
-    def _check_multilabel(self, target):
-        values = target.values
-        n = values.shape[0]
-        positives = np.count_nonzero(values, axis=0)
-        self.classes_ = np.arange(values.shape[1])
+    def _check_multilabel(self, stats):
+        n = stats.n_rows
+        positives = stats.positives
+        self.classes_ = np.arange(stats.n_outputs)
         self.class_counts_ = positives
         findings = []
         constant = np.flatnonzero((positives == 0) | (positives == n))
         if constant.size:
-            names = [target.names[j] for j in constant]
+            names = [stats.names[j] for j in constant]
             findings.append(
                 Finding(
                     "constant_label",
@@ -419,13 +756,13 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         skewed = np.flatnonzero((minority > 0) & (ratio > self.imbalance_threshold))
         if skewed.size:
             parts = [
-                f"{target.names[j]!r}: on in {positives[j]} of {n} rows" for j in skewed
+                f"{stats.names[j]!r}: on in {positives[j]} of {n} rows" for j in skewed
             ]
             findings.append(
                 Finding(
                     "class_imbalance",
                     "warning",
-                    tuple(target.names[j] for j in skewed),
+                    tuple(stats.names[j] for j in skewed),
                     f"Labels are imbalanced beyond imbalance_threshold="
                     f"{self.imbalance_threshold:g}: {describe(parts)}.",
                     FIX_IMBALANCE,
@@ -433,15 +770,14 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         return findings
 
-    def _check_regression(self, target):
-        values = target.values
-        stats = ColumnStats.from_array(values.reshape(values.shape[0], -1))
-        mean, std = stats.mean, stats.std
+    def _check_regression(self, stats):
+        moments = stats.numeric_moments()
+        mean, std = moments.mean, moments.std
         self.target_mean_, self.target_std_ = mean, std
         findings = []
         constant = np.flatnonzero(std == 0)
         if constant.size:
-            names = [target.names[j] for j in constant]
+            names = [stats.names[j] for j in constant]
             findings.append(
                 Finding(
                     "constant_target",
@@ -458,10 +794,9 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             far = (np.maximum(np.abs(mean), std) > big) | ((std > 0) & (std < 1 / big))
         far = np.flatnonzero(far)
         if far.size:
-            names = [target.names[j] for j in far]
+            names = [stats.names[j] for j in far]
             numbers = [
-                f"{target.names[j]!r}: mean {mean[j]:.3g}, std {std[j]:.3g}"
-                for j in far
+                f"{stats.names[j]!r}: mean {mean[j]:.3g}, std {std[j]:.3g}" for j in far
             ]
             findings.append(
                 Finding(
@@ -504,7 +839,7 @@ def _read_target(y, n_samples, who):
             "Series (one target per row), or a 2-D array or DataFrame for several "
             "outputs."
         ) from exc
-    if values.shape[0] != n_samples:
+    if n_samples is not None and values.shape[0] != n_samples:
         raise TargetError(
             f"{who}: y has {values.shape[0]} rows but X has {n_samples}: pass one "
             "target per row of X."
@@ -525,39 +860,63 @@ def _read_target(y, n_samples, who):
     return _Target(values, names, index)
 
 
-def _check_complete(target, who):
-    """Raise :class:`TargetError` naming the rows with NaN, ±inf or no label."""
-    values = target.values
+def _incomplete(values):
+    """``(kinds, rows)`` of the NaN, ±inf or missing labels in ``values``, or None."""
     if values.dtype.kind == "f":
         if np.isfinite(values).all():
-            return
+            return None
         nan, posinf, neginf = np.isnan(values), values == np.inf, values == -np.inf
-        kinds = [
+        kinds = tuple(
             kind
             for kind, mask in (("NaN", nan), ("+inf", posinf), ("-inf", neginf))
             if mask.any()
-        ]
+        )
         bad = nan | posinf | neginf
     elif values.dtype == object:
         bad = pd.isna(values)
         if not bad.any():
-            return
-        kinds = ["missing labels (None/NaN)"]
+            return None
+        kinds = ("missing labels (None/NaN)",)
     else:
-        return
+        return None
     if bad.ndim == 2:
         bad = bad.any(axis=1)
-    rows = np.flatnonzero(bad)
-    where = describe(rows)
-    index = target.index
-    if index is not None and not index.equals(pd.RangeIndex(len(index))):
-        where += f" (index labels {describe(index[rows[:10]].tolist(), quote=True)})"
-    raise TargetError(
-        f"{who}: y holds {' and '.join(kinds)} in {_rows(rows.size)}: {where}. "
-        "A net's loss is nan on such rows, and on every row once the weights "
-        "are poisoned. Drop those rows from X and y together, or fill in the "
-        "target."
+    return kinds, np.flatnonzero(bad)
+
+
+def _summarize_block(block, weights=None, *, who, count_labels):
+    """:meth:`_TargetStats.of` one Dask block or partition (no length check)."""
+    return _TargetStats.of(block, None, who, count_labels)
+
+
+def _merged_kind_2d(first, second, distinct):
+    """``type_of_target`` of two multi-output targets stacked, from their kinds.
+
+    A multilabel indicator has at most 2 distinct whole values over all rows;
+    any non-whole number makes the whole continuous.
+    """
+    kinds = {first, second}
+    if "continuous-multioutput" in kinds:
+        return "continuous-multioutput"
+    if "unknown" in kinds:
+        return "unknown"
+    if kinds == {"multilabel-indicator"} and distinct.size < 3:
+        return "multilabel-indicator"
+    return "multiclass-multioutput"
+
+
+def _mixed_error(who, text, other):
+    return TargetError(
+        f"{who}: y mixes strings and other values (e.g. {text!r} and "
+        f"{other!r}). Make the labels one type: all strings (y.astype(str)) "
+        "or all numbers."
     )
+
+
+def _outputs(stats):
+    if stats.ndim == 1:
+        return "one output"
+    return f"{stats.n_outputs} outputs"
 
 
 def _numeric_if_possible(values, who):
@@ -573,11 +932,7 @@ def _numeric_if_possible(values, who):
         flat = values.ravel()
         text = next(v for v in flat if isinstance(v, str))
         other = next(v for v in flat if not isinstance(v, str))
-        raise TargetError(
-            f"{who}: y mixes strings and other values (e.g. {text!r} and "
-            f"{other!r}). Make the labels one type: all strings (y.astype(str)) "
-            "or all numbers."
-        )
+        raise _mixed_error(who, text, other)
     raise TargetError(
         f"{who}: y holds {inferred} values (e.g. {values.ravel()[0]!r}), which "
         "are neither numbers nor string labels. Convert y to numbers "
@@ -597,15 +952,41 @@ def _labels_or_none(values):
     return value_counts(values)
 
 
-def _examples(values, limit=3):
-    """A few distinct values for a message."""
+def _first_distinct(values, limit=_N_EXAMPLES, piece=4096, keep=None):
+    """The first ``limit`` distinct values of ``values``, as Python scalars.
+
+    Read a piece at a time through a hash table (``pandas.unique``), so a
+    long target with few distinct values costs no Python loop per row, and
+    the search stops at the piece where ``limit`` are found. ``keep(piece)``
+    selects the values of a piece to consider (all by default).
+    """
+    flat = values.ravel()
     seen = []
-    for value in values.ravel():
-        if value not in seen:
-            seen.append(value.item() if hasattr(value, "item") else value)
-        if len(seen) == limit:
-            break
+    for start in range(0, flat.size, piece):
+        part = flat[start : start + piece]
+        for value in pd.unique(part if keep is None else keep(part)):
+            value = value.item() if hasattr(value, "item") else value
+            if value not in seen:
+                seen.append(value)
+                if len(seen) == limit:
+                    return seen
     return seen
+
+
+def _fractional(values):
+    """The non-whole numbers among ``values``."""
+    return values[np.mod(values, 1) != 0]
+
+
+def _union(first, second, limit=_N_EXAMPLES):
+    """``first`` then the values of ``second`` not in it, at most ``limit``."""
+    out = list(first)
+    for value in second:
+        if len(out) >= limit:
+            break
+        if value not in out:
+            out.append(value)
+    return out
 
 
 def _rows(n):
