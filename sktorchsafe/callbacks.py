@@ -20,6 +20,8 @@ import torch
 from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
+from torch.nn.modules.batchnorm import _NormBase
+from torch.nn.parameter import is_lazy
 from torch.utils.data import Subset
 
 from ._validation import describe, feature_names
@@ -66,6 +68,12 @@ _FIXES = {
         "(check_gradients=False, or a warm start from a diverged net): "
         "re-initialize the net and keep check_gradients=True."
     ),
+    "statistics": (
+        "Keep the input of that normalization layer on a sane scale: bound the "
+        "activation before it (e.g. clamp before an exp), lower lr, clip "
+        "gradients (skorch.callbacks.GradientNormClipping) and scale X "
+        "(make_safe_pipeline)."
+    ),
     "nll_logits": (
         "Use criterion=torch.nn.CrossEntropyLoss (the default of "
         "SafeNeuralNetClassifier), which takes logits, or end the module with a "
@@ -94,10 +102,15 @@ class NonFiniteGuard(Callback):
       dataset holds an array) and the features of X that were non-finite;
     - the rows of the targets that were non-finite;
     - for gradients: the parameters whose gradient was non-finite and the
-      module whose backward pass produced it.
+      module whose backward pass produced it;
+    - for the running statistics of normalization layers (BatchNorm's
+      running mean and variance, checked with the gradients): the layer
+      whose statistics the batch made non-finite, and how large its input was.
 
     Then it acts on ``on_nonfinite``. Nothing is stepped with the poisoned
-    gradients in any mode: the weights stay the last finite ones.
+    gradients in any mode: the weights stay the last finite ones, and the
+    running statistics go back to their values before the batch (the forward
+    pass had already updated them).
 
     :class:`~sktorchsafe.SafeNeuralNetRegressor` and
     :class:`~sktorchsafe.SafeNeuralNetClassifier` include it by default,
@@ -128,16 +141,18 @@ class NonFiniteGuard(Callback):
     diagnosis_ : dict or None
         The diagnosis of the last non-finite batch of the current fit, or
         None: ``epoch`` (1-based), ``batch`` (0-based, in the epoch),
-        ``what`` (``"loss"`` or ``"gradients"``), ``phase`` (where the values
-        came from: ``"input"``, ``"target"``, ``"forward"``, ``"weights"``,
-        ``"loss"``, ``"nll_logits"``, ``"divergence"``, ``"backward"`` or
+        ``what`` (``"loss"``, ``"gradients"`` or ``"running statistics"``),
+        ``phase`` (where the values came from: ``"input"``, ``"target"``,
+        ``"forward"``, ``"weights"``, ``"loss"``, ``"nll_logits"``,
+        ``"divergence"``, ``"backward"``, ``"statistics"`` or
         ``"unknown"``), ``module`` (as in ``named_modules``, ``""`` for the
         top-level module) and ``module_type``, ``created`` (the module's
         input was finite), ``rows`` / ``features`` (non-finite cells of the
         batch X), ``training_rows`` (rows of the training data holding
         NaN or ±inf, when its X is an array), ``target_rows``,
-        ``parameters`` (with non-finite gradients), ``loss``, ``detail`` and
-        ``message``. The same keys are attributes of the raised
+        ``parameters`` (with non-finite gradients), ``buffers`` (non-finite
+        running statistics), ``loss``, ``detail`` and ``message``. The same
+        keys are attributes of the raised
         :class:`~sktorchsafe.exceptions.NonFiniteTrainingError`.
     n_skipped_ : int
         Batches skipped in the current fit (``on_nonfinite="skip"``).
@@ -166,6 +181,9 @@ class NonFiniteGuard(Callback):
     device and read once, a single synchronisation before
     ``optimizer.step`` (skorch already reads the loss once per batch). The
     parameter list is taken once per fit (again if the module is replaced).
+    A module with normalization layers adds their running statistics to the
+    same reduction, and one copy of them per batch (a few small tensors per
+    layer), so that a hit can restore them.
 
     Examples
     --------
@@ -225,6 +243,7 @@ class NonFiniteGuard(Callback):
         self._loss_ = None
         self._dataset_ = None
         self._params_ = None
+        self._stats_ = None
         self._batch_ = -1
         self._skip_ = False
         self._checked_ = False
@@ -233,7 +252,7 @@ class NonFiniteGuard(Callback):
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for key in ("_hook_", "_loss_", "_dataset_", "_params_"):
+        for key in ("_hook_", "_loss_", "_dataset_", "_params_", "_stats_"):
             state[key] = None
         return state
 
@@ -274,6 +293,49 @@ class NonFiniteGuard(Callback):
             self._loss_ = None
             self._skip_ = False
             self._checked_ = False
+            buffers, saved, _ = self._running_stats(net)
+            if buffers:
+                torch._foreach_copy_(saved, buffers)
+
+    def _running_stats(self, net):
+        """The normalization layers' statistics, their copies, and the floating ones.
+
+        A forward pass in training mode updates them (BatchNorm's running mean
+        and variance) before the loss is known: a non-finite batch would poison
+        them, and with them every prediction. They are checked with the
+        gradients, saved before each training batch and restored on a hit,
+        like the weights. The list is taken once per fit (again if a module is
+        replaced).
+
+        Returns the buffers, saved copies of them, and ``(name, buffer)`` for
+        the floating ones.
+        """
+        key = tuple(id(getattr(net, name + "_", None)) for name in net._modules)
+        if self._stats_ is None or self._stats_[0] != key:
+            names = list(net._modules)
+            modules = [getattr(net, name + "_", None) for name in names]
+            named = [
+                (
+                    prefix
+                    + (f"{layer_name}.{buffer_name}" if layer_name else buffer_name),
+                    buffer,
+                )
+                for name, module in zip(names, modules, strict=True)
+                if isinstance(module, torch.nn.Module)
+                for prefix in ["" if name == "module" else f"{name}_."]
+                for layer_name, layer in module.named_modules()
+                if isinstance(layer, _NormBase)
+                for buffer_name, buffer in layer.named_buffers(recurse=False)
+            ]
+            if any(is_lazy(buffer) for _, buffer in named):
+                return [], [], []  # a lazy module not run yet: nothing to keep
+            self._stats_ = (
+                key,
+                [buffer for _, buffer in named],
+                [buffer.detach().clone() for _, buffer in named],
+                [(name, b) for name, b in named if b.is_floating_point()],
+            )
+        return self._stats_[1:]
 
     def _learnable(self, net):
         key = (id(getattr(net, "module_", None)), id(getattr(net, "criterion_", None)))
@@ -293,20 +355,23 @@ class NonFiniteGuard(Callback):
             return
         loss = self._loss_
         self._checked_ = loss is not None or self.check_gradients
+        stats = self._running_stats(net)[2]
+        tensors = [b for _, b in stats] if stats else []
+        params = None
         if self.check_gradients:
             # skorch's ``named_parameters`` walks every module on each batch;
             # the list kept per fit (refreshed if the module is replaced) is
             # the same and costs nothing.
             params = self._learnable(net)
-            grads = [p.grad for _, p in params if p.grad is not None]
-            suspect = _maybe_nonfinite(grads, loss)
-        else:
-            params = None
+            tensors += [p.grad for _, p in params if p.grad is not None]
+        if tensors:
+            suspect = _maybe_nonfinite(tensors, loss)
+        else:  # the loss alone: one read
             value = None if loss is None else (loss if loss.ndim == 0 else loss.sum())
             suspect = value is not None and not math.isfinite(value.item())
         if not suspect:
             return
-        # A norm can overflow on huge but finite gradients: confirm exactly.
+        # A norm can overflow on huge but finite values: confirm exactly.
         loss_bad = loss is not None and not bool(torch.isfinite(loss).all())
         bad_params = []
         if params is not None:
@@ -315,14 +380,22 @@ class NonFiniteGuard(Callback):
                 for name, p in params
                 if p.grad is not None and not bool(torch.isfinite(p.grad).all())
             ]
-        if not loss_bad and not bad_params:
+        bad_stats = [n for n, b in stats if not bool(torch.isfinite(b).all())]
+        if not loss_bad and not bad_params and not bad_stats:
             return
+        if loss_bad:
+            what = "loss"
+        elif bad_params:
+            what = "gradients"
+        else:
+            what = "running statistics"
         self._on_hit(
             net,
             kwargs.get("batch"),
-            what="loss" if loss_bad else "gradients",
+            what=what,
             loss=None if loss is None else float(loss.sum()),
-            bad_params=[] if loss_bad else bad_params,
+            bad_params=bad_params if what == "gradients" else [],
+            bad_stats=bad_stats if what == "running statistics" else [],
             applied=False,
         )
 
@@ -346,7 +419,7 @@ class NonFiniteGuard(Callback):
             self._epoch_skipped_ += 1
 
     # ------------------------------------------------------------- actions
-    def _on_hit(self, net, batch, *, what, loss, bad_params, applied):
+    def _on_hit(self, net, batch, *, what, loss, bad_params, applied, bad_stats=()):
         Xi, yi = unpack_data(batch)
         diagnosis = diagnose_batch(
             net,
@@ -355,14 +428,19 @@ class NonFiniteGuard(Callback):
             what=what,
             loss=loss,
             bad_params=bad_params,
+            bad_stats=bad_stats,
             dataset=self._dataset_,
         )
         diagnosis = {"epoch": len(net.history), "batch": self._batch_, **diagnosis}
         message = _message(diagnosis, applied=applied)
         self.diagnosis_ = {**diagnosis, "message": message}
-        # Nothing may step with these gradients, whatever the policy.
+        # Nothing may step with these gradients, whatever the policy, and the
+        # running statistics go back to their values before the batch.
         for _, param in net.get_all_learnable_params():
             param.grad = None
+        buffers, saved, _ = self._running_stats(net)
+        if buffers:
+            torch._foreach_copy_(buffers, saved)
         net.history.record_batch("nonfinite", what)
         if self.on_nonfinite == "raise":
             self._forget()
@@ -388,7 +466,15 @@ class NonFiniteGuard(Callback):
 
 # ------------------------------------------------------------- diagnosis
 def diagnose_batch(
-    net, Xi, yi=None, *, what="output", loss=None, bad_params=(), dataset=None
+    net,
+    Xi,
+    yi=None,
+    *,
+    what="output",
+    loss=None,
+    bad_params=(),
+    bad_stats=(),
+    dataset=None,
 ):
     """Find where a batch's non-finite values come from.
 
@@ -401,12 +487,14 @@ def diagnose_batch(
     -------
     diagnosis : dict
         ``what``, ``phase`` (``"input"``, ``"forward"``, ``"target"``,
-        ``"loss"``, ``"backward"`` or ``"unknown"``), ``module`` (name as in
-        ``named_modules``; ``""`` is the top-level module), ``module_type``,
-        ``created``, ``rows`` / ``features`` (non-finite cells of ``Xi``),
-        ``training_rows`` (rows of the training data, when ``dataset`` holds
-        an array), ``target_rows``, ``parameters`` (with non-finite
-        gradients), ``loss``, and ``detail`` (a sentence on the cause).
+        ``"loss"``, ``"backward"``, ``"statistics"`` or ``"unknown"``),
+        ``module`` (name as in ``named_modules``; ``""`` is the top-level
+        module), ``module_type``, ``created``, ``rows`` / ``features``
+        (non-finite cells of ``Xi``), ``training_rows`` (rows of the training
+        data, when ``dataset`` holds an array), ``target_rows``,
+        ``parameters`` (with non-finite gradients), ``buffers`` (non-finite
+        running statistics), ``loss``, and ``detail`` (a sentence on the
+        cause).
     """
     rows, features = _input_cells(net, Xi)
     target_rows = _nonfinite_rows(yi)
@@ -425,6 +513,7 @@ def diagnose_batch(
         "training_rows": _training_rows(dataset) if len(rows) else None,
         "target_rows": target_rows,
         "parameters": list(bad_params),
+        "buffers": list(bad_stats),
         "loss": loss,
     }
     if len(rows):
@@ -482,6 +571,22 @@ def diagnose_batch(
         elif largest > 1e15:
             d["phase"] = "divergence"
             detail += f": the predictions reach {largest:.3g}, so the loss overflows"
+    elif len(d["buffers"]):
+        d["phase"] = "statistics"
+        name = d["buffers"][0].rpartition(".")[0]
+        record = next((r for r in replay.records if r.name == name), None)
+        type_name = None if record is None else record.type_name
+        d.update(module=name, module_type=type_name, created=True)
+        detail = (
+            f"{_module_label(name, type_name)} updated its running statistics "
+            f"({describe(d['buffers'], quote=True)}) to non-finite values "
+            "while its output and the loss stayed finite"
+        )
+        if record is not None and record.input_max is not None:
+            detail += (
+                f": its input reaches {record.input_max:.3g}, whose square "
+                "overflows the float range"
+            )
     elif what == "gradients" or len(d["parameters"]):
         d["phase"] = "backward"
         name, type_name = _backward_creator(net, Xi, yi, d["parameters"])
@@ -520,7 +625,7 @@ def _message(d, *, applied):
     if d["what"] == "loss":
         what = f"the training loss is {_fmt(d['loss'])}"
     else:
-        what = "the gradients are non-finite"
+        what = f"the {d['what']} are non-finite"
     return (
         f"NonFiniteGuard: {what} at epoch {d['epoch']}, batch {d['batch']}, "
         f"{when}. Cause: {d['detail']}. Fix: {_FIXES[d['phase']]}"
@@ -665,12 +770,20 @@ def _training_rows(dataset):
 
 
 class _Record:
-    __slots__ = ("name", "type_name", "inputs_finite", "output_finite", "weight_max")
+    __slots__ = (
+        "name",
+        "type_name",
+        "inputs_finite",
+        "input_max",
+        "output_finite",
+        "weight_max",
+    )
 
     def __init__(self, name, module, inputs, output):
         self.name = name
         self.type_name = type(module).__name__
         self.inputs_finite = _all_finite(inputs)
+        self.input_max = _largest(inputs) if self.inputs_finite else None
         self.output_finite = _all_finite(output)
         weights = [p.detach() for p in module.parameters(recurse=False)]
         self.weight_max = (

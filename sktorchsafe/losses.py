@@ -195,6 +195,13 @@ class FocalLoss(nn.Module):
         one_minus_pt = (-torch.expm1(log_pt)).clamp(min=torch.finfo(log_pt.dtype).tiny)
         loss = -one_minus_pt.pow(self.gamma) * log_pt
         if self.class_weight is not None:
+            if len(self.class_weight) != input.shape[1]:
+                raise ValueError(
+                    f"{type(self).__name__}: alpha has {len(self.class_weight)} "
+                    f"class weights but the logits have {input.shape[1]} classes "
+                    "(columns). Give one weight per class, in the order of the "
+                    "output columns (the net's classes_)."
+                )
             weight = self.class_weight.to(loss.dtype)
             loss = loss * weight[safe_target.squeeze(1)]
         elif self.alpha is not None:

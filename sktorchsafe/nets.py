@@ -8,12 +8,14 @@ int64 class codes, NaN and ±inf are refused with an error that names the rows
 and features, and :class:`~sktorchsafe.NonFiniteGuard` watches the training.
 """
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import torch
 from scipy import sparse
+from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.multiclass import type_of_target
@@ -22,11 +24,18 @@ from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_numpy, to_tensor
+from torch.nn.modules.loss import _Loss
+from torch.utils.data import DataLoader
 
 from ._validation import describe, feature_names, nonfinite_report, validate_X
 from .callbacks import NonFiniteGuard, diagnose_batch
-from .exceptions import NonFiniteInputError, NonFiniteTrainingError, TargetError
-from .losses import FocalLoss
+from .exceptions import (
+    DataQualityWarning,
+    NonFiniteInputError,
+    NonFiniteTrainingError,
+    TargetError,
+)
+from .losses import FocalLoss, MaskedMSELoss
 from .standardize import SafeStandardScaler
 
 __all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
@@ -38,6 +47,16 @@ FIX_X = (
 )
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+#: What ``pandas.api.types.infer_dtype`` calls an object array of numbers.
+_NUMBER_KINDS = {
+    "floating",
+    "integer",
+    "mixed-integer-float",
+    "decimal",
+    "boolean",
+    "empty",
+}
 
 #: skorch's default split for classifiers (one shared instance, as in skorch).
 _STRATIFIED_SPLIT = ValidSplit(5, stratified=True)
@@ -56,6 +75,28 @@ def _with_guard(callbacks):
     )
     callbacks.insert(position, ("nonfinite_guard", NonFiniteGuard()))
     return callbacks
+
+
+def _input_array(value):
+    """A value of a dict input as a writable numpy array, where it is an array.
+
+    skorch would index a DataFrame or Series by label; nullable columns with
+    NA become float64 with NaN (which the guard then names).
+    """
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        array = value.to_numpy()
+        if array.dtype == object:
+            try:
+                array = value.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError):
+                pass  # not numeric: skorch's collate says so
+    elif isinstance(value, np.ndarray):
+        array = value
+    else:
+        return value
+    # A read-only view (copy-on-write) would reach torch as a tensor that must
+    # not be written: copy it then.
+    return np.require(array, requirements="W")
 
 
 def _cast_floats(x, dtype):
@@ -95,6 +136,26 @@ class _SafeNet:
         self._validate_own_params()
         return super().initialize()
 
+    def _criterion(self):
+        """The criterion module (unwrapped from ``torch.compile``), or None."""
+        criterion = getattr(self, "criterion_", None)
+        return getattr(criterion, "_orig_mod", criterion)
+
+    def _check_tensor_output(self, y_pred):
+        """Refuse a tuple or dict output for a criterion that takes one tensor."""
+        criterion = self._criterion()
+        if torch.is_tensor(y_pred) or not isinstance(
+            criterion, (_Loss, MaskedMSELoss, FocalLoss)
+        ):
+            return
+        raise ValueError(
+            f"{type(self).__name__}: the module returns a {type(y_pred).__name__}, "
+            f"but {type(criterion).__name__} takes one tensor. Return the "
+            "prediction alone from forward, or override get_loss to combine the "
+            "outputs (skorch's convention for several outputs; predict uses the "
+            "first)."
+        )
+
     # -------------------------------------------------------------- X
     def _module_dtype(self):
         """The dtype of the module's first floating parameter, or None."""
@@ -118,6 +179,8 @@ class _SafeNet:
             if reset:
                 for name in ("n_features_in_", "feature_names_in_"):
                     self.__dict__.pop(name, None)
+            if isinstance(X, Mapping):
+                X = {key: _input_array(value) for key, value in X.items()}
             return X
         X = validate_X(
             self,
@@ -196,12 +259,63 @@ class _SafeNet:
             f"{type(self).__name__}: the module returns NaN or ±inf for "
             f"{_rows(rows.size)} of X: {describe(rows)}, although X is finite."
             f"{detail} Either a layer is outside its domain on these rows, or "
-            "the weights are no longer finite (training without NonFiniteGuard "
-            "can leave them so).",
+            "the weights (or BatchNorm running statistics) are no longer finite "
+            "(training without NonFiniteGuard can leave them so).",
             **diagnosis,
         )
 
     # ------------------------------------------------------------ fit
+    def get_iterator(self, dataset, training=False):
+        """skorch's ``DataLoader``; no one-row last batch for ``BatchNorm1d``.
+
+        ``BatchNorm1d`` cannot normalize a single row in training mode (torch
+        raises), and a training set whose size leaves one row after the last
+        full batch is a matter of chance in cross-validation. That row is
+        left out of each epoch (``drop_last=True``), with a warning.
+        """
+        if not training:
+            return super().get_iterator(dataset, training=training)
+        kwargs = self.get_params_for("iterator_train")
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        module = getattr(self, "module_", None)
+        layers = module.modules() if isinstance(module, torch.nn.Module) else ()
+        norm = next(
+            (
+                type(layer).__name__
+                for layer in layers
+                if isinstance(layer, torch.nn.BatchNorm1d)
+            ),
+            None,
+        )
+        try:
+            n_rows = len(dataset)
+        except TypeError:  # an iterable dataset
+            n_rows = 0
+        if (
+            norm is None
+            or n_rows < 2
+            or batch_size in (-1, None)
+            or n_rows % batch_size != 1
+            or kwargs.get("drop_last")
+            or "batch_sampler" in kwargs
+            or not (
+                isinstance(self.iterator_train, type)
+                and issubclass(self.iterator_train, DataLoader)
+            )
+        ):
+            return super().get_iterator(dataset, training=training)
+        warnings.warn(
+            f"{type(self).__name__}: the last training batch would hold 1 row "
+            f"({n_rows} rows, batch_size={batch_size}), on which {norm} cannot "
+            "train; it is left out of each epoch (iterator_train__drop_last=True). "
+            "Pass iterator_train__shuffle=True so that it is a different row each "
+            "epoch, or a batch_size that leaves more than one row.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+        kwargs.update(batch_size=batch_size, drop_last=True)
+        return self.iterator_train(dataset, **kwargs)
+
     def fit(self, X, y=None, **fit_params):
         """Initialize the net and train it on ``X`` and ``y``.
 
@@ -383,23 +497,37 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
             if reset:
                 self.n_outputs_, self.target_scaler_, self._y_ndim_ = None, None, None
             return None
-        y = _target_array(y, numeric=True)
+        raw, y = y, _target_array(y, numeric=True)
         if y.dtype.kind not in "biuf":
+            sample = pd.to_numeric(pd.Series(y.ravel()[:100]), errors="coerce")
+            fix = (
+                "For numbers stored as text, convert them first: pd.to_numeric(y)."
+                if y.size and sample.notna().all()
+                else "For class labels use SafeNeuralNetClassifier."
+            )
             raise TargetError(
                 f"{who}: y must be numeric for regression. Got dtype {y.dtype} "
-                f"(e.g. {describe(y.ravel()[:3], quote=True)}). For class labels "
-                "use SafeNeuralNetClassifier."
+                f"(e.g. {describe(y.ravel()[:3].tolist(), quote=True)}). {fix}"
             )
         if y.ndim not in (1, 2):
             raise TargetError(
                 f"{who}: y must be 1-D or 2-D. Got an array of shape {y.shape}."
             )
         y2 = y.reshape(len(y), -1).astype(np.float64, copy=False)
+        names = _target_names(raw, y2.shape[1])
         allow_nan = bool(getattr(self.criterion, "supports_nan_target", False))
         report = nonfinite_report(y2, allow_nan=allow_nan, allow_inf=False)
         if report:
-            _raise_target(who, report, n_outputs=y2.shape[1])
+            _raise_target(who, report, names=names)
         if reset:
+            empty = np.flatnonzero(np.isnan(y2).all(axis=0)) if allow_nan else []
+            if len(empty):
+                raise TargetError(
+                    f"{who}: y {describe([names[j] for j in empty])} "
+                    f"{'has' if len(empty) == 1 else 'have'} no observed value "
+                    "(all NaN): the net cannot learn it, and would predict NaN. "
+                    "Drop that target column, or fit on rows where it is observed."
+                )
             self.n_outputs_ = y2.shape[1]
             self._y_ndim_ = y.ndim
             self.target_scaler_ = (
@@ -429,6 +557,7 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
         A module output whose shape differs from the target's in anything but
         a trailing 1 raises a ``ValueError`` instead of broadcasting.
         """
+        self._check_tensor_output(y_pred)
         y_true = to_tensor(y_true, device=self.device)
         if torch.is_tensor(y_pred) and torch.is_tensor(y_true):
             if y_pred.shape != y_true.shape:
@@ -470,6 +599,60 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
             y_pred = y_pred.ravel()
         return y_pred
 
+    def score(self, X, y, sample_weight=None):
+        """R² of ``predict(X)`` against ``y``, averaged over the outputs.
+
+        As ``RegressorMixin.score``, computed in the units of the target
+        scaler (R² does not depend on them) so that its sums of squares stay
+        finite for targets at any scale. With a criterion that ignores NaN
+        targets (:class:`MaskedMSELoss`), NaN targets are left out of each
+        output's R² as they were left out of training, so that
+        ``cross_val_score`` and ``GridSearchCV`` (default scoring) work on
+        partly labelled data.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            Finite numeric data with the features seen in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R² of the predictions, the uniform average over the outputs.
+        """
+        y_true = _target_array(y, numeric=True)
+        scaler = getattr(self, "target_scaler_", None)
+        masked = getattr(self.criterion, "supports_nan_target", False)
+        if (
+            y_true.dtype.kind not in "biuf"
+            or (scaler is None and not masked)
+            or np.isinf(y_true).any()
+        ):
+            return super().score(X, y, sample_weight=sample_weight)
+        y_true = y_true.reshape(len(y_true), -1).astype(np.float64)
+        y_pred = self.predict(X).reshape(len(y_true), -1)
+        if scaler is not None and y_true.shape[1] == scaler.n_features_in_:
+            y_true, y_pred = scaler.transform(y_true), scaler.transform(y_pred)
+        weights = None if sample_weight is None else np.asarray(sample_weight)
+        scores = []
+        for j in range(y_true.shape[1]):
+            seen = ~np.isnan(y_true[:, j]) if masked else slice(None)
+            if np.any(seen):
+                w = None if weights is None else weights[seen]
+                scores.append(
+                    r2_score(y_true[seen, j], y_pred[seen, j], sample_weight=w)
+                )
+        if not scores:
+            raise TargetError(
+                f"{type(self).__name__}: y has no observed (non-NaN) value to score "
+                "the predictions against."
+            )
+        return float(np.mean(scores))
+
     @available_if(lambda self: False)
     def predict_proba(self, X):
         """Not available: a regressor has no probabilities (use ``predict``)."""
@@ -481,7 +664,12 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
 
 
 def _target_array(y, *, numeric):
-    """``y`` as a numpy array; numeric pandas data (nullable too) as float64."""
+    """``y`` as a numpy array; numeric pandas data (nullable too) as float64.
+
+    With ``numeric``, an object array of numbers (a mixed DataFrame's
+    ``.values``) becomes float64 too, None and ``pd.NA`` becoming NaN;
+    strings stay strings, even numeric ones.
+    """
     if torch.is_tensor(y):
         return to_numpy(y)
     if numeric and hasattr(y, "to_numpy") and not isinstance(y, np.ndarray):
@@ -489,13 +677,28 @@ def _target_array(y, *, numeric):
         if all(pd.api.types.is_numeric_dtype(d) for d in dtypes):
             # Nullable Int64 / Float64 / boolean columns: pd.NA becomes NaN.
             return y.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.asarray(y)
+    y = np.asarray(y)
+    if (
+        numeric
+        and y.dtype == object
+        and pd.api.types.infer_dtype(y.ravel(), skipna=True) in _NUMBER_KINDS
+    ):
+        flat = pd.array(y.ravel(), dtype="Float64")
+        return flat.to_numpy(dtype=np.float64, na_value=np.nan).reshape(y.shape)
+    return y
 
 
-def _raise_target(who, report, *, n_outputs):
+def _target_names(y, n_outputs):
+    """How messages name the target columns: DataFrame names, else positions."""
+    if hasattr(y, "columns") and len(y.columns) == n_outputs:
+        return [f"column {name!r}" for name in y.columns]
+    return [f"column {j}" for j in range(n_outputs)]
+
+
+def _raise_target(who, report, *, names):
     parts = []
     for j, kind, rows in report:
-        where = f"column {j}, " if n_outputs > 1 else ""
+        where = f"{names[j]}, " if len(names) > 1 else ""
         parts.append(f"{kind} ({where}{_rows(rows.size)}: {describe(rows)})")
     rows = np.unique(np.concatenate([rows for _, _, rows in report]))
     kinds = {kind for _, kind, _ in report}
@@ -553,7 +756,8 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
             default=torch.nn.CrossEntropyLoss
         The loss. ``CrossEntropyLoss`` and :class:`FocalLoss` take logits
         (``predict_proba`` applies softmax); ``torch.nn.NLLLoss`` takes
-        probabilities, as in skorch (``get_loss`` takes their log).
+        probabilities, as in skorch (``get_loss`` takes their log), or
+        log-probabilities, as in PyTorch (see Notes).
     train_split : callable or None, default=ValidSplit(5, stratified=True)
         The internal validation split (``skorch.dataset.ValidSplit``), as in
         skorch.
@@ -592,13 +796,17 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
     negative logit, silently. ``CrossEntropyLoss`` works on logits with a
     fused, numerically stable log-softmax (it also accepts log-probabilities
     from a final ``LogSoftmax`` unchanged), so it is our default.
-    ``criterion=torch.nn.NLLLoss`` keeps skorch's convention. Either way the
-    first training batch of each fit is checked: logits (negative values, or
-    rows that do not sum to 1) with ``NLLLoss`` raise an error that says to
-    use ``CrossEntropyLoss``; probabilities with ``CrossEntropyLoss`` (a
-    double softmax, which trains badly without any NaN) raise an error that
-    says to drop the softmax; an output width different from the number of
-    classes raises too.
+    ``criterion=torch.nn.NLLLoss`` takes probabilities (skorch's convention,
+    a final softmax) or log-probabilities (PyTorch's, a final
+    ``LogSoftmax``): the first training batch tells them apart, and
+    log-probabilities reach ``NLLLoss`` as they are (skorch would take their
+    log again) and are exponentiated in ``predict_proba``. Either way the
+    first training batch of each fit is checked: logits with ``NLLLoss``
+    raise an error that says to use ``CrossEntropyLoss``; probabilities with
+    ``CrossEntropyLoss`` (a double softmax, which trains badly without any
+    NaN) raise an error that says to drop the softmax; an output width
+    different from the number of classes raises too (pass ``classes`` when a
+    subset of the data, such as a cross-validation fold, lacks a class).
 
     Scoring callbacks see the batch targets, which are the class codes
     0..K-1; the default ``valid_acc`` decodes them. In a scoring function of
@@ -668,9 +876,15 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
         if y.ndim != 1:
+            hint = "multi-output classification is not supported"
+            if y.ndim == 2 and _is_one_hot(y):
+                hint = (
+                    "it looks one-hot encoded: pass the class of each row instead, "
+                    "e.g. y.argmax(axis=1) (or the original labels)"
+                )
             raise TargetError(
                 f"{who}: y must be 1-D (one label per row). Got shape {y.shape}; "
-                "multi-output classification is not supported."
+                f"{hint}."
             )
         missing = np.flatnonzero(np.asarray(pd.isna(y)))
         if y.dtype.kind == "f":
@@ -695,13 +909,13 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
                 if kind not in ("binary", "multiclass"):
                     raise TargetError(
                         f"{who}: y must hold class labels. Got a {kind} target "
-                        f"(e.g. {describe(np.unique(y)[:3])}). For a continuous "
-                        "target use SafeNeuralNetRegressor."
+                        f"(e.g. {describe(np.unique(y)[:3].tolist())}). For a "
+                        "continuous target use SafeNeuralNetRegressor."
                     )
                 if known.size < 2:
                     raise TargetError(
-                        f"{who}: y has a single class ({known[0]!r}); a classifier "
-                        "needs at least two."
+                        f"{who}: y has a single class ({known.tolist()[0]!r}); a "
+                        "classifier needs at least two."
                     )
                 self.classes_inferred_ = known
             else:
@@ -719,40 +933,77 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         return super().on_train_begin(net, X=X, y=y, **kwargs)
 
     def get_loss(self, y_pred, y_true, *args, **kwargs):
-        """Loss of a batch; the first training batch checks output against criterion."""
+        """Loss of a batch; the first training batch checks output against criterion.
+
+        Log-probabilities (a module ending with ``LogSoftmax``) reach
+        ``NLLLoss`` as they are; skorch would take their log again.
+        """
+        self._check_tensor_output(y_pred)
         if kwargs.get("training") and not getattr(self, "_outputs_checked_", True):
             self._outputs_checked_ = True
             self._check_outputs(y_pred)
+        if getattr(self, "_log_probabilities_", False) and isinstance(
+            self._criterion(), torch.nn.NLLLoss
+        ):
+            return NeuralNet.get_loss(self, y_pred, y_true, *args, **kwargs)
         return super().get_loss(y_pred, y_true, *args, **kwargs)
 
     def _check_outputs(self, y_pred):
-        if not torch.is_tensor(y_pred) or y_pred.ndim != 2:
-            return
-        criterion = getattr(self.criterion_, "_orig_mod", self.criterion_)
+        self._log_probabilities_ = False
+        criterion = self._criterion()
         takes_probabilities = isinstance(criterion, torch.nn.NLLLoss)
         takes_logits = isinstance(criterion, (torch.nn.CrossEntropyLoss, FocalLoss))
-        if not (takes_probabilities or takes_logits):
-            return
         who, name = type(self).__name__, type(criterion).__name__
+        if isinstance(criterion, (torch.nn.BCELoss, torch.nn.BCEWithLogitsLoss)):
+            raise ValueError(
+                f"{who}: {name} takes one float target per output, but this "
+                "classifier trains on class codes, one per row. Use the default "
+                f"CrossEntropyLoss with one output per class ({len(self.classes_)}), "
+                "or skorch's NeuralNetBinaryClassifier for one logit per row."
+            )
+        if not torch.is_tensor(y_pred) or not (takes_probabilities or takes_logits):
+            return
         n_classes = len(self.classes_)
+        if y_pred.ndim == 1:
+            raise ValueError(
+                f"{who}: the module returns one value per row (shape "
+                f"{tuple(y_pred.shape)}), but {name} takes one score per class, "
+                f"shape (n, {n_classes}). Make its last layer output {n_classes} "
+                "values (for one logit per row, use skorch's "
+                "NeuralNetBinaryClassifier)."
+            )
+        if y_pred.ndim != 2:
+            return
         if y_pred.shape[1] != n_classes:
+            fix = f"Make its last layer output {n_classes} values, one per class."
+            if y_pred.shape[1] > n_classes and self.classes is None:
+                fix += (
+                    " If the data has more classes than this y shows (a "
+                    "cross-validation fold or a subset without a rare class), "
+                    "pass them all, in the order of the output columns: "
+                    "classes=[...]."
+                )
+            classes = describe(np.asarray(self.classes_).tolist(), quote=True)
             raise ValueError(
                 f"{who}: the module returns {y_pred.shape[1]} column(s) but y has "
-                f"{n_classes} classes ({describe(self.classes_, quote=True)}). Make "
-                f"its last layer output {n_classes} values, one per class."
+                f"{n_classes} classes ({classes}). {fix}"
             )
         with torch.no_grad():
             lo, hi = float(y_pred.min()), float(y_pred.max())
             sums = y_pred.sum(dim=1)
             s_lo, s_hi = float(sums.min()), float(sums.max())
+            log_sums = torch.logsumexp(y_pred.float(), dim=1).abs()
+            log_probabilities = hi <= 0 and float(log_sums.max()) <= 1e-3
         probabilities = lo >= 0 and hi <= 1 and s_lo >= 1 - 1e-3 and s_hi <= 1 + 1e-3
+        self._log_probabilities_ = takes_probabilities and log_probabilities
         seen = f"values in [{lo:.3g}, {hi:.3g}], row sums in [{s_lo:.3g}, {s_hi:.3g}]"
-        if takes_probabilities and not probabilities:
+        if takes_probabilities and not (probabilities or log_probabilities):
             raise ValueError(
                 f"{who}: the module returns logits ({seen}), but NLLLoss expects "
-                "probabilities: skorch takes the log of the module's output, which "
-                "is NaN for negative values. Use criterion=torch.nn.CrossEntropyLoss "
-                "(the default of this class), or end the module with a softmax."
+                "probabilities (skorch's convention: it takes their log) or "
+                "log-probabilities (PyTorch's). Use "
+                "criterion=torch.nn.CrossEntropyLoss (the default of this class), "
+                "or end the module with a softmax or log-softmax."
             )
         if takes_logits and probabilities:
             raise ValueError(
@@ -764,9 +1015,13 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
 
     def _get_predict_nonlinearity(self):
         if self.predict_nonlinearity == "auto":
-            criterion = getattr(self, "criterion_", None)
-            if isinstance(getattr(criterion, "_orig_mod", criterion), FocalLoss):
+            criterion = self._criterion()
+            if isinstance(criterion, FocalLoss):
                 return _softmax
+            if isinstance(criterion, torch.nn.NLLLoss) and getattr(
+                self, "_log_probabilities_", False
+            ):
+                return torch.exp
         return super()._get_predict_nonlinearity()
 
     # -------------------------------------------------------- predict
@@ -805,6 +1060,15 @@ def _softmax(y):
     return torch.softmax(y, dim=-1)
 
 
+def _is_one_hot(y):
+    """Whether the 2-D target ``y`` holds one 1 per row and 0 elsewhere."""
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isin(values, (0, 1)).all() and (values.sum(axis=1) == 1).all())
+
+
 def _encode(y, classes, who):
     """Codes 0..K-1 of labels ``y`` in ``classes`` (int64); unknown labels raise."""
     classes = np.asarray(classes)
@@ -823,7 +1087,8 @@ def _encode(y, classes, who):
         labels = np.unique(np.asarray(y)[unknown])
         raise TargetError(
             f"{who}: y has labels not among the classes "
-            f"{describe(classes, quote=True)}: {describe(labels, quote=True)}. Pass "
+            f"{describe(classes.tolist(), quote=True)}: "
+            f"{describe(labels.tolist(), quote=True)}. Pass "
             "every label in `classes` (or to the first partial_fit)."
         )
     return order[position].astype(np.int64)

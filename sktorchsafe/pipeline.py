@@ -88,8 +88,21 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
     scale warning when the net standardizes the target itself,
     ``scale_target=True``), and ``"passthrough"`` when the net's criterion
     learns from NaN targets (``supports_nan_target``, as
-    :class:`MaskedMSELoss`); the net then checks y itself. Only the
-    ``scale`` step casts to float32; the steps before it keep the dtype.
+    :class:`MaskedMSELoss`); the net then checks y itself. The choice is made
+    here, from the net as given: a search that switches the criterion
+    switches the step with it,
+    ``[{"net__criterion": [MSELoss]}, {"net__criterion": [MaskedMSELoss],
+    "target": ["passthrough"]}]``. Only the ``scale`` step casts to float32;
+    the steps before it keep the dtype.
+
+    **Sparse X** (text features, one-hot encodings) reaches the net as a CSR
+    matrix, which the nets accept; the imputing, clipping and checking steps
+    need dense data, and centring would densify it, so for sparse X use::
+
+        make_safe_pipeline(
+            net, impute="passthrough", clip="passthrough", check="passthrough",
+            scale=SafeStandardScaler(with_mean=False, dtype=np.float32),
+        )
 
     In a grid search, a candidate whose training goes non-finite fails with
     :class:`~sktorchsafe.exceptions.NonFiniteTrainingError`, whose message

@@ -312,6 +312,60 @@ def test_skip_drops_poisoned_batches_and_keeps_training(data):
     assert _finite_weights(net)
 
 
+@pytest.mark.parametrize("policy", ["raise", "stop", "skip"])
+def test_batchnorm_running_statistics_stay_finite(data, policy):
+    # The poisoned forward pass updates BatchNorm's running statistics before
+    # the guard sees the loss; they are restored with the weights, else every
+    # prediction in eval mode would be NaN.
+    X, y = data
+    X = X.copy()
+    X[35, 1] = np.nan  # the third batch of 16
+    guard = NonFiniteGuard(on_nonfinite=policy)
+    net = plain(module__batchnorm=True, guard=guard, max_epochs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonFiniteTrainingWarning)
+        try:
+            net.fit(X, y)
+        except NonFiniteTrainingError:
+            assert policy == "raise"
+    buffers = dict(net.module_.body[1].named_buffers())
+    assert all(bool(torch.isfinite(b).all()) for b in buffers.values())
+    # The batches counted are the finite ones: 2 before the hit, then
+    # (skip) 3 of 4 in each of the two epochs.
+    expected = {"raise": 2, "stop": 2, "skip": 6}[policy]
+    assert int(buffers["num_batches_tracked"]) == expected
+    assert np.isfinite(net.predict(X[np.isfinite(X).all(axis=1)])).all()
+
+
+class Normalized(torch.nn.Module):
+    """BatchNorm1d on the raw input, then Linear."""
+
+    def __init__(self, n_in=4):
+        super().__init__()
+        self.norm = torch.nn.BatchNorm1d(n_in)
+        self.out = torch.nn.Linear(n_in, 1)
+
+    def forward(self, X):
+        return self.out(self.norm(X))
+
+
+def test_running_statistics_overflow_is_caught_and_named(data):
+    # A finite input of 1e20 overflows BatchNorm's running variance while its
+    # output and the loss stay finite: without the check, training ends
+    # "fine" and every prediction in eval mode is NaN.
+    X, y = data
+    X = X.copy()
+    X[35, 1] = 1e20
+    net = plain(module=Normalized)
+    with pytest.raises(NonFiniteTrainingError, match="running statistics") as info:
+        net.fit(X, y)
+    exc = info.value
+    assert (exc.phase, exc.module, exc.batch) == ("statistics", "norm", 2)
+    assert exc.buffers == ["norm.running_var"]
+    assert "reaches 1e+20" in str(exc) and "BatchNorm1d" in str(exc)
+    assert all(bool(torch.isfinite(b).all()) for b in net.module_.buffers())
+
+
 def test_skip_raises_when_every_batch_is_poisoned(data):
     X, y = data
     X = X.copy()

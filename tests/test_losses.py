@@ -168,6 +168,14 @@ def test_focal_bad_parameters(kwargs, match):
         FocalLoss(**kwargs)
 
 
+@pytest.mark.parametrize("n_weights", [2, 4])
+def test_focal_alpha_must_have_one_weight_per_class(n_weights):
+    # Too few weights would index out of range, too many would be ignored.
+    loss = FocalLoss(alpha=[1.0] * n_weights)
+    with pytest.raises(ValueError, match=f"{n_weights} class weights.*3 classes"):
+        loss(torch.zeros(4, 3), torch.tensor([0, 1, 2, 0]))
+
+
 def test_focal_alpha_moves_with_module():
     loss = FocalLoss(alpha=[1.0, 2.0]).to(torch.float64)
     assert loss.class_weight.dtype == torch.float64

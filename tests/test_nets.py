@@ -37,16 +37,20 @@ from sktorchsafe.exceptions import (
 
 
 class MLP(torch.nn.Module):
-    """A tiny MLP; ``softmax=True`` ends it with a softmax (skorch's convention)."""
+    """A tiny MLP; ``softmax=True`` ends it with a softmax (skorch's convention),
+    ``softmax="log"`` with a log-softmax (PyTorch's, for NLLLoss)."""
 
-    def __init__(self, n_in=4, n_out=1, hidden=16, softmax=False):
+    def __init__(self, n_in=4, n_out=1, hidden=16, softmax=False, batchnorm=False):
         super().__init__()
         self.hidden = torch.nn.Linear(n_in, hidden)
+        self.norm = torch.nn.BatchNorm1d(hidden) if batchnorm else torch.nn.Identity()
         self.out = torch.nn.Linear(hidden, n_out)
         self.softmax = softmax
 
     def forward(self, X):
-        z = self.out(torch.relu(self.hidden(X)))
+        z = self.out(torch.relu(self.norm(self.hidden(X))))
+        if self.softmax == "log":
+            return torch.log_softmax(z, dim=-1)
         return torch.softmax(z, dim=-1) if self.softmax else z
 
 
@@ -153,6 +157,17 @@ def test_regressor_predicts_in_original_units(reg_data, scale):
     assert pred.dtype == np.float64
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_regressor_score_at_extreme_target_scales(reg_data, scale):
+    # r2_score's sums of squares underflow (R² = 1.0) or overflow (NaN) in
+    # the original units; the score is computed in the standardized ones.
+    X, y = reg_data
+    net = regressor().fit(X, scale * y)
+    score = net.score(X, scale * y)
+    assert score == pytest.approx(r2_score(y, net.predict(X) / scale), abs=1e-9)
+    assert 0.9 < score < 1.0
+
+
 @pytest.mark.parametrize(
     "shape, dtype",
     [((200, 1), np.float32), ((200, 2), np.float64), ((200,), np.int64)],
@@ -227,6 +242,48 @@ def test_regressor_nullable_pandas_target(reg_data):
     counts = pd.Series(np.round(5 * y).astype(int), dtype="Int64")
     net = regressor().fit(X, counts)
     assert r2_score(counts.astype(float), net.predict(X)) > 0.9
+
+
+def test_regressor_object_target_of_numbers(reg_data):
+    # e.g. a column of a DataFrame with mixed dtypes, taken through .values
+    X, y = reg_data
+    target = y.astype(object)
+    target[7] = None
+    with pytest.raises(TargetError, match=r"NaN.*rows \(0-based\): 7"):
+        regressor().fit(X, target)
+    net = regressor().fit(X, y.astype(object))
+    assert r2_score(y, net.predict(X)) > 0.9
+    with pytest.raises(TargetError, match=r"numeric.*pd.to_numeric\(y\)"):
+        regressor().fit(X, np.array(["1.5", 2.0] * 100, dtype=object))
+
+
+def test_regressor_target_column_never_observed(reg_data):
+    # MaskedMSELoss learns from partly missing targets, but a column without
+    # any observed value cannot be learned: its predictions would be NaN.
+    X, y = reg_data
+    Y = pd.DataFrame({"price": y, "rent": np.nan})
+    with pytest.raises(TargetError, match="'rent'.*no observed value"):
+        regressor(module__n_out=2, criterion=MaskedMSELoss).fit(X, Y)
+
+
+def test_regressor_score_leaves_out_missing_targets(reg_data):
+    # cross_val_score / GridSearchCV score with net.score: NaN targets, which
+    # the criterion ignores in training, are left out of R² as well.
+    X, y = reg_data
+    Y = np.column_stack([y, 2 * y])
+    Y[::3, 1] = np.nan
+    net = regressor(module__n_out=2, criterion=MaskedMSELoss).fit(X, Y)
+    pred, observed = net.predict(X), ~np.isnan(Y[:, 1])
+    expected = np.mean(
+        [r2_score(Y[:, 0], pred[:, 0]), r2_score(Y[observed, 1], pred[observed, 1])]
+    )
+    assert net.score(X, Y) == pytest.approx(expected)
+    scores = cross_val_score(
+        regressor(module__n_out=2, criterion=MaskedMSELoss), X, Y, cv=2
+    )
+    assert np.isfinite(scores).all() and (scores > 0.5).all()
+    with pytest.raises(ValueError, match="NaN"):
+        regressor(module__n_out=2).fit(X, np.nan_to_num(Y)).score(X, Y)
 
 
 def test_regressor_sparse_X(reg_data):
@@ -310,6 +367,25 @@ def test_tensor_and_dataset_input(reg_data):
     net = regressor(max_epochs=3).fit(dataset, None)
     assert net.target_scaler_ is None and net.n_outputs_ is None
     assert net.predict(X.astype(np.float32)).shape == (200, 1)
+
+
+def test_dict_input_with_dataframe_values(reg_data):
+    # skorch would index a DataFrame inside the dict by label (KeyError).
+    class TwoInputs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.num = torch.nn.Linear(3, 1)
+            self.cat = torch.nn.Embedding(5, 1)
+
+        def forward(self, num, cat):
+            return self.num(num) + self.cat(cat).squeeze(1)
+
+    X, y = reg_data
+    codes = pd.DataFrame({"city": np.arange(200) % 5}, dtype="Int64")
+    inputs = {"num": pd.DataFrame(X[:, :3], index=np.arange(200)[::-1]), "cat": codes}
+    net = regressor(module=TwoInputs).fit(inputs, y)
+    assert net.predict(inputs).shape == (200,)
+    assert isinstance(inputs["num"], pd.DataFrame)  # the caller's dict is kept
 
 
 def test_partial_fit_keeps_and_checks_the_data_attributes(reg_data):
@@ -438,6 +514,68 @@ def test_output_width_must_match_classes(clf_data):
         classifier(module__n_out=3).fit(X, positive)
 
 
+def test_output_wider_than_the_classes_of_a_fold_suggests_classes(clf_data):
+    # A fold of cross-validation can lack a class the module has an output for.
+    X, positive = clf_data
+    with pytest.raises(ValueError, match=r"classes=\[\.\.\.\]"):
+        classifier(module__n_out=3).fit(X, positive)
+    net = classifier(module__n_out=3, classes=[0, 1, 2]).fit(X, positive.astype(int))
+    assert net.predict_proba(X).shape == (200, 3)
+
+
+def test_classifier_module_returning_one_value_per_row(clf_data):
+    X, positive = clf_data
+    with pytest.raises(ValueError, match=r"one value per row.*output 2 values"):
+        SafeNeuralNetClassifier(Flat, max_epochs=1, verbose=0).fit(X, positive)
+
+
+@pytest.mark.parametrize("make", [regressor, classifier])
+def test_module_returning_a_tuple_says_how_to_combine(make, clf_data):
+    class Pair(MLP):
+        def forward(self, X):
+            z = super().forward(X)
+            return z, z.detach()
+
+    X, positive = clf_data
+    with pytest.raises(ValueError, match="returns a tuple.*override get_loss"):
+        make(module=Pair, module__n_out=2 if make is classifier else 1).fit(
+            X, positive.astype(int)
+        )
+
+
+@pytest.mark.parametrize("criterion", [torch.nn.BCEWithLogitsLoss, torch.nn.BCELoss])
+def test_binary_cross_entropy_points_to_the_right_net(clf_data, criterion):
+    X, positive = clf_data
+    with pytest.raises(ValueError, match="NeuralNetBinaryClassifier"):
+        classifier(module__n_out=1, criterion=criterion).fit(X, positive)
+
+
+def test_one_hot_target_says_how_to_pass_labels(clf_data):
+    X, positive = clf_data
+    with pytest.raises(TargetError, match=r"one-hot.*argmax\(axis=1\)"):
+        classifier().fit(X, np.eye(2)[positive.astype(int)])
+
+
+def test_nllloss_with_log_softmax_module_pytorch_convention(clf_data):
+    # PyTorch pairs NLLLoss with a final LogSoftmax; skorch would take the log
+    # of the log-probabilities (NaN). They reach NLLLoss as they are, and
+    # predict_proba returns probabilities.
+    X, positive = clf_data
+    net = classifier(criterion=torch.nn.NLLLoss, module__softmax="log")
+    net.fit(X, positive)
+    assert np.isfinite(net.history[:, "train_loss"]).all()
+    proba = net.predict_proba(X)
+    assert (proba >= 0).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    assert accuracy_score(positive, net.predict(X)) > 0.9
+    # the same training as CrossEntropyLoss on the same module
+    ce = classifier(module__softmax="log").fit(X, positive)
+    np.testing.assert_allclose(
+        net.history[:, "train_loss"], ce.history[:, "train_loss"], rtol=1e-4
+    )
+    np.testing.assert_allclose(proba, ce.predict_proba(X), rtol=1e-4, atol=1e-6)
+
+
 def test_nllloss_with_softmax_module_keeps_skorch_convention(clf_data):
     X, positive = clf_data
     net = classifier(criterion=torch.nn.NLLLoss, module__softmax=True).fit(X, positive)
@@ -487,6 +625,26 @@ def test_clone_and_params(make, own):
         np.zeros((8, 4)), np.array([0, 1] * 4)
     )
     assert not clone(fitted).initialized_
+
+
+@pytest.mark.parametrize("make", [regressor, classifier])
+def test_batchnorm_never_trains_on_a_single_row_batch(make, clf_data):
+    # 201 rows in batches of 50 leave a last batch of one row, on which
+    # BatchNorm1d fails in training mode; it is left out of each epoch.
+    X, positive = clf_data
+    X, y = np.vstack([X, X[:1]]), np.r_[positive, positive[:1]].astype(int)
+    net = make(module__batchnorm=True, batch_size=50, train_split=None)
+    with pytest.warns(UserWarning, match="1 row.*BatchNorm1d.*drop_last"):
+        net.fit(X, y)
+    assert net.history[-1, "batches", -1, "train_batch_size"] == 50
+    assert net.predict(X).shape == (201,)  # only training leaves a row out
+    assert np.isfinite(net.predict(X[:1])).all()
+    # nothing changes when the last batch has more than one row
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net = make(module__batchnorm=True, batch_size=50, train_split=None)
+        net.fit(X[:-2], y[:-2])
+    assert net.history[-1, "batches", -1, "train_batch_size"] == 49
 
 
 def test_regressor_params_validated_at_initialize():

@@ -153,6 +153,7 @@ def test_features_at_1e6_and_1e_3_with_sgd(rng):
     assert_learns(pipe, X, y)
 
 
+@pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")  # skorch
 def test_float64_and_dataframe_X(linear):
     X, y = linear
     y32 = y[:, None].astype(np.float32)
@@ -174,6 +175,44 @@ def test_pandas_output_reaches_the_net_as_an_array(linear):
     pipe = safe_regressor().set_output(transform="pandas").fit(df, y)
     assert isinstance(pipe[:-1].transform(df), pd.DataFrame)
     assert_learns(pipe, df, y)
+
+
+@pytest.mark.filterwarnings("ignore:One or more of the test scores:UserWarning")
+def test_search_switching_to_a_nan_target_criterion(linear, rng):
+    # The target step is chosen from the net as given; the docstring's grid
+    # switches it with the criterion.
+    X, y = linear
+    Y = np.column_stack([y, -y])
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    grid = [
+        {"net__criterion": [torch.nn.MSELoss]},
+        {"net__criterion": [MaskedMSELoss], "target": ["passthrough"]},
+    ]
+    search = GridSearchCV(safe_regressor(module__n_out=2), grid, cv=2)
+    with pytest.warns(FitFailedWarning, match="TargetError"):
+        search.fit(X, Y)
+    assert search.best_params_["target"] == "passthrough"
+    assert search.best_score_ > 0.8
+
+
+def test_sparse_X_recipe_of_the_docstring(rng):
+    from scipy import sparse
+
+    X = sparse.random(200, 30, density=0.1, format="csr", random_state=0)
+    y = np.asarray(X[:, :3].sum(axis=1)).ravel()
+    torch.manual_seed(0)
+    net = SafeNeuralNetRegressor(
+        **{**COMMON, "module__n_in": 30, "optimizer": torch.optim.Adam}
+    )
+    pipe = make_safe_pipeline(
+        net,
+        impute="passthrough",
+        clip="passthrough",
+        check="passthrough",
+        scale=SafeStandardScaler(with_mean=False, dtype=np.float32),
+    ).fit(X, y)
+    assert sparse.issparse(pipe[:-1].transform(X))
+    assert r2_score(y, pipe.predict(X)) > 0.9
 
 
 # -------------------------------------------------------- failure modes of y
@@ -316,6 +355,7 @@ def test_grid_search_over_imputer_and_lr(linear, rng):
     assert search.best_score_ > 0.8
 
 
+@pytest.mark.filterwarnings("ignore:One or more of the test scores:UserWarning")
 def test_a_failing_candidate_says_why(linear):
     X, y = linear
     search = GridSearchCV(safe_regressor(max_epochs=10), {"net__lr": [0.05, 1e4]}, cv=2)
