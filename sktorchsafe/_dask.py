@@ -38,8 +38,9 @@ def check_dask_input(estimator, X, *, reset, numeric=True):
     """
     from sklearn.utils.validation import _check_feature_names, _check_n_features
 
-    from ._validation import check_frame_dtypes
+    from ._validation import check_frame_columns, check_frame_dtypes
 
+    check_frame_columns(X, type(estimator).__name__)
     if numeric:
         check_frame_dtypes(X, type(estimator).__name__)
     # A Dask DataFrame's ``_meta`` is an empty pandas frame with its columns.

@@ -111,11 +111,14 @@ def column_min_max(X):
     return lo.astype(np.float64, copy=False), hi.astype(np.float64, copy=False)
 
 
-def _exponent(magnitude):
-    """Power-of-two exponent that brings ``magnitude`` near 1, or 0 if not needed."""
+def _exponent(magnitude, limit=EXP_LIMIT):
+    """Power-of-two exponent that brings ``magnitude`` near 1, or 0 if not needed.
+
+    Needed where ``magnitude`` lies outside ``[2**-limit, 2**limit]``.
+    """
     with np.errstate(invalid="ignore"):
         extreme = np.isfinite(magnitude) & (magnitude > 0)
-        extreme &= (magnitude > 2.0**EXP_LIMIT) | (magnitude < 2.0**-EXP_LIMIT)
+        extreme &= (magnitude > 2.0**limit) | (magnitude < 2.0**-limit)
     exp = np.zeros(magnitude.shape, dtype=np.int64)
     if extreme.any():
         exp[extreme] = np.frexp(magnitude[extreme])[1]
@@ -417,10 +420,20 @@ class _Workspace:
 
 
 def _lerp(a, b, t):
-    """numpy's own linear interpolation (``np.quantile``'s 'linear' method)."""
-    diff = b - a
-    out = a + diff * t
-    return np.where(t >= 0.5, b - diff * (1 - t), out)
+    """numpy's own linear interpolation (``np.quantile``'s 'linear' method).
+
+    Between finite values whose difference overflows (``-1e308`` and
+    ``1e308``), it interpolates between their halves and doubles the result:
+    halving is exact, so the result is what it would be without overflow.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = b - a
+        out = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    overflow = np.isinf(diff) & np.isfinite(a) & np.isfinite(b)
+    if overflow.any():
+        t = np.broadcast_to(t, overflow.shape)
+        out[overflow] = 2.0 * _lerp(0.5 * a[overflow], 0.5 * b[overflow], t[overflow])
+    return out
 
 
 #: Bytes of column copies one worker of :func:`_each_column` holds at a time.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import sklearn
 from scipy import sparse
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import validate_data
 
 from ._stats import column_min_max
@@ -157,22 +158,253 @@ def raise_nonfinite(report, names, *, who, fix=FIX_NONFINITE, what="X"):
     raise NonFiniteInputError(message)
 
 
-def check_frame_dtypes(X, who):
-    """Raise a clear error for non-numeric DataFrame columns."""
+#: ``pandas.api.types.infer_dtype`` answers for object columns that hold numbers.
+_NUMBER_OBJECTS = frozenset(
+    {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}
+)
+
+#: With this share of a text column's values readable as numbers, the column
+#: is taken for numbers with placeholders ("?", "n/a") rather than for text.
+NUMERIC_TEXT_SHARE = 0.9
+
+
+def numbers_in_text(column):
+    """``(values, placeholders)`` for a text column that is mostly numbers, else None.
+
+    ``column`` is a pandas Series of strings (object or string dtype).
+    ``values`` is a float64 array with NaN for the missing entries and the
+    placeholders; ``placeholders`` maps each non-number (``"?"``, ``"n/a"``)
+    to how often it occurs, most frequent first.  ``None`` when fewer than
+    ``NUMERIC_TEXT_SHARE`` of the present values read as numbers: the column
+    is text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> values, placeholders = numbers_in_text(pd.Series(["1.5", "?"] + ["2"] * 9))
+    >>> values[:3], placeholders
+    (array([1.5, nan, 2. ]), {'?': 1})
+    """
+    import pandas as pd
+
+    present = column.notna().to_numpy()
+    if not present.any():
+        return None
+    try:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    except (TypeError, ValueError):  # lists, dicts, complex numbers
+        return None
+    # A "nan" written out reads as NaN: count it as parsed, not as text.
+    spelled_nan = column.astype(str).str.strip().str.lower().eq("nan").to_numpy()
+    parsed = present & (~np.isnan(values) | spelled_nan)
+    if parsed.sum() < NUMERIC_TEXT_SHARE * present.sum():
+        return None
+    others = column[present & ~parsed].astype(str).value_counts()
+    return values, others.to_dict()
+
+
+def _is_text_dtype(dtype):
+    import pandas as pd
+
+    return isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind in "OSU"
+    )
+
+
+def _column_problem(column):
+    """Why a non-numeric pandas column cannot be a feature, and what to do.
+
+    Returns ``(kind, text)``: kind ``"numbers"`` for an object column of
+    numbers (it converts as it is: ``text`` is None), ``"text_numbers"`` for
+    numbers stored as text, ``"complex"`` for complex numbers, ``"objects"``
+    for objects that are neither numbers nor text, ``"other"`` for
+    everything else.
+    """
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "other", "category"
+    kind = getattr(dtype, "kind", "O")
+    if kind == "c":
+        return "complex", str(dtype)
+    if kind in "mM":
+        return "other", f"{'dates' if kind == 'M' else 'durations'}, {dtype}"
+    if not _is_text_dtype(dtype):
+        return "other", str(dtype)
+    if not column.notna().any():
+        return "numbers", None  # nothing but missing values: a column of NaN
+    inferred = pd.api.types.infer_dtype(column, skipna=True)
+    if inferred in _NUMBER_OBJECTS and not isinstance(dtype, pd.StringDtype):
+        return "numbers", None
+    if inferred in ("mixed", "mixed-integer"):
+        values = column.dropna()
+        if any(not isinstance(value, str | numbers.Number) for value in values):
+            return "objects", f"{inferred}, {dtype}"  # dicts, lists, dates...
+        if not any(isinstance(value, str) for value in values):
+            return "numbers", None  # e.g. Decimal next to int
+    if inferred in ("string", "mixed", "mixed-integer"):
+        read = numbers_in_text(column)
+        if read is not None:
+            _, placeholders = read
+            if placeholders:
+                shown = describe(
+                    [f"{value!r} x{count}" for value, count in placeholders.items()],
+                    limit=3,
+                )
+                return "text_numbers", f"not numbers: {shown}"
+            return "text_numbers", "every value is a number written as text"
+    return "other", "text" if inferred == "string" else f"{inferred}, {dtype}"
+
+
+def check_frame_columns(X, who):
+    """Raise a clear error for DataFrame column names scikit-learn cannot take.
+
+    Duplicate names (a feature could not be told from its copy), and names
+    mixing strings with other types (scikit-learn raises a ``TypeError``
+    deep inside; the fix is one line).  Anything without ``columns`` passes.
+    """
+    columns = getattr(X, "columns", None)
+    if columns is None or not hasattr(X, "dtypes"):
+        return
+    names = list(columns)
+    seen, duplicated = set(), []
+    for name in names:
+        try:
+            if name in seen and name not in duplicated:
+                duplicated.append(name)
+            seen.add(name)
+        except TypeError:  # unhashable names: leave them to scikit-learn
+            return
+    if duplicated:
+        parts = [f"{name!r} ({names.count(name)} columns)" for name in duplicated]
+        raise InputTypeError(
+            f"{who}: X has duplicate column names: {describe(parts)}. Each feature "
+            "needs its own name: rename the copies, or drop them (e.g. "
+            "X.loc[:, ~X.columns.duplicated()])."
+        )
+    types = sorted({type(name).__qualname__ for name in names})
+    if len(types) > 1 and "str" in types:
+        raise InputTypeError(
+            f"{who}: X has column names of several types ({', '.join(types)}), "
+            f"e.g. {describe(names, limit=3, quote=True)}. Feature names must all "
+            "be strings (or none of them): X.columns = X.columns.astype(str)."
+        )
+
+
+def check_frame_dtypes(X, who, frame=True):
+    """Raise a clear error for non-numeric DataFrame columns.
+
+    The error names the columns with what they hold (text, categories,
+    dates, numbers stored as text with their placeholders) and says how to
+    convert or encode them.  Object columns of numbers pass (see
+    :func:`numeric_frame`).
+    """
+    problems = _frame_problems(X)
+    if problems:
+        _raise_non_numeric(who, problems, frame=frame)
+
+
+def _frame_problems(X):
+    """``(name, kind, text)`` for each column of ``X`` that is not numeric."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(X, "columns"):
-        return
-    bad = []
-    for name, dtype in zip(X.columns, dtypes, strict=True):
-        kind = getattr(dtype, "kind", "O")
-        if kind not in "biuf":
-            bad.append(f"{name!r} ({dtype})")
-    if bad:
-        raise InputTypeError(
-            f"{who}: X has non-numeric columns: {describe(bad)}. "
-            "Encode them first (e.g. sklearn's OneHotEncoder or OrdinalEncoder in "
-            "a ColumnTransformer), or drop them, before this step."
+        return []
+    bad = [
+        (name, dtype)
+        for name, dtype in zip(X.columns, dtypes, strict=True)
+        if getattr(dtype, "kind", "O") not in "biuf"
+    ]
+    if not bad:
+        return []
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):  # Dask, polars: judged by the dtype alone
+        return [
+            (name, "complex" if getattr(dtype, "kind", "O") == "c" else "other", dtype)
+            for name, dtype in bad
+        ]
+    positions = {name: j for j, name in enumerate(X.columns)}
+    problems = []
+    for name, _ in bad:
+        kind, text = _column_problem(X.iloc[:, positions[name]])
+        if kind != "numbers":
+            problems.append((name, kind, text))
+    return problems
+
+
+def _raise_non_numeric(who, problems, frame=True):
+    """Raise :class:`InputTypeError` for ``problems``, ``(name, kind, text)`` each."""
+    groups = {}
+    for name, kind, text in problems:
+        kind = "other" if kind == "objects" else kind
+        groups.setdefault(kind, []).append(f"{name!r} ({text})")
+    parts = []
+    if "other" in groups:
+        parts.append(
+            f"X has non-numeric columns: {describe(groups['other'])}. Encode them "
+            "first (e.g. sklearn's OneHotEncoder or OrdinalEncoder in a "
+            "ColumnTransformer; numbers derived from dates), or drop them, before "
+            "this step."
         )
+    if "text_numbers" in groups:
+        first = next(name for name, kind, _ in problems if kind == "text_numbers")
+        column = f"X[{first!r}]" if frame else "the column"
+        parts.append(
+            f"X has numbers stored as text: {describe(groups['text_numbers'])}. "
+            "Convert them to numbers, the placeholders becoming NaN: "
+            f"pandas.read_csv(..., na_values=[...]), or "
+            f"pandas.to_numeric({column}, errors='coerce')."
+        )
+    if "complex" in groups:
+        parts.append(
+            f"X has complex numbers: {describe(groups['complex'])}. Complex data "
+            "not supported: a net's input is real; split them into real and "
+            "imaginary parts (numpy.real, numpy.imag) or take their magnitude "
+            "(numpy.abs)."
+        )
+    raise InputTypeError(f"{who}: " + " ".join(parts))
+
+
+def numeric_frame(X, who):
+    """``X`` checked for non-numeric columns, its object columns of numbers as floats.
+
+    A pandas DataFrame whose object columns hold only numbers (Python or
+    numpy ints and floats, ``Decimal``, ``None``, ``pandas.NA``; what
+    scikit-learn accepts) comes back with those columns as float64, missing
+    values as NaN (a shallow copy: the caller's frame is not touched).
+    Numpy arrays of complex numbers, text or objects are checked the same
+    way.  Other input is returned as it is.
+    """
+    check_frame_columns(X, who)
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "cOSU":
+        import pandas as pd
+
+        names = [f"x{j}" for j in range(X.shape[1])]
+        if X.dtype.kind == "c":
+            _raise_non_numeric(who, [(name, "complex", X.dtype) for name in names])
+        frame = pd.DataFrame(X, columns=names, copy=False)
+        problems = _frame_problems(frame)
+        if any(kind == "objects" for _, kind, _ in problems):
+            return X  # scikit-learn's TypeError names the object it cannot read
+        if problems:
+            _raise_non_numeric(who, problems, frame=False)
+        return numeric_frame(frame, who).to_numpy(dtype=np.float64, na_value=np.nan)
+    check_frame_dtypes(X, who)
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        return X
+    objects = [j for j, dtype in enumerate(X.dtypes) if _is_text_dtype(dtype)]
+    if not objects:
+        return X
+    X = X.copy(deep=False)
+    for j in objects:
+        values = pd.to_numeric(X.iloc[:, j], errors="coerce")
+        X.isetitem(j, values.astype(np.float64))
+    return X
 
 
 def raise_nonfinite_counts(stats, names, *, who, fix=FIX_NONFINITE):
@@ -211,7 +443,10 @@ def validate_X(
     sets or checks ``n_features_in_`` and ``feature_names_in_``): the
     finiteness check is ours, so the error names the features and rows and
     says how to fix it instead of scikit-learn's generic "Input contains
-    infinity".
+    infinity".  Column names and dtypes are checked first
+    (:func:`numeric_frame`): duplicate or mixed-type names, text, dates,
+    categories and complex numbers raise :class:`InputTypeError` saying
+    what to do, and object columns of numbers are read as float64.
 
     Parameters
     ----------
@@ -231,7 +466,7 @@ def validate_X(
     X : ndarray or sparse matrix
     """
     who = type(estimator).__name__
-    check_frame_dtypes(X, who)
+    X = numeric_frame(X, who)
     check_params.setdefault("dtype", [np.float64, np.float32])
     X = validate_data(
         estimator, X, reset=reset, ensure_all_finite=False, **check_params
@@ -264,7 +499,10 @@ def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True
     (pandas, polars: anything with ``columns`` and ``dtypes``) is not
     converted at all, so its dtypes (strings included) and column names reach
     the next step; only ``n_features_in_`` / ``feature_names_in_`` are set
-    (``reset=True``) or checked, as ``validate_data`` does.  Anything else
+    (``reset=True``) or checked, as ``validate_data`` does.  When the step's
+    output is set to a container (``set_output(transform="pandas")``), a new
+    frame sharing the data is returned, which scikit-learn may relabel
+    without touching the caller's.  Anything else
     goes through ``validate_data`` without a dtype conversion: a numpy array
     or sparse matrix comes back as the same object.  NaN and ±inf pass.
 
@@ -283,6 +521,13 @@ def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True
     -------
     X : ndarray, sparse matrix or DataFrame
     """
+    who = type(estimator).__name__
+    check_frame_columns(X, who)
+    if getattr(getattr(X, "dtype", None), "kind", None) == "c":
+        n_features = X.shape[1] if X.ndim == 2 else 1
+        _raise_non_numeric(
+            who, [(f"x{j}", "complex", X.dtype) for j in range(n_features)]
+        )
     if not (hasattr(X, "columns") and hasattr(X, "dtypes")):
         return validate_data(
             estimator,
@@ -301,9 +546,13 @@ def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True
                 f"Found array with 0 {what}(s) (shape={tuple(X.shape)}) while a "
                 f"minimum of 1 is required by {type(estimator).__name__}."
             )
-    if not copy:
-        return X
-    return X.clone() if hasattr(X, "clone") else X.copy()
+    if copy:
+        return X.clone() if hasattr(X, "clone") else X.copy()
+    if _get_output_config("transform", estimator)["dense"] != "default":
+        # ``set_output`` renames the columns of the frame it is handed, in
+        # place: give it a new frame (sharing the data), not the caller's.
+        return X.clone() if hasattr(X, "clone") else X.copy(deep=False)
+    return X
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,14 @@ def read_table(path, *, sep=None, na_values=None):
     path : str or Path
         ``.csv``, ``.tsv``, ``.tab`` or ``.txt`` (optionally ``.gz``,
         ``.bz2``, ``.zip``, ``.xz``, ``.zst``), or ``.parquet`` / ``.pq``.
+        Text files may be UTF-8 (with or without a byte-order mark),
+        Windows-1252 or Latin-1.
     sep : str, default=None
-        Field separator of a text file; ``None`` means ``","`` for ``.csv``,
-        a tab for ``.tsv`` / ``.tab``, and detection for ``.txt``.
+        Field separator of a text file; ``None`` means ``","`` for ``.csv``
+        (or ``";"``, a tab or ``"|"`` when the header holds no comma but
+        one of them), a tab for ``.tsv`` / ``.tab``, and detection for
+        ``.txt``. A file separated by ``";"`` whose numbers are written
+        with a decimal comma (``3,14``) is read with ``decimal=","``.
     na_values : list of str, default=None
         Extra strings read as missing, on top of pandas' defaults (``""``,
         ``"NA"``, ``"NaN"``, ``"n/a"``, ...).
@@ -87,14 +92,8 @@ def read_table(path, *, sep=None, na_values=None):
         if suffix in _PARQUET:
             return _read_parquet(path)
         if suffix in _CSV:
-            if sep is None:
-                sep = _CSV[suffix]
-            return pd.read_csv(
-                path,
-                sep=sep,
-                engine="python" if sep is None else "c",
-                na_values=na_values,
-                low_memory=False,
+            return _read_text(
+                path, sep=sep, default_sep=_CSV[suffix], na_values=na_values
             )
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise UsageError(f"{str(path)!r} cannot be read: {exc}") from exc
@@ -102,6 +101,71 @@ def read_table(path, *, sep=None, na_values=None):
         f"{str(path)!r}: unknown file type {suffix or '(no suffix)'!r}. Give a "
         ".csv, .tsv or .parquet file (CSV may be compressed, e.g. .csv.gz)."
     )
+
+
+#: Field separators tried when a ``.csv`` file read with commas has one column.
+_OTHER_SEPARATORS = (";", "\t", "|")
+
+#: Encodings tried, in order: UTF-8 (with or without a byte-order mark), then
+#: the Windows and Latin-1 code pages spreadsheets often export.
+_ENCODINGS = ("utf-8", "cp1252", "latin-1")
+
+#: A number written with a decimal comma ("3,14", "-0,5"), as in files
+#: separated by semicolons.
+_DECIMAL_COMMA = r"^\s*[-+]?\d+,\d+\s*$"
+
+
+def _read_text(path, *, sep, default_sep, na_values):
+    """Read a delimited text file, guessing what a spreadsheet export leaves open.
+
+    With ``sep=None``: a ``.csv`` whose header holds no comma but a
+    semicolon, tab or pipe is read with that separator; a file separated by
+    semicolons whose text columns are numbers with a decimal comma is read
+    with ``decimal=","``.  A file that is not UTF-8 is read as Windows-1252
+    (or Latin-1); a file holding NUL bytes is not text and is not retried.
+    """
+    import pandas as pd
+
+    def read(**options):
+        encodings = list(_ENCODINGS)
+        while True:
+            encoding = encodings.pop(0)
+            try:
+                return pd.read_csv(
+                    path,
+                    na_values=na_values,
+                    low_memory=False,
+                    encoding=encoding,
+                    **options,
+                )
+            except UnicodeDecodeError as exc:
+                if not encodings or b"\x00" in bytes(exc.object):
+                    raise  # no code page left, or not text at all (NUL bytes)
+
+    if sep is not None or default_sep is None:
+        frame = read(sep=sep, engine="python" if sep is None else "c")
+    else:
+        frame = read(sep=default_sep)
+        if frame.shape[1] == 1 and default_sep == ",":
+            header = str(frame.columns[0])
+            found = [other for other in _OTHER_SEPARATORS if other in header]
+            if found:
+                sep = found[0]
+                frame = read(sep=sep)
+    if (sep or default_sep) == ";" and _has_decimal_commas(frame):
+        frame = read(sep=";", decimal=",")
+    return frame
+
+
+def _has_decimal_commas(frame):
+    """True when most text cells of ``frame`` are numbers with a decimal comma."""
+    text = frame.select_dtypes(include=["object", "string"])
+    if text.shape[1] == 0:
+        return False
+    cells = text.stack()
+    if cells.empty:
+        return False
+    return bool(cells.astype(str).str.match(_DECIMAL_COMMA).mean() > 0.5)
 
 
 def _read_parquet(path):
@@ -126,6 +190,11 @@ def _split_columns(values):
 def _column(frame, name, option):
     if name in frame.columns:
         return name
+    # Headers with spaces around names, or non-string names (parquet).
+    for wanted in (lambda c: str(c) == name, lambda c: str(c).strip() == name.strip()):
+        matches = [column for column in frame.columns if wanted(column)]
+        if len(matches) == 1:
+            return matches[0]
     close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     columns = ", ".join(repr(str(c)) for c in list(frame.columns)[:12])

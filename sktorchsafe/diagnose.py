@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from ._stats import ColumnStats, row_blocks, sample_rows
-from ._validation import Finding, describe
+from ._validation import Finding, describe, numbers_in_text
 from .exceptions import (
     DataQualityError,
     DataQualityWarning,
@@ -27,7 +27,7 @@ from .exceptions import (
     TargetError,
 )
 from .outliers import OutlierClipper
-from .scaling import ScaleDisparityChecker
+from .scaling import ScaleDisparityChecker, _ratio_text
 from .target import TargetValidator
 
 __all__ = ["DiagnosisFinding", "DiagnosisReport", "diagnose"]
@@ -54,10 +54,6 @@ FAR_IQR = 10.0
 #: are measured on (the farthest value is found over every row).  At 100,000
 #: rows the standard error of a 2% share is 0.04%.
 OUTLIER_SAMPLE = 100_000
-
-#: With this share of a text column's values readable as numbers, the column
-#: is taken for numbers with placeholders ("?", "n/a") rather than for text.
-NUMERIC_TEXT_SHARE = 0.9
 
 _FIX_SCALE = (
     "SafeStandardScaler (make_safe_pipeline's 'scale' step) centers every "
@@ -112,6 +108,12 @@ FIXES = {
         "Drop those rows from X and y together (a pipeline cannot drop rows), "
         "or fill in the target; for several outputs, MaskedMSELoss ignores NaN "
         "targets.",
+    ),
+    "target_text": (
+        None,
+        "Read y as numbers: pandas.read_csv(..., na_values=[...]) with the "
+        "placeholders, or pandas.to_numeric(y, errors='coerce'); then drop the "
+        "rows without a target.",
     ),
     "target_type": (
         "target",
@@ -457,6 +459,7 @@ class DiagnosisReport:
         """
         try:
             from matplotlib.figure import Figure
+            from matplotlib.ticker import FuncFormatter, MaxNLocator
         except ImportError:
             raise ImportError(
                 "DiagnosisReport.plot needs matplotlib, which is not installed. "
@@ -496,7 +499,23 @@ class DiagnosisReport:
         disparity = self.scale_ratio > self.scale_threshold
         extreme = np.isin(shown.index, self.scale_extremes) & disparity
         colors = np.where(extreme, "#c0392b", "#2e86c1")
-        ax_scale.barh(positions[drawable], scale[drawable], color=colors[drawable])
+        # Drawn as decades on a linear axis: matplotlib's log axis overflows
+        # float64 for scales near 1e308 (its margins and decade ticks).
+        decades = np.log10(np.where(drawable, scale, 1.0))
+        if drawable.any():
+            smallest, largest = decades[drawable].min(), decades[drawable].max()
+            base = np.floor(smallest) - 1
+            ax_scale.barh(
+                positions[drawable],
+                decades[drawable] - base,
+                left=base,
+                color=colors[drawable],
+            )
+            for value in (smallest, largest):
+                ax_scale.axvline(value, color="#566573", linestyle=":", linewidth=1)
+            ax_scale.set_xlim(base, max(np.ceil(largest) + 1, base + 2))
+        ax_scale.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax_scale.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{v:g}"))
         for k in np.flatnonzero(~drawable):
             label = "constant" if scale[k] == 0 else "no finite value"
             ax_scale.annotate(
@@ -509,11 +528,7 @@ class DiagnosisReport:
                 fontsize="small",
                 color="#566573",
             )
-        ax_scale.set_xscale("log")
-        if drawable.any():
-            for value in (scale[drawable].min(), scale[drawable].max()):
-                ax_scale.axvline(value, color="#566573", linestyle=":", linewidth=1)
-        verdict = f"ratio {self.scale_ratio:.2g}"
+        verdict = f"ratio {_ratio_text(self.scale_ratio)}"
         if disparity:
             verdict += f" > threshold {self.scale_threshold:.2g}"
         ax_scale.set_title(f"Scale (robust, log axis): {verdict}")
@@ -583,9 +598,9 @@ def diagnose(X, y=None, *, task="auto"):
       between features, heavy tails and outliers (the share beyond Tukey's
       fences, and values far beyond them), non-numeric columns and numbers
       stored as text;
-    - in y: NaN, ±inf or missing labels, a single class, labels a torch loss
-      cannot take, label spellings, class imbalance, a target far from unit
-      scale or constant.
+    - in y: NaN, ±inf or missing labels, numbers stored as text, a single
+      class, labels a torch loss cannot take, label spellings, class
+      imbalance, a target far from unit scale or constant.
 
     The numbers come from the steps themselves (:class:`~sktorchsafe._stats.
     ColumnStats`, :class:`ScaleDisparityChecker`, :class:`OutlierClipper`,
@@ -619,7 +634,7 @@ def diagnose(X, y=None, *, task="auto"):
     Raises
     ------
     InputTypeError
-        If X is sparse or not 2-D.
+        If X is sparse or not 2-D, or has duplicate column names.
     TargetError
         If y does not have one entry per row of X.
 
@@ -758,11 +773,19 @@ def _read_features(X):
         )
     n_samples = X.shape[0]
     numeric_idx, numeric_cols, non_numeric, mixed = [], [], [], []
+    n_converted = 0  # columns not read as they are (text, missing objects)
     for j, name in enumerate(names):
         column = X.iloc[:, j]
         if _is_number_column(column):
             numeric_idx.append(j)
             numeric_cols.append(column)
+            continue
+        if _is_text(column.dtype) and not column.notna().any():
+            # Nothing but missing values (an empty column of a CSV file):
+            # measured as a feature without any value, not as text.
+            numeric_idx.append(j)
+            numeric_cols.append(np.full(n_samples, np.nan))
+            n_converted += 1
             continue
         as_numbers = _as_numbers(column)
         if as_numbers is None:
@@ -802,7 +825,7 @@ def _read_features(X):
     dtype = np.float64
     if numeric_cols and all(col.dtype == np.float32 for col in numeric_cols):
         dtype = np.float32
-    if len(numeric_cols) == X.shape[1] and len(mixed) == 0:
+    if len(numeric_cols) == X.shape[1] and len(mixed) + n_converted == 0:
         numeric = X.to_numpy(dtype=dtype, na_value=np.nan)
     elif numeric_cols:
         numeric = np.column_stack([_to_float(col, dtype) for col in numeric_cols])
@@ -817,10 +840,10 @@ def _read_features(X):
 def _is_number_column(column):
     """Real numbers or booleans (not categories, complex numbers or text)."""
     dtype = column.dtype
-    return (
-        pd.api.types.is_numeric_dtype(dtype)
-        and not pd.api.types.is_complex_dtype(dtype)
-        and not isinstance(dtype, pd.CategoricalDtype)
+    # By kind, as the steps judge a column: pyarrow-backed booleans are
+    # numbers to them (``is_numeric_dtype`` says no).
+    return getattr(dtype, "kind", "O") in "biuf" and not isinstance(
+        dtype, pd.CategoricalDtype
     )
 
 
@@ -834,28 +857,21 @@ def _as_numbers(column):
     """``(values, placeholders)`` for text that is mostly numbers, else None.
 
     ``values`` is a float64 array with NaN for the missing entries and the
-    placeholders; ``placeholders`` maps each non-number to its count.
+    placeholders; ``placeholders`` maps each non-number to its count (see
+    :func:`~sktorchsafe._validation.numbers_in_text`).
     """
-    dtype = column.dtype
-    text = pd.api.types.is_object_dtype(dtype) or dtype.kind in "SU"
-    if not (text or isinstance(dtype, pd.StringDtype)):
+    if not _is_text(column.dtype):
         return None  # categories, dates, periods, complex numbers...
-    present = column.notna().to_numpy()
-    if not present.any():
-        return None
-    try:
-        values = pd.to_numeric(column, errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-    except (TypeError, ValueError):  # lists, dicts, complex numbers
-        return None
-    # A "nan" written out reads as NaN: count it as parsed, not as text.
-    spelled_nan = column.astype(str).str.strip().str.lower().eq("nan").to_numpy()
-    parsed = present & (~np.isnan(values) | spelled_nan)
-    if parsed.sum() < NUMERIC_TEXT_SHARE * present.sum():
-        return None
-    others = column[present & ~parsed].astype(str).value_counts()
-    return values, others.to_dict()
+    return numbers_in_text(column)
+
+
+def _is_text(dtype):
+    """Object or string dtype: text, or anything stored as Python objects."""
+    return (
+        pd.api.types.is_object_dtype(dtype)
+        or isinstance(dtype, pd.StringDtype)
+        or getattr(dtype, "kind", "") in ("S", "U")
+    )
 
 
 def _describe_column(name, column):
@@ -1060,6 +1076,34 @@ def _diagnose_target(y, n_samples, task):
     name = _target_name(y)
     findings = []
     values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    read = None
+    if values.ndim == 1 and pd.api.types.infer_dtype(values, skipna=True) in (
+        "string",
+        "mixed",
+        "mixed-integer",
+    ):
+        read = _as_numbers(pd.Series(values, dtype=object))
+    if read is not None:
+        # Numbers stored as text (a CSV column with "?" in it): a net needs
+        # numbers; report it, then look at them as numbers.
+        values, placeholders = read
+        what = (
+            "with placeholders that are not numbers: "
+            + describe([f"{v!r} x{c}" for v, c in placeholders.items()], limit=3)
+            if placeholders
+            else "(every value is a number written as text)"
+        )
+        findings.append(
+            DiagnosisFinding(
+                "target_text",
+                "error",
+                (name,),
+                f"y holds numbers stored as text {what}. They are measured below "
+                "as numbers, placeholders as missing.",
+                FIXES["target_text"][1],
+            )
+        )
+        y = pd.Series(values, index=getattr(y, "index", None), name=name)
     missing = _missing_targets(values)
     if missing.any():
         # The validator stops at missing targets: report them, then validate
@@ -1070,9 +1114,15 @@ def _diagnose_target(y, n_samples, task):
                 "target_nonfinite",
                 "error",
                 (name,),
-                f"y holds NaN, ±inf or missing labels in {_count(rows.size, 'row')}:"
-                f" {describe(rows)}. A net's loss is nan on such rows, and on every"
-                " row once the weights are poisoned.",
+                (
+                    f"y holds NaN, ±inf or missing labels in every row ({rows.size}): "
+                    "there is no target to learn from."
+                    if rows.size == missing.size
+                    else f"y holds NaN, ±inf or missing labels in "
+                    f"{_count(rows.size, 'row')}: {describe(rows)}. A net's loss is "
+                    "nan on such rows, and on every row once the weights are "
+                    "poisoned."
+                ),
                 FIXES["target_nonfinite"][1],
                 n_rows=int(rows.size),
             )
@@ -1080,6 +1130,8 @@ def _diagnose_target(y, n_samples, task):
         keep = np.flatnonzero(~missing)
         y = y.iloc[keep] if hasattr(y, "iloc") else values[keep]
         n_samples = keep.size
+    if n_samples == 0:  # no row, or no target: nothing for the validator
+        return findings, None, name
     validator = TargetValidator(task=task)
     try:
         with warnings.catch_warnings():

@@ -82,6 +82,13 @@ UNNAMED_STRATEGY = "median"
 #: values can be hidden; otherwise it gets the first candidate.
 MIN_HIDDEN = 10
 
+#: The ``"iterative"`` strategy regresses each feature on at most this many
+#: other features (drawn by their correlation with it, IterativeImputer's
+#: ``n_nearest_features``): its cost and memory then grow linearly with the
+#: number of features instead of with its square (one ``BayesianRidge`` per
+#: feature and round keeps a covariance matrix of its inputs).
+ITERATIVE_MAX_NEIGHBORS = 50
+
 FIX_INF = (
     "Use on_inf='impute' (the default) to treat ±inf as missing, or clip them "
     "to learned bounds first with OutlierClipper."
@@ -120,6 +127,9 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
         - ``"iterative"``: a regression on the other features, refined in
           rounds (:class:`sklearn.impute.IterativeImputer` with its default
           ``BayesianRidge``), imputations clipped to the observed range;
+          with more than 51 features, each is regressed on 50 others drawn
+          by their correlation with it (``n_nearest_features``), so that
+          wide data costs time and memory in proportion to its width;
         - ``"auto"``: chosen per feature among ``candidates`` (see Notes);
         - a dict mapping features (DataFrame column names or integer
           positions) to any of the above; features it does not name use
@@ -928,10 +938,20 @@ class _ModelImputer:
             )
         else:
             lo, hi = column_min_max(Zs)
+            # Every observed value at 0 (constant features, one row): nothing
+            # to regress, and IterativeImputer's stopping rule (a change below
+            # tol times the largest value) can never hold.
+            degenerate = not np.any(np.fmax(-lo, hi) > 0)
             lo, hi = np.nan_to_num(lo, nan=-np.inf), np.nan_to_num(hi, nan=np.inf)
             hi = np.where(hi > lo, hi, np.nextafter(lo, np.inf))  # strictly above
+            n_inputs = self.inputs.size
             self.model = IterativeImputer(
                 max_iter=self.max_iter,
+                n_nearest_features=(
+                    ITERATIVE_MAX_NEIGHBORS
+                    if n_inputs > ITERATIVE_MAX_NEIGHBORS + 1
+                    else None
+                ),
                 min_value=lo,
                 max_value=hi,
                 keep_empty_features=True,
@@ -940,7 +960,9 @@ class _ModelImputer:
             )
         # A feature without values in the sample is kept by the model and
         # imputed with 0 in standardized units: its mean over every row.
-        with self._threads():
+        with self._threads(), warnings.catch_warnings():
+            if self.kind == "iterative" and degenerate:
+                warnings.simplefilter("ignore", ConvergenceWarning)
             self.model.fit(Zs)
         self._columns = np.searchsorted(self.inputs, self.targets)
         return self
@@ -1036,14 +1058,7 @@ def _column_statistic(strategy, X):
         return ColumnStats.from_array(X).mean
     if strategy == "most_frequent":
         return nanmode(X)
-    with np.errstate(over="ignore", invalid="ignore"):
-        median = nanquantile(X, 0.5)
-    overflow = np.isinf(median)
-    if overflow.any():
-        # The two middle values are finite but their difference overflows:
-        # halving is exact, and the median of the halves is half the median.
-        median[overflow] = 2.0 * nanquantile(0.5 * X[:, overflow], 0.5)
-    return median
+    return nanquantile(X, 0.5)  # exact even where the middle values are ±1e308
 
 
 def _spread(X, scoring):

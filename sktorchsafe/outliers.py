@@ -464,7 +464,8 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             data_min[has_inf], data_max[has_inf] = column_min_max(X[:, has_inf])
         if self.method == "mad":
             median = nanquantile(X, 0.5)
-            spread = MAD_TO_STD * nanmedian_abs_deviation(X, median)
+            with np.errstate(over="ignore"):  # a MAD near 1e308: inf, clipped later
+                spread = MAD_TO_STD * nanmedian_abs_deviation(X, median)
             return _BoundStatistics(median, median, spread, data_min, data_max)
         low, high = nanquantile(X, self._quantile_levels())
         with np.errstate(over="ignore"):
@@ -477,7 +478,8 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return _moment_statistics(stats)
         if self.method == "mad":
             median = sketch.quantile(0.5)
-            spread = MAD_TO_STD * sketch.median_abs_deviation(median)
+            with np.errstate(over="ignore"):
+                spread = MAD_TO_STD * sketch.median_abs_deviation(median)
             return _BoundStatistics(median, median, spread, stats.min, stats.max)
         low, high = sketch.quantile(self._quantile_levels())
         with np.errstate(over="ignore"):

@@ -653,6 +653,13 @@ def _sample_spread(X, rows, has_inf):
 
 
 # ------------------------------------------------------------------ findings
+def _ratio_text(ratio):
+    """``"9.2e+08"``, or ``"over 1.8e+308"`` for a ratio beyond float64's range."""
+    if np.isinf(ratio):
+        return f"over {np.finfo(np.float64).max:.2g}"
+    return f"{ratio:.2g}"
+
+
 def _quoted(features):
     return describe([repr(f.name) for f in features])
 
@@ -725,7 +732,7 @@ def _build_report(features, inf_rows, threshold, n_samples, n_used):
             "scale_disparity",
             "warning",
             (largest, smallest),
-            f"Feature scales span a ratio of {ratio:.2g} (threshold "
+            f"Feature scales span a ratio of {_ratio_text(ratio)} (threshold "
             f"{threshold:.3g}): {largest.name!r} has scale {largest.scale:.3g} "
             f"and {smallest.name!r} has scale {smallest.scale:.3g}. Gradient "
             "descent on features this far apart diverges or stalls.",

@@ -10,8 +10,6 @@ from sklearn.preprocessing._data import _is_constant_feature
 from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
-    _check_feature_names,
-    _check_n_features,
     _check_sample_weight,
     check_is_fitted,
 )
@@ -21,16 +19,21 @@ try:  # scikit-learn >= 1.9
 except ImportError:  # pragma: no cover
     check_same_namespace = None
 
-from ._dask import is_dask_collection, reduce_blocks, transform_blocks
-from ._stats import ColumnStats, _exponent, row_blocks
+from ._dask import (
+    check_dask_input,
+    is_dask_collection,
+    reduce_blocks,
+    transform_blocks,
+)
+from ._stats import EXP_LIMIT, ColumnStats, _exponent, row_blocks
 from ._validation import (
-    check_frame_dtypes,
     check_sample_weight_finite,
     describe,
     feature_names,
     nonfinite_report,
     raise_nonfinite,
     raise_nonfinite_counts,
+    user_stacklevel,
     validate_X,
 )
 from .exceptions import DataQualityWarning
@@ -38,6 +41,10 @@ from .exceptions import DataQualityWarning
 __all__ = ["SafeStandardScaler"]
 
 FLOAT_DTYPES = (np.float64, np.float32, np.float16)
+
+#: float32 (and float16) data whose mean or scale lies beyond 2**±100 is
+#: standardized in power-of-two units: float32 overflows past 2**128.
+FLOAT32_EXP_LIMIT = 100
 
 
 class SafeStandardScaler(StandardScaler):
@@ -216,10 +223,7 @@ class SafeStandardScaler(StandardScaler):
     def _partial_fit_dask(self, X, sample_weight):
         """``partial_fit`` on a Dask collection: block statistics, tree-merged."""
         first_call = not hasattr(self, "n_samples_seen_")
-        check_frame_dtypes(X, type(self).__name__)
-        # A Dask DataFrame's ``_meta`` is an empty pandas frame with its columns.
-        _check_feature_names(self, getattr(X, "_meta", X), reset=first_call)
-        _check_n_features(self, X, reset=first_call)
+        check_dask_input(self, X, reset=first_call)
         stats = reduce_blocks(X, ColumnStats.from_array, sample_weight)
         raise_nonfinite_counts(stats, feature_names(self, X=X), who=type(self).__name__)
         if not first_call:
@@ -338,7 +342,7 @@ class SafeStandardScaler(StandardScaler):
             if not in_place:
                 out[...] = X
             return out
-        exp = self._transform_exponent()
+        exp = self._transform_exponent(X.dtype)
         if not exp.any():
             self._affine(X, out, self.mean_, self.scale_, shift=None)
         else:
@@ -349,37 +353,64 @@ class SafeStandardScaler(StandardScaler):
             self._affine(X, out, mean, scale, shift=-exp)
         return out
 
-    def _transform_exponent(self):
+    def _transform_exponent(self, dtype):
         """Power-of-two units per column in which ``transform`` works.
 
         0 (data units) except for columns whose mean or scale lies beyond
-        2**±200, where ``x - mean`` could overflow or lose all precision.
+        2**±200 (2**±100 for float32 and float16 data, which are worked on
+        in float32), where ``x - mean`` could overflow or lose all precision.
         """
         magnitude = np.zeros(self.n_features_in_)
         for stat in (self.mean_, self.scale_):
             if stat is not None:
                 magnitude = np.fmax(magnitude, np.abs(np.asarray(stat, dtype=float)))
-        return _exponent(magnitude)
+        limit = EXP_LIMIT if dtype == np.float64 else FLOAT32_EXP_LIMIT
+        return _exponent(magnitude, limit)
 
     def _affine(self, X, out, mean, scale, shift):
-        """``out = (X * 2**shift - mean) / scale`` over cache-sized row blocks."""
-        dtype = X.dtype
+        """``out = (X * 2**shift - mean) / scale`` over cache-sized row blocks.
+
+        float16 data is worked on in float32: ``x - mean`` overflows float16
+        for values past half its range (about 32752), and its scale may be
+        subnormal there.
+        """
+        dtype = np.float32 if X.dtype == np.float16 else X.dtype
         mean = mean.astype(dtype) if self.with_mean else None
         scale = scale.astype(dtype) if self.with_std else None
         shift = None if shift is None else shift.astype(np.int32)
+        overflow = np.zeros(X.shape[1], dtype=bool)  # with_std=False only
         for rows in row_blocks(*X.shape):
             src, dst = X[rows], out[rows]
             if shift is not None:
                 src = np.ldexp(src, shift, dtype=dtype)
+            elif src.dtype != dtype:
+                src = src.astype(dtype)
             if mean is not None and scale is not None:
                 centred = np.subtract(
                     src, mean, out=dst if dst.dtype == dtype else None
                 )
                 np.divide(centred, scale, out=dst, casting="same_kind")
             elif mean is not None:
-                np.subtract(src, mean, out=dst, casting="same_kind")
+                with np.errstate(over="ignore"):
+                    if shift is None:
+                        np.subtract(src, mean, out=dst, casting="same_kind")
+                    else:  # back from power-of-two units to data units
+                        centred = np.subtract(src, mean)
+                        np.ldexp(centred, -shift, out=dst, casting="same_kind")
+                overflow |= (np.isinf(dst) & np.isfinite(src)).any(axis=0)
             else:
                 np.divide(src, scale, out=dst, casting="same_kind")
+        if overflow.any():
+            names = feature_names(self, n_features=X.shape[1])
+            listed = describe([names[j] for j in np.flatnonzero(overflow)], quote=True)
+            wider = "" if out.dtype == np.float64 else ", or output float64"
+            warnings.warn(
+                f"SafeStandardScaler: with_std=False, the centered values of {listed} "
+                f"lie beyond the range of {out.dtype} and became ±inf. Scale them "
+                f"too (with_std=True, the default){wider}.",
+                DataQualityWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def _cast(self, Xt):
         if self.dtype is None:

@@ -7,12 +7,17 @@ A pipeline needs one more thing: each step must see the *final* output of the
 steps before it, so the chunks are read once per group of steps, in order.
 """
 
+import warnings
 from collections.abc import Iterator
 
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
+from .exceptions import DataQualityWarning
+from .impute import ImputerSelector
+from .outliers import OutlierClipper
 from .scaling import ScaleDisparityChecker
+from .standardize import SafeStandardScaler
 from .target import TargetValidator
 
 __all__ = ["stream_fit"]
@@ -20,6 +25,16 @@ __all__ = ["stream_fit"]
 #: Steps whose ``transform`` returns X unchanged: the step after one of them
 #: is fitted in the same pass over the chunks.
 PASS_THROUGH = (TargetValidator, ScaleDisparityChecker)
+
+#: Steps whose data warnings stream_fit issues only from the last chunk, when
+#: they are about every row.
+QUIET_UNTIL_LAST = (
+    TargetValidator,
+    ImputerSelector,
+    OutlierClipper,
+    ScaleDisparityChecker,
+    SafeStandardScaler,
+)
 
 
 def stream_fit(pipeline, chunks):
@@ -35,6 +50,14 @@ def stream_fit(pipeline, chunks):
     (:class:`TargetValidator`, :class:`ScaleDisparityChecker`) shares its pass
     with the step after it, so :func:`make_safe_pipeline`'s six steps take
     four passes. Only one chunk is in memory at a time.
+
+    Each ``partial_fit`` judges all the rows seen so far, so the data
+    warnings of sktorchsafe's steps (a feature without values, class
+    imbalance...) are issued from the last chunk only, when they are about
+    every row, and a :class:`ScaleDisparityChecker` with
+    ``on_problem="raise"`` raises only then; a single class in ``y`` is an
+    error only if the whole stream holds one. Chunks without rows are
+    skipped.
 
     Parameters
     ----------
@@ -59,6 +82,8 @@ def stream_fit(pipeline, chunks):
         For a ``pipeline`` that is not a ``Pipeline``, a step without
         ``partial_fit``, or chunks given as a one-shot iterator (a
         generator), which cannot be read again.
+    ValueError
+        When no chunk holds a row.
 
     See Also
     --------
@@ -123,13 +148,69 @@ def stream_fit(pipeline, chunks):
             continue  # its transform changes nothing: fit the next step too
         group = [step for _, _, step in steps[start : index + 1]]
         before = pipeline[: steps[start][0]]  # fitted in earlier passes
-        for X, y in read():
+        n_chunks = 0
+        for (X, y), last in _flag_last(read()):
+            n_chunks += 1
             if len(before):
                 X = before.transform(X)
             for step in group:
-                step.partial_fit(X, y)
+                _partial_fit(step, X, y, last)
+        if n_chunks == 0:
+            raise ValueError(
+                "stream_fit: the chunks hold no rows (every chunk is empty, or "
+                "there is none), so there is nothing to fit on."
+            )
+        for step in group:
+            if isinstance(step, TargetValidator):
+                step._end_stream()  # a single class is an error only now
         start = index + 1
     return pipeline
+
+
+def _partial_fit(step, X, y, last):
+    """``step.partial_fit(X, y)``; data warnings of our steps only on the last chunk.
+
+    Each ``partial_fit`` judges everything seen so far, so only the last
+    chunk's findings describe the whole stream: a feature without values in
+    the first chunk, or a first chunk of one class, is no finding at all.
+    """
+    if not isinstance(step, QUIET_UNTIL_LAST):
+        step.partial_fit(X, y)
+        return
+    if last:
+        if hasattr(step, "_warned"):  # steps that warn once per stream
+            step._warned = set()  # forget what the silenced chunks recorded
+        step.partial_fit(X, y)
+        return
+    # A checker asked to raise judges the whole stream too, at its end.
+    raises = isinstance(step, ScaleDisparityChecker) and step.on_problem == "raise"
+    try:
+        if raises:
+            step.on_problem = "warn"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            step.partial_fit(X, y)
+    finally:
+        if raises:
+            step.on_problem = "raise"
+
+
+def _flag_last(chunks):
+    """``(chunk, is_last)`` for each chunk holding rows (empty chunks are skipped)."""
+    previous = None
+    for chunk in chunks:
+        if _n_rows(chunk[0]) == 0:
+            continue
+        if previous is not None:
+            yield previous, False
+        previous = chunk
+    if previous is not None:
+        yield previous, True
+
+
+def _n_rows(X):
+    shape = getattr(X, "shape", None)
+    return shape[0] if shape is not None else len(X)
 
 
 def _reader(chunks):

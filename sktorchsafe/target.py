@@ -374,7 +374,9 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     rounding, and bad rows numbered from the first row of the stream. Pass
     ``y`` with every chunk or with none. After ``partial_fit`` each finding
     is warned about once per stream; errors are raised by the chunk that
-    shows them. ``transform`` returns a Dask X as it is, uncomputed.
+    shows them, except a single class, which only the end of the stream
+    shows (:func:`~sktorchsafe.stream_fit` checks it there). ``transform``
+    returns a Dask X as it is, uncomputed.
 
     Examples
     --------
@@ -475,7 +477,10 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ------
         TargetError
             When the chunk's ``y``, or all of ``y`` so far, cannot be learned
-            from; bad rows are numbered from the first row of the stream.
+            from; bad rows are numbered from the first row of the stream. A
+            single class so far is not an error yet (chunks of sorted data
+            often hold one class each): :func:`~sktorchsafe.stream_fit`
+            raises it once the last chunk holds no second class.
         """
         who = type(self).__name__
         first_call = not hasattr(self, "_stream")
@@ -509,7 +514,16 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         else:
             self._warned = set()
         self._stream = stats
-        self._judge(stats, warned=self._warned)
+        self._judge(stats, warned=self._warned, partial=True)
+        return self
+
+    def _end_stream(self):
+        """Judge all the chunks seen as ``fit`` would: one class is an error now.
+
+        Called by :func:`~sktorchsafe.stream_fit` after the last chunk.
+        """
+        if getattr(self, "_stream", None) is not None:
+            self._judge(self._stream, warned=self._warned)
         return self
 
     def _check_X(self, X, reset):
@@ -550,11 +564,13 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         return stats
 
-    def _judge(self, stats, warned=None):
+    def _judge(self, stats, warned=None, partial=False):
         """Set the fitted attributes from a summary; warn about the findings.
 
         ``warned`` (a set, for ``partial_fit``) holds the findings already
-        warned about in this stream; each is warned about once.
+        warned about in this stream; each is warned about once.  With
+        ``partial=True`` (more chunks may come) a single class so far is not
+        an error.
         """
         who = type(self).__name__
         for attribute in ("classes_", "class_counts_", "target_mean_", "target_std_"):
@@ -570,7 +586,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         elif self.task_ == "multilabel":
             findings = self._check_multilabel(stats)
         else:
-            findings = self._check_labels(stats, classes, counts, who)
+            findings = self._check_labels(stats, classes, counts, who, partial)
         self.findings_ = tuple(findings)
         for finding in findings:
             if finding.severity == "info":
@@ -646,9 +662,13 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
 
     # --------------------------------------------------------- the findings
-    def _check_labels(self, stats, classes, counts, who):
+    def _check_labels(self, stats, classes, counts, who, partial=False):
         n = stats.n_rows
         labels = classes.tolist()  # Python scalars, for messages
+        if classes.size < 2 and partial:
+            # Chunks of sorted (or small) data often hold one class each.
+            self.classes_, self.class_counts_ = classes, counts
+            return []
         if classes.size < 2:
             raise TargetError(
                 f"{who}: y has only one class ({labels[0]!r}, in all {n} rows): "

@@ -242,3 +242,16 @@ def test_demo_command(capsys):
     status, out, _ = run("demo", "--epochs", "2")
     assert status == 0
     assert "side by side" in out
+
+
+def test_read_table_guesses_what_spreadsheets_leave_open(tmp_path):
+    frame = pd.DataFrame({"größe": [1.5, -2.25, 3.0], "n": [1, 2, 3]})
+    expected = frame.copy()
+    semicolons = tmp_path / "semicolons.csv"
+    frame.to_csv(semicolons, sep=";", decimal=",", index=False, encoding="cp1252")
+    pd.testing.assert_frame_equal(read_table(semicolons), expected)
+    tabs = tmp_path / "tabs.csv"
+    frame.to_csv(tabs, sep="\t", index=False)
+    pd.testing.assert_frame_equal(read_table(tabs), expected)
+    # Given explicitly, the separator is taken as it is.
+    assert list(read_table(semicolons, sep=",").columns) == ["größe;n"]

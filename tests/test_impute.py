@@ -542,3 +542,18 @@ def test_fold_trap_every_candidate_scores_finite():
 def test_fold_trap_is_real_with_simple_imputer():
     results, _ = _fold_trap_search(SimpleImputer(), ["mean", "median"])
     assert np.isnan(results["split0_test_score"]).all()
+
+
+@pytest.mark.parametrize(
+    "X",
+    [np.full((20, 3), 1e308), np.array([[1.0, np.nan, 3.0]]), np.zeros((10, 2))],
+    ids=["constant", "one row", "zeros"],
+)
+def test_iterative_on_constant_data_has_nothing_to_converge(X):
+    # Every standardized value is 0: IterativeImputer's stopping rule cannot
+    # hold, and its ConvergenceWarning would be noise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", DataQualityWarning)
+        Xt = ImputerSelector(strategy="iterative", random_state=0).fit_transform(X)
+    assert np.isfinite(Xt).all() and Xt.shape == X.shape

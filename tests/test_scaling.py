@@ -402,3 +402,11 @@ def test_messy_data_never_crashes_and_flags_are_exact(X):
         assert feature.n_posinf == np.count_nonzero(col == np.inf)
         assert feature.n_neginf == np.count_nonzero(col == -np.inf)
     assert checker.scale_ratio_ >= 1.0
+
+
+def test_a_disparity_beyond_float64_is_said_in_words():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2)) * [1e300, 1e-300]
+    with pytest.warns(ScaleDisparityWarning, match=r"ratio of over 1\.8e\+308"):
+        checker = ScaleDisparityChecker().fit(X)
+    assert np.isinf(checker.scale_ratio_)

@@ -228,3 +228,36 @@ def test_bad_input_contract(kinds, n_rows, seed, as_float32):
             np.testing.assert_array_equal(col, 0.0)
         else:
             assert abs(col.mean()) < 1e-3 and abs(col.std() - 1) < 1e-3
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.array([[6e4, 1e-7], [-6e4, 2e-7], [5e4, 3e-7]], dtype=np.float16),
+        np.array([[3e38, 1e-40], [-3e38, 2e-40], [2e38, 3e-40]], dtype=np.float32),
+    ],
+    ids=["float16", "float32"],
+)
+def test_narrow_floats_near_their_range_limits(X):
+    # x - mean overflows float16 (float32) there: worked on in float32 (in
+    # power-of-two units), the result is that of float64 to the dtype's
+    # precision.
+    expected = StandardScaler().fit_transform(X.astype(np.float64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Xt = SafeStandardScaler().fit_transform(X)
+        Xt32 = SafeStandardScaler(dtype=np.float32).fit_transform(X)
+    assert Xt.dtype == X.dtype and Xt32.dtype == np.float32
+    tolerance = 2e-3 if X.dtype == np.float16 else 1e-6
+    np.testing.assert_allclose(Xt, expected, atol=tolerance * 3)
+    np.testing.assert_allclose(Xt32, expected, atol=1e-5)
+
+
+def test_centering_only_stays_in_data_units_and_names_overflow():
+    X = np.array([[1e300, 1.0], [3e300, 2.0], [-1e300, 3.0]])
+    Xt = SafeStandardScaler(with_std=False).fit_transform(X)
+    np.testing.assert_allclose(Xt, X - X.mean(axis=0))
+    with pytest.warns(DataQualityWarning, match="centered values of 'x0'.*float32"):
+        Xt32 = SafeStandardScaler(with_std=False, dtype=np.float32).fit_transform(X)
+    assert Xt32[0, 0] == 0 and np.isinf(Xt32[1:, 0]).all()
+    assert np.isfinite(Xt32[:, 1]).all()

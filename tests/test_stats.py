@@ -200,3 +200,13 @@ def test_quantile_sketch_pickles_and_handles_empty_columns():
     assert sketch.quantile(0.5)[0] == 2.0 and np.isnan(sketch.quantile(0.5)[1])
     with pytest.raises(ValueError, match="Cannot merge"):
         sketch.merge(QuantileSketch(3))
+
+
+def test_nanquantile_interpolates_between_values_whose_difference_overflows():
+    big = np.finfo(np.float64).max
+    X = np.array([[-big, 1.0], [big, 3.0], [np.nan, 5.0], [big, 7.0]])
+    with np.errstate(all="raise"):
+        quantiles = nanquantile(X, [0.0, 0.25, 0.5, 1.0])
+    expected = 2.0 * np.nanquantile(X / 2.0, [0.0, 0.25, 0.5, 1.0], axis=0)
+    np.testing.assert_array_equal(quantiles, expected)
+    assert quantiles[1, 0] == 0.0

@@ -341,3 +341,20 @@ def test_any_float_target_gives_a_clear_answer(y, task):
             assert validator.classes_.size == np.unique(y).size >= 2
             assert validator.class_counts_.sum() == y.size
     assert_array_equal(y, y_before)
+
+
+def test_partial_fit_chunks_of_one_class_each():
+    # Sorted data: every chunk holds one class; only the stream as a whole
+    # has to hold two (stream_fit checks it after the last chunk).
+    X = np.zeros((4, 1))
+    validator = TargetValidator()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        validator.partial_fit(X, ["a"] * 4)
+        assert validator.classes_.tolist() == ["a"]
+        validator.partial_fit(X, ["b"] * 4)
+    assert validator.task_ == "binary"
+    assert_array_equal(validator.class_counts_, [4, 4])
+    single = TargetValidator().partial_fit(X, [0] * 4).partial_fit(X, [0] * 4)
+    with pytest.raises(TargetError, match="only one class"):
+        single._end_stream()

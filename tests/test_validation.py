@@ -1,5 +1,8 @@
 """Shared input checks: names, rows and fixes in messages."""
 
+import re
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,9 +12,11 @@ from sktorchsafe._validation import (
     describe,
     feature_names,
     nonfinite_report,
+    numbers_in_text,
+    numeric_frame,
     raise_nonfinite,
 )
-from sktorchsafe.exceptions import NonFiniteInputError
+from sktorchsafe.exceptions import InputTypeError, NonFiniteInputError
 
 
 def test_feature_names_prefer_fitted_then_frame_then_positions():
@@ -60,3 +65,44 @@ def test_message_names_features_rows_and_fix():
     assert message.startswith("Step: X contains ±inf in 1 feature: 'age'")
     assert "12 rows: 0, 1, 2, 3, 4 and 7 more" in message
     assert "ImputerSelector" in message
+
+
+def test_numbers_in_text_finds_the_placeholders():
+    column = pd.Series(["1.5", " 2 ", "nan", None] + ["?"] + ["3"] * 10)
+    values, placeholders = numbers_in_text(column)
+    assert placeholders == {"?": 1}
+    np.testing.assert_array_equal(values[:5], [1.5, 2.0, np.nan, np.nan, np.nan])
+    assert numbers_in_text(pd.Series(["a", "b", "1"])) is None
+    assert numbers_in_text(pd.Series([None, None], dtype=object)) is None
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (pd.DataFrame(np.ones((2, 3)), columns=["a", "a", "b"]), "duplicate column"),
+        (pd.DataFrame(np.ones((2, 2)), columns=["a", 1]), "astype(str)"),
+        (np.ones((2, 2), dtype=complex), "Complex data not supported"),
+        (pd.DataFrame({"t": ["1", "2"] * 9 + ["?"]}), "to_numeric(X['t']"),
+        (np.array([["1", "x"], ["2", "y"]]), "to_numeric(the column"),
+        (pd.DataFrame({"c": pd.Categorical(["a", "b"])}), "'c' (category)"),
+    ],
+    ids=["duplicates", "mixed names", "complex", "text", "text array", "category"],
+)
+def test_numeric_frame_names_what_is_not_numeric(X, message):
+    with pytest.raises(InputTypeError, match=re.escape(message)):
+        numeric_frame(X, "Step")
+
+
+def test_numeric_frame_reads_object_columns_of_numbers():
+    X = pd.DataFrame(
+        {"o": pd.Series([1, None, pd.NA, Decimal("2.5")], dtype=object), "x": 1.0}
+    )
+    out = numeric_frame(X, "Step")
+    assert out is not X and X["o"].dtype == object  # the caller's frame untouched
+    np.testing.assert_array_equal(out["o"], [1.0, np.nan, np.nan, 2.5])
+    array = np.array([[1, None], [2.5, 3]], dtype=object)
+    np.testing.assert_array_equal(
+        numeric_frame(array, "Step"), [[1.0, np.nan], [2.5, 3.0]]
+    )
+    frame = pd.DataFrame({"x": [1.0]})
+    assert numeric_frame(frame, "Step") is frame
