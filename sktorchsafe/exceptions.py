@@ -21,6 +21,7 @@ __all__ = [
     "DataQualityError",
     "DataQualityWarning",
     "InputTypeError",
+    "ModuleConfigError",
     "NonFiniteInputError",
     "NonFiniteTrainingError",
     "NonFiniteTrainingWarning",
@@ -56,6 +57,17 @@ class TargetError(SktorchsafeError, ValueError):
 
     Raised for NaN or ±inf targets, a single class, or a missing ``y`` where
     the task needs one. The message names the rows and the fix.
+    """
+
+
+class ModuleConfigError(SktorchsafeError, ValueError):
+    """The net's configuration does not fit the data.
+
+    Raised by the safe nets before or at the first training batch: a module
+    whose output does not match the criterion or the number of classes, a
+    criterion the net cannot train with, or an internal validation split
+    (``train_split``) with more folds than the data has rows (or than any
+    class has). The message says what to change.
     """
 
 

@@ -8,8 +8,10 @@ int64 class codes, NaN and ±inf are refused with an error that names the rows
 and features, and :class:`~sktorchsafe.NonFiniteGuard` watches the training.
 """
 
+import math
 import warnings
 from collections.abc import Mapping
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -22,7 +24,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
-from skorch.dataset import ValidSplit
+from skorch.dataset import ValidSplit, get_len
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.nn.modules.loss import _Loss
 from torch.utils.data import DataLoader
@@ -31,6 +33,7 @@ from ._validation import describe, feature_names, nonfinite_report, validate_X
 from .callbacks import NonFiniteGuard, diagnose_batch
 from .exceptions import (
     DataQualityWarning,
+    ModuleConfigError,
     NonFiniteInputError,
     NonFiniteTrainingError,
     TargetError,
@@ -148,7 +151,7 @@ class _SafeNet:
             criterion, (_Loss, MaskedMSELoss, FocalLoss)
         ):
             return
-        raise ValueError(
+        raise ModuleConfigError(
             f"{type(self).__name__}: the module returns a {type(y_pred).__name__}, "
             f"but {type(criterion).__name__} takes one tensor. Return the "
             "prediction alone from forward, or override get_loss to combine the "
@@ -316,6 +319,115 @@ class _SafeNet:
         kwargs.update(batch_size=batch_size, drop_last=True)
         return self.iterator_train(dataset, **kwargs)
 
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """skorch's train/validation split, checked against the data first.
+
+        A ``skorch.dataset.ValidSplit`` that cannot split this data (more
+        folds than rows, or, stratified, than any class has rows; a fraction
+        that leaves no training row) raises
+        :class:`~sktorchsafe.exceptions.ModuleConfigError` with the fix before
+        training starts: the net never switches to another split on its own.
+        Stratified, a class with fewer rows than the folds gives a
+        :class:`~sktorchsafe.exceptions.DataQualityWarning` that names it, in
+        place of scikit-learn's warning about the least populated class.
+        """
+        warned = self._check_split(X, y)
+        with warnings.catch_warnings():
+            if warned:
+                warnings.filterwarnings(
+                    "ignore", "The least populated class", UserWarning
+                )
+            return super().get_split_datasets(X, y, **fit_params)
+
+    def _class_counts(self, y):
+        """Labels and row counts of the classes in ``y``; None for a regressor."""
+        return None
+
+    def _check_split(self, X, y):
+        """Refuse a ``ValidSplit`` the data cannot satisfy; warn about small classes.
+
+        Returns whether a small-class warning was issued.
+        """
+        split = self.train_split
+        cv = getattr(split, "cv", None)
+        if not isinstance(split, ValidSplit) or isinstance(cv, bool):
+            return False
+        try:
+            n_rows = get_len(X)
+        except (TypeError, ValueError):  # an iterable dataset, ragged inputs
+            return False
+        found = self._class_counts(y) if split.stratified else None
+        labels, counts = found if found is not None else (None, None)
+        stratified = ", stratified=True" if split.stratified else ""
+        name = f"train_split=ValidSplit({cv!r}{stratified})"
+        who = type(self).__name__
+        fix = "Pass train_split=None to train on every row without validation"
+
+        def fix_with_folds(most):
+            fewer = f", or ValidSplit(cv{stratified}) with 2 <= cv <= {most}"
+            if most == 2:
+                fewer = f", or ValidSplit(2{stratified})"
+            return f"{fix}{fewer if most >= 2 else ''}, or collect more rows."
+
+        if isinstance(cv, Integral):
+            largest = n_rows if counts is None else int(counts.max())
+            if n_rows < cv:
+                raise ModuleConfigError(
+                    f"{who}: {name} splits the rows into {cv} folds (one for "
+                    f"validation), but X has only {_rows(n_rows)}. "
+                    f"{fix_with_folds(n_rows)}"
+                )
+            if counts is None or not (counts < cv).any():
+                return False
+            parts = [
+                f"{label!r} ({_rows(count)})"
+                for label, count in zip(labels, counts, strict=True)
+            ]
+            if largest < cv:
+                raise ModuleConfigError(
+                    f"{who}: {name} splits every class into {cv} folds, but no "
+                    f"class has {cv} rows: {describe(parts)}. "
+                    f"{fix_with_folds(largest)}"
+                )
+            small = [
+                part for part, count in zip(parts, counts, strict=True) if count < cv
+            ]
+            one = len(small) == 1
+            warnings.warn(
+                f"{who}: {'class' if one else 'classes'} {describe(small)} "
+                f"{'has' if one else 'have'} fewer rows than the {cv} folds of "
+                f"{name}: the validation split cannot hold {'it' if one else 'them'} "
+                "in proportion, and such a class may be missing from validation or "
+                f"from training. {fix_with_folds(int(counts.min()))}",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+            return True
+        if not (isinstance(cv, Real) and 0 < cv < 1):
+            return False
+        n_valid = math.ceil(cv * n_rows)
+        problem = None
+        if n_rows - n_valid < 1:
+            problem = f"leaves no training row of the {_rows(n_rows)} in X"
+        elif counts is not None and counts.min() < 2:
+            single = [
+                label for label, count in zip(labels, counts, strict=True) if count < 2
+            ]
+            problem = (
+                f"needs 2 rows of each class, but class {describe(single, quote=True)}"
+                f" {'has' if len(single) == 1 else 'have'} 1"
+            )
+        elif counts is not None and min(n_valid, n_rows - n_valid) < len(counts):
+            problem = (
+                f"needs a row of each of the {len(counts)} classes on both sides, "
+                f"but X has {_rows(n_rows)} ({n_valid} for validation)"
+            )
+        if problem is None:
+            return False
+        raise ModuleConfigError(
+            f"{who}: {name} {problem}. {fix}, or collect more rows."
+        )
+
     def fit(self, X, y=None, **fit_params):
         """Initialize the net and train it on ``X`` and ``y``.
 
@@ -402,6 +514,11 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
     - The target is standardized inside the net (``scale_target=True``) and
       ``predict`` returns original units in the shape ``y`` had: a target at
       1e5 trains like one at 1.
+    - A ``train_split`` (skorch's ``ValidSplit``, default 5 folds) with more
+      folds than X has rows raises
+      :class:`~sktorchsafe.exceptions.ModuleConfigError` before training, with
+      the fix (``train_split=None`` or fewer folds); the net never changes the
+      split on its own.
     - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``).
 
     Parameters
@@ -555,7 +672,8 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
         """Loss of a batch; a 1-D output is compared with a one-column target.
 
         A module output whose shape differs from the target's in anything but
-        a trailing 1 raises a ``ValueError`` instead of broadcasting.
+        a trailing 1 raises
+        :class:`~sktorchsafe.exceptions.ModuleConfigError` instead of broadcasting.
         """
         self._check_tensor_output(y_pred)
         y_true = to_tensor(y_true, device=self.device)
@@ -566,7 +684,7 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
                 elif y_true.ndim == 1 and y_pred.shape == (len(y_true), 1):
                     y_true = y_true.unsqueeze(1)
                 else:
-                    raise ValueError(
+                    raise ModuleConfigError(
                         f"{type(self).__name__}: the module returns shape "
                         f"{tuple(y_pred.shape)} but the targets have shape "
                         f"{tuple(y_true.shape)}. Make the module's last layer "
@@ -746,6 +864,12 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
       ``torch.nn.CrossEntropyLoss`` (see Notes); a module whose output does
       not match its criterion is caught at the first batch with an error
       that says which to use.
+    - A ``train_split`` with more folds than X has rows, or (stratified)
+      than any class has, raises
+      :class:`~sktorchsafe.exceptions.ModuleConfigError` before training, with
+      the fix; the net never changes the split on its own. A class with fewer
+      rows than the folds gets a
+      :class:`~sktorchsafe.exceptions.DataQualityWarning` naming it.
     - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``).
 
     Parameters
@@ -922,6 +1046,13 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
                 self.classes_inferred_ = np.unique(np.asarray(self.classes))
         return _encode(y, self.classes_, who)
 
+    def _class_counts(self, y):
+        if y is None or not hasattr(self, "classes_inferred_"):
+            return None
+        counts = np.bincount(np.asarray(to_numpy(y) if torch.is_tensor(y) else y))
+        present = np.flatnonzero(counts)
+        return np.asarray(self.classes_)[present].tolist(), counts[present]
+
     def check_data(self, X, y):
         # y arrives encoded (skorch would infer the codes as the classes); only
         # a Dataset without y leaves the inference to skorch.
@@ -955,7 +1086,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         takes_logits = isinstance(criterion, (torch.nn.CrossEntropyLoss, FocalLoss))
         who, name = type(self).__name__, type(criterion).__name__
         if isinstance(criterion, (torch.nn.BCELoss, torch.nn.BCEWithLogitsLoss)):
-            raise ValueError(
+            raise ModuleConfigError(
                 f"{who}: {name} takes one float target per output, but this "
                 "classifier trains on class codes, one per row. Use the default "
                 f"CrossEntropyLoss with one output per class ({len(self.classes_)}), "
@@ -965,7 +1096,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
             return
         n_classes = len(self.classes_)
         if y_pred.ndim == 1:
-            raise ValueError(
+            raise ModuleConfigError(
                 f"{who}: the module returns one value per row (shape "
                 f"{tuple(y_pred.shape)}), but {name} takes one score per class, "
                 f"shape (n, {n_classes}). Make its last layer output {n_classes} "
@@ -984,7 +1115,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
                     "classes=[...]."
                 )
             classes = describe(np.asarray(self.classes_).tolist(), quote=True)
-            raise ValueError(
+            raise ModuleConfigError(
                 f"{who}: the module returns {y_pred.shape[1]} column(s) but y has "
                 f"{n_classes} classes ({classes}). {fix}"
             )
@@ -998,7 +1129,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         self._log_probabilities_ = takes_probabilities and log_probabilities
         seen = f"values in [{lo:.3g}, {hi:.3g}], row sums in [{s_lo:.3g}, {s_hi:.3g}]"
         if takes_probabilities and not (probabilities or log_probabilities):
-            raise ValueError(
+            raise ModuleConfigError(
                 f"{who}: the module returns logits ({seen}), but NLLLoss expects "
                 "probabilities (skorch's convention: it takes their log) or "
                 "log-probabilities (PyTorch's). Use "
@@ -1006,7 +1137,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
                 "or end the module with a softmax or log-softmax."
             )
         if takes_logits and probabilities:
-            raise ValueError(
+            raise ModuleConfigError(
                 f"{who}: the module returns probabilities ({seen}), but {name} "
                 "expects logits and applies its own softmax, which trains badly. "
                 "Drop the module's final softmax, or pass "

@@ -20,7 +20,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
-from skorch.dataset import Dataset
+from skorch.dataset import Dataset, ValidSplit
 
 from sktorchsafe import (
     FocalLoss,
@@ -30,6 +30,8 @@ from sktorchsafe import (
     SafeNeuralNetRegressor,
 )
 from sktorchsafe.exceptions import (
+    DataQualityWarning,
+    ModuleConfigError,
     NonFiniteInputError,
     NonFiniteTrainingError,
     TargetError,
@@ -198,7 +200,9 @@ def test_regressor_module_returning_1d(reg_data):
 
 def test_regressor_module_output_shape_mismatch(reg_data):
     X, y = reg_data
-    with pytest.raises(ValueError, match=r"returns shape \(32, 3\).*n_outputs_=1"):
+    with pytest.raises(
+        ModuleConfigError, match=r"returns shape \(32, 3\).*n_outputs_=1"
+    ):
         regressor(module__n_out=3).fit(X, y)
 
 
@@ -497,27 +501,29 @@ def test_classifier_column_vector_y(clf_data):
 def test_logits_with_nllloss_raise_at_first_batch(clf_data):
     X, positive = clf_data
     net = classifier(criterion=torch.nn.NLLLoss)
-    with pytest.raises(ValueError, match="logits.*CrossEntropyLoss"):
+    with pytest.raises(ModuleConfigError, match="logits.*CrossEntropyLoss"):
         net.fit(X, positive)
     assert all("train_loss" not in batch for batch in net.history[-1]["batches"])
 
 
 def test_probabilities_with_cross_entropy_raise(clf_data):
     X, positive = clf_data
-    with pytest.raises(ValueError, match="probabilities.*Drop the module's final"):
+    with pytest.raises(
+        ModuleConfigError, match="probabilities.*Drop the module's final"
+    ):
         classifier(module__softmax=True).fit(X, positive)
 
 
 def test_output_width_must_match_classes(clf_data):
     X, positive = clf_data
-    with pytest.raises(ValueError, match="returns 3 column.*2 classes"):
+    with pytest.raises(ModuleConfigError, match="returns 3 column.*2 classes"):
         classifier(module__n_out=3).fit(X, positive)
 
 
 def test_output_wider_than_the_classes_of_a_fold_suggests_classes(clf_data):
     # A fold of cross-validation can lack a class the module has an output for.
     X, positive = clf_data
-    with pytest.raises(ValueError, match=r"classes=\[\.\.\.\]"):
+    with pytest.raises(ModuleConfigError, match=r"classes=\[\.\.\.\]"):
         classifier(module__n_out=3).fit(X, positive)
     net = classifier(module__n_out=3, classes=[0, 1, 2]).fit(X, positive.astype(int))
     assert net.predict_proba(X).shape == (200, 3)
@@ -525,8 +531,78 @@ def test_output_wider_than_the_classes_of_a_fold_suggests_classes(clf_data):
 
 def test_classifier_module_returning_one_value_per_row(clf_data):
     X, positive = clf_data
-    with pytest.raises(ValueError, match=r"one value per row.*output 2 values"):
+    with pytest.raises(ModuleConfigError, match=r"one value per row.*output 2 values"):
         SafeNeuralNetClassifier(Flat, max_epochs=1, verbose=0).fit(X, positive)
+
+
+def test_module_config_error_is_a_value_error(clf_data):
+    X, positive = clf_data
+    with pytest.raises(ValueError, match="returns 3 column") as caught:
+        classifier(module__n_out=3).fit(X, positive)
+    assert isinstance(caught.value, ModuleConfigError)
+
+
+@pytest.mark.parametrize("n_rows", [1, 2, 3, 4])
+@pytest.mark.parametrize("make", [regressor, classifier])
+def test_fewer_rows_than_the_validation_folds(make, n_rows, rng):
+    X = rng.normal(size=(n_rows, 4))
+    y = np.arange(n_rows) % 2
+    own = {"classes": [0, 1]} if make is classifier else {}
+    net = make(train_split=ValidSplit(5, stratified=make is classifier), **own)
+    fixes = {1: "", 2: r".*ValidSplit\(2", 3: ".*2 <= cv <= 3", 4: ".*2 <= cv <= 4"}
+    match = rf"5 folds.*only {n_rows} rows?\. Pass train_split=None[^,]*{fixes[n_rows]}"
+    with pytest.raises(ModuleConfigError, match=match):
+        net.fit(X, y)
+    assert not net.history  # refused before the first epoch
+    net.set_params(train_split=None, max_epochs=1)
+    assert net.fit(X, y).predict(X).shape[0] == n_rows
+
+
+def test_no_class_has_as_many_rows_as_the_folds(rng):
+    X = rng.normal(size=(6, 4))
+    net = classifier(module__n_out=3)
+    with pytest.raises(
+        ModuleConfigError,
+        match=r"no class has 5 rows: 0 \(2 rows\).*ValidSplit\(2, stratified=True\)",
+    ):
+        net.fit(X, [0, 1, 2] * 2)
+    net.set_params(train_split=ValidSplit(2, stratified=True), max_epochs=1)
+    assert net.fit(X, [0, 1, 2] * 2).predict(X).shape == (6,)
+
+
+@pytest.mark.parametrize(("common", "rare"), [((0, 1), 2), (("a", "b"), "rare")])
+def test_class_with_fewer_rows_than_the_folds_is_named(rng, common, rare):
+    X = rng.normal(size=(40, 4))
+    y = np.array([*common] * 19 + [common[0], rare])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net = classifier(module__n_out=3, max_epochs=1).fit(X, y)
+    messages = [str(w.message) for w in caught]
+    ours = [w for w in caught if issubclass(w.category, DataQualityWarning)]
+    assert len(ours) == 1
+    assert f"class {rare!r} (1 row)" in str(ours[0].message)
+    assert "train_split=None" in str(ours[0].message)
+    assert not any("least populated class" in m for m in messages)
+    assert rare in net.classes_
+
+
+@pytest.mark.parametrize(
+    ("split", "y", "match"),
+    [
+        (ValidSplit(0.5), [0, 1], None),
+        (ValidSplit(0.9), [0, 1], "leaves no training row"),
+        (ValidSplit(0.2, stratified=True), [0, 1] * 19 + [0, 2], "class 2 has 1"),
+        (ValidSplit(0.2, stratified=True), [0, 1, 2] * 3, "3 classes on both"),
+    ],
+)
+def test_validation_fraction_the_data_cannot_satisfy(rng, split, y, match):
+    X = rng.normal(size=(len(y), 4))
+    net = classifier(module__n_out=3, classes=[0, 1, 2], train_split=split)
+    if match is None:
+        assert net.set_params(max_epochs=1).fit(X, y).predict(X).shape == (len(y),)
+        return
+    with pytest.raises(ModuleConfigError, match=match):
+        net.fit(X, y)
 
 
 @pytest.mark.parametrize("make", [regressor, classifier])
@@ -537,7 +613,7 @@ def test_module_returning_a_tuple_says_how_to_combine(make, clf_data):
             return z, z.detach()
 
     X, positive = clf_data
-    with pytest.raises(ValueError, match="returns a tuple.*override get_loss"):
+    with pytest.raises(ModuleConfigError, match="returns a tuple.*override get_loss"):
         make(module=Pair, module__n_out=2 if make is classifier else 1).fit(
             X, positive.astype(int)
         )
@@ -546,7 +622,7 @@ def test_module_returning_a_tuple_says_how_to_combine(make, clf_data):
 @pytest.mark.parametrize("criterion", [torch.nn.BCEWithLogitsLoss, torch.nn.BCELoss])
 def test_binary_cross_entropy_points_to_the_right_net(clf_data, criterion):
     X, positive = clf_data
-    with pytest.raises(ValueError, match="NeuralNetBinaryClassifier"):
+    with pytest.raises(ModuleConfigError, match="NeuralNetBinaryClassifier"):
         classifier(module__n_out=1, criterion=criterion).fit(X, positive)
 
 

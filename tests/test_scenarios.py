@@ -40,6 +40,7 @@ from sktorchsafe import (
 )
 from sktorchsafe.exceptions import (
     DataQualityWarning,
+    ModuleConfigError,
     NonFiniteTrainingError,
     NonFiniteTrainingWarning,
     TargetError,
@@ -338,15 +339,33 @@ def test_unseen_label_at_score_counts_as_an_error(labelled):
     assert score <= (N_ROWS - 10) / N_ROWS
 
 
-@pytest.mark.filterwarnings("ignore:The least populated class:UserWarning")
 @pytest.mark.parametrize("n_minority", [1, 8])
 def test_highly_imbalanced_classes_with_the_stratified_split(frame, n_minority):
     X, _ = frame
     y = np.array(["common"] * N_ROWS, dtype=object)
     y[:n_minority] = "rare"
-    pipe = make_safe_pipeline(classifier()).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe = make_safe_pipeline(classifier()).fit(X, y)
+    split_findings = [
+        str(w.message) for w in caught if "folds of train_split" in str(w.message)
+    ]
+    assert len(split_findings) == (n_minority < 5)
+    assert all("'rare'" in message for message in split_findings)
+    assert not any("least populated class" in str(w.message) for w in caught)
     assert list(pipe.classes_) == ["common", "rare"]
     assert set(pipe.predict(X)) <= {"common", "rare"}
+
+
+@pytest.mark.parametrize("n_rows", [1, 3, 4])
+def test_a_handful_of_rows_with_the_default_validation_split(frame, n_rows):
+    X, y = frame
+    X, y = X.iloc[:n_rows], y[:n_rows]
+    net = regressor(train_split=ValidSplit(5), max_epochs=3)
+    with pytest.raises(ModuleConfigError, match=f"only {n_rows} row.*train_split=None"):
+        make_safe_pipeline(net).fit(X, y)
+    pipe = make_safe_pipeline(net.set_params(train_split=None)).fit(X, y)
+    assert np.isfinite(pipe.predict(X)).all()
 
 
 def test_one_hot_target_is_refused_with_the_fix(labelled):
