@@ -60,7 +60,8 @@ def feature_names(estimator=None, X=None, n_features=None):
 
 def describe(items, limit=MAX_LISTED, quote=False):
     """``"a, b, c and 4 more"``: a short, bounded listing for messages."""
-    items = list(items)
+    # numpy scalars as plain Python values: 'a', not np.str_('a').
+    items = [item.item() if isinstance(item, np.generic) else item for item in items]
     shown = [repr(item) if quote else str(item) for item in items[:limit]]
     text = ", ".join(shown)
     if len(items) > limit:

@@ -32,6 +32,8 @@ def test_describe_is_bounded():
     assert describe(range(3)) == "0, 1, 2"
     assert describe(range(12)) == "0, 1, 2, 3, 4 and 7 more"
     assert describe(["a"], quote=True) == "'a'"
+    assert describe(np.array(["a", "b"]), quote=True) == "'a', 'b'"
+    assert describe(np.array([3, 4])) == "3, 4"
 
 
 def test_nonfinite_report_finds_exact_rows():
