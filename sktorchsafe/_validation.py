@@ -467,6 +467,13 @@ def validate_X(
     X : ndarray or sparse matrix
     """
     who = type(estimator).__name__
+    if sparse.issparse(X) and not check_params.get("accept_sparse", False):
+        raise InputTypeError(
+            f"{who}: X is a sparse matrix, and this step needs dense data. Use "
+            "X.toarray() if it fits in memory; in make_safe_pipeline, pass sparse "
+            'X with impute, clip and check set to "passthrough" and '
+            "scale=SafeStandardScaler(with_mean=False, dtype=np.float32)."
+        )
     X = numeric_frame(X, who)
     check_params.setdefault("dtype", [np.float64, np.float32])
     X = validate_data(

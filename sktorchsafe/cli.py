@@ -408,7 +408,7 @@ def _outcome(net, pred, y_test, loss_units):
 
 
 def _summary_table(contenders, n_test):
-    from .diagnose import text_table
+    from ._report import text_table
 
     results = list(contenders.values())
 

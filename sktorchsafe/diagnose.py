@@ -8,8 +8,6 @@ outlier fences from :class:`OutlierClipper`, and target problems from
 affected) is computed here.
 """
 
-import html
-import textwrap
 import warnings
 from dataclasses import dataclass
 
@@ -17,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ._report import report_figure, report_html, report_page, report_text
 from ._stats import ColumnStats, row_blocks, sample_rows
 from ._validation import Finding, describe, numbers_in_text
 from .exceptions import (
@@ -27,7 +26,7 @@ from .exceptions import (
     TargetError,
 )
 from .outliers import OutlierClipper
-from .scaling import ScaleDisparityChecker, _ratio_text
+from .scaling import ScaleDisparityChecker
 from .target import TargetValidator
 
 __all__ = ["DiagnosisFinding", "DiagnosisReport", "diagnose"]
@@ -346,88 +345,17 @@ class DiagnosisReport:
         )
 
     def __str__(self):
-        lines = [_wrap(f"sktorchsafe diagnosis: {self.summary()}", indent="  ")]
-        if not self.ok:
-            lines.append(
-                _wrap(
-                    "Plain skorch training fails or diverges on this data. The "
-                    "'step' column names the make_safe_pipeline step that fixes "
-                    "each finding ('-': fix it before the pipeline).",
-                    indent="",
-                )
-            )
-        if not self.findings:
-            return "\n".join(lines)
-        header = ("#", "severity", "finding", "columns", "affected", "step")
-        cells = [
-            (
-                str(k),
-                f.severity,
-                f.kind,
-                _shorten(describe(f.columns, limit=2), 36),
-                f.affected,
-                f.step or "-",
-            )
-            for k, f in enumerate(self.findings, 1)
-        ]
-        lines += ["", text_table([header, *cells]), ""]
-        for k, f in enumerate(self.findings, 1):
-            lines.append(_wrap(f"{k}. {f.message}", indent="   "))
-            lines.append(_wrap(f"Fix: {f.fix}", indent="   ", first="   "))
-        return "\n".join(lines)
+        return report_text(self)
 
     def __repr__(self):
         return f"<DiagnosisReport: {self.summary()}>"
 
     def _repr_html_(self):
-        colors = {"error": "#c0392b", "warning": "#b9770e", "info": "#566573"}
-        rows = []
-        for f in self.findings:
-            color = colors[f.severity]
-            rows.append(
-                "<tr>"
-                f'<td style="color:{color};font-weight:bold">{f.severity}</td>'
-                f"<td><code>{html.escape(f.kind)}</code></td>"
-                f"<td>{html.escape(describe(f.columns, limit=8))}</td>"
-                f"<td>{html.escape(f.affected)}</td>"
-                f"<td>{html.escape(f.message)}</td>"
-                f"<td>{html.escape(f.fix)}</td>"
-                f"<td><code>{html.escape(f.step or '-')}</code></td>"
-                "</tr>"
-            )
-        verdict = "OK" if self.ok else "NOT OK"
-        color = "#1e8449" if self.ok else colors["error"]
-        header = "".join(
-            f"<th>{name}</th>"
-            for name in ("severity", "finding", "columns", "affected", "what", "fix")
-        )
-        table = (
-            '<table class="sktorchsafe-diagnosis">'
-            f"<thead><tr>{header}<th>step</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            if rows
-            else ""
-        )
-        return (
-            '<div class="sktorchsafe-diagnosis">'
-            f'<p><b>sktorchsafe diagnosis</b>: <b style="color:{color}">'
-            f"{verdict}</b>. {html.escape(self.summary())}</p>"
-            f"{table}</div>"
-        )
+        return report_html(self)
 
     def to_html(self, title="sktorchsafe diagnosis"):
         """A complete HTML page of the report (for ``--html`` and sharing)."""
-        return (
-            "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>"
-            "body{font-family:sans-serif;margin:2em}"
-            "table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;"
-            "text-align:left}"
-            f"</style></head><body>\n{self._repr_html_()}\n"
-            f"<h3>Features</h3>\n{self.features.to_html(na_rep='')}\n"
-            "</body></html>\n"
-        )
+        return report_page(self, title)
 
     # ------------------------------------------------------------------ plot
     def plot(self, *, max_features=30):
@@ -457,131 +385,7 @@ class DiagnosisReport:
             When matplotlib is not installed (``pip install
             'sktorchsafe[plot]'``).
         """
-        try:
-            from matplotlib.figure import Figure
-            from matplotlib.ticker import FuncFormatter, MaxNLocator
-        except ImportError:
-            raise ImportError(
-                "DiagnosisReport.plot needs matplotlib, which is not installed. "
-                "Install the plot extra: pip install 'sktorchsafe[plot]' (or "
-                "pip install matplotlib)."
-            ) from None
-        table = self.features[self.features["numeric"]].reindex(
-            columns=["n_nan", "n_inf", "scale", "outlier_share"]
-        )
-        flagged = {name for f in self.findings for name in f.columns}
-        order = sorted(range(len(table)), key=lambda k: table.index[k] not in flagged)
-        shown = table.iloc[sorted(order[:max_features])]
-        names = [str(name) for name in shown.index]
-        positions = np.arange(len(names))
-        height = max(3.0, 0.28 * len(names) + 1.6)
-        fig = Figure(figsize=(13, height), layout="constrained")
-        ax_missing, ax_scale, ax_outliers = fig.subplots(1, 3, sharey=True)
-        n = max(self.n_samples, 1)
-
-        nan_share = shown["n_nan"].to_numpy(float) / n
-        inf_share = shown["n_inf"].to_numpy(float) / n
-        ax_missing.barh(positions, nan_share, color="#5d6d7e", label="NaN")
-        ax_missing.barh(
-            positions, inf_share, left=nan_share, color="#c0392b", label="±inf"
-        )
-        ax_missing.set_xlabel("share of rows")
-        ax_missing.set_title("Missing / infinite values")
-        ax_missing.xaxis.set_major_formatter(_percent())
-        most = np.max(np.nan_to_num(nan_share + inf_share), initial=0.0)
-        ax_missing.set_xlim(0, max(0.01, 1.15 * float(most)))
-        ax_missing.legend(loc="best", fontsize="small")
-        ax_missing.set_yticks(positions, names)
-        ax_missing.invert_yaxis()
-
-        scale = shown["scale"].to_numpy(float)
-        drawable = np.isfinite(scale) & (scale > 0)
-        disparity = self.scale_ratio > self.scale_threshold
-        extreme = np.isin(shown.index, self.scale_extremes) & disparity
-        colors = np.where(extreme, "#c0392b", "#2e86c1")
-        # Drawn as decades on a linear axis: matplotlib's log axis overflows
-        # float64 for scales near 1e308 (its margins and decade ticks).
-        decades = np.log10(np.where(drawable, scale, 1.0))
-        if drawable.any():
-            smallest, largest = decades[drawable].min(), decades[drawable].max()
-            base = np.floor(smallest) - 1
-            ax_scale.barh(
-                positions[drawable],
-                decades[drawable] - base,
-                left=base,
-                color=colors[drawable],
-            )
-            for value in (smallest, largest):
-                ax_scale.axvline(value, color="#566573", linestyle=":", linewidth=1)
-            ax_scale.set_xlim(base, max(np.ceil(largest) + 1, base + 2))
-        ax_scale.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-        ax_scale.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{v:g}"))
-        for k in np.flatnonzero(~drawable):
-            label = "constant" if scale[k] == 0 else "no finite value"
-            ax_scale.annotate(
-                label,
-                (0, positions[k]),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize="small",
-                color="#566573",
-            )
-        verdict = f"ratio {_ratio_text(self.scale_ratio)}"
-        if disparity:
-            verdict += f" > threshold {self.scale_threshold:.2g}"
-        ax_scale.set_title(f"Scale (robust, log axis): {verdict}")
-        ax_scale.set_xlabel("scale (IQR / 1.349, else std)")
-
-        share = shown["outlier_share"].to_numpy(float)
-        outlying = {n for f in self.findings if f.kind == "outliers" for n in f.columns}
-        colors = np.where(shown.index.isin(outlying), "#7d3c98", "#d2b4de")
-        ax_outliers.barh(positions, np.nan_to_num(share), color=colors)
-        ax_outliers.axvline(
-            self.outlier_share,
-            color="#c0392b",
-            linestyle="--",
-            linewidth=1,
-            label=f"reported above {self.outlier_share:.0%}",
-        )
-        ax_outliers.set_title("Beyond the outlier fences (1.5 IQR)")
-        ax_outliers.set_xlabel("share of finite values")
-        ax_outliers.xaxis.set_major_formatter(_percent())
-        most = np.max(np.nan_to_num(share), initial=0.0)
-        top = max(2 * self.outlier_share, 1.15 * float(most))
-        ax_outliers.set_xlim(0, top)
-        ax_outliers.legend(loc="best", fontsize="small")
-
-        title = f"sktorchsafe diagnosis: {self.summary()}"
-        if len(table) > len(shown):
-            title += f"\nshowing {len(shown)} of {len(table)} numeric features"
-        fig.suptitle(title)
-        return fig
-
-
-def text_table(rows):
-    """Rows of strings as aligned plain text, a rule under the first row."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    rule = tuple("-" * w for w in widths)
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [rows[0], rule, *rows[1:]]
-    )
-
-
-def _percent():
-    from matplotlib.ticker import PercentFormatter
-
-    return PercentFormatter(xmax=1.0, decimals=1)
-
-
-def _shorten(text, width):
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _wrap(text, indent, first=""):
-    return textwrap.fill(text, width=88, initial_indent=first, subsequent_indent=indent)
+        return report_figure(self, max_features=max_features)
 
 
 # ====================================================================== diagnose

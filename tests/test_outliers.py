@@ -21,6 +21,7 @@ from sktorchsafe import OutlierClipper
 from sktorchsafe._stats import inf_as_nan, nanmedian_abs_deviation
 from sktorchsafe.exceptions import (
     DataQualityWarning,
+    InputTypeError,
     NonFiniteInputError,
     SktorchsafeWarning,
 )
@@ -410,7 +411,7 @@ def test_quantile_range_given_as_fractions_warns(X_nan):
 def test_sparse_input_is_rejected(X_clean):
     from scipy import sparse
 
-    with pytest.raises(TypeError, match="dense data is required"):
+    with pytest.raises(InputTypeError, match="sparse matrix.*dense data"):
         OutlierClipper().fit(sparse.csr_matrix(X_clean))
 
 

@@ -108,3 +108,13 @@ def test_numeric_frame_reads_object_columns_of_numbers():
     )
     frame = pd.DataFrame({"x": [1.0]})
     assert numeric_frame(frame, "Step") is frame
+
+
+@pytest.mark.parametrize("step", ["ImputerSelector", "OutlierClipper"])
+def test_sparse_input_to_a_dense_step_names_the_fix(step):
+    import sktorchsafe
+    from sktorchsafe.exceptions import InputTypeError
+
+    X = sparse.csr_array(np.eye(4))
+    with pytest.raises(InputTypeError, match="sparse matrix.*toarray"):
+        getattr(sktorchsafe, step)().fit(X)
