@@ -53,3 +53,14 @@ from sklearn.conftest import global_dtype  # noqa: E402, F401
 @pytest.fixture
 def global_random_seed():
     return 42
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models train faster on one thread, and shared CI cores stay free."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

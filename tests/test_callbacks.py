@@ -93,13 +93,7 @@ def _finite_weights(net):
     return all(bool(torch.isfinite(p).all()) for p in net.module_.parameters())
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models train faster on one thread, and shared CI cores stay free."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ----------------------------------------------------------------- diagnosis

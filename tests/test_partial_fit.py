@@ -243,15 +243,19 @@ def test_clipper_constant_and_empty_features_stream():
     assert_array_equal(Xt[:, 2], X[:, 2])
 
 
-@given(
-    X=hnp.arrays(
-        np.float64,
-        hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=30),
-        elements=st.one_of(
-            st.floats(allow_nan=True, allow_infinity=True),
-            st.sampled_from([0.0, 1.0, 1e300, -1e300]),
-        ),
+#: Small arrays of anything: NaN, ±inf, ±1e300, zeros and ordinary floats.
+MESSY_ARRAYS = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=30),
+    elements=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([0.0, 1.0, 1e300, -1e300]),
     ),
+)
+
+
+@given(
+    X=MESSY_ARRAYS,
     method=st.sampled_from(["iqr", "quantile", "zscore", "mad"]),
     n_chunks=st.integers(1, 4),
 )
@@ -529,14 +533,7 @@ def test_imputer_partial_fit_after_fit():
 
 
 @given(
-    X=hnp.arrays(
-        np.float64,
-        hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=30),
-        elements=st.one_of(
-            st.floats(allow_nan=True, allow_infinity=True),
-            st.sampled_from([0.0, 1.0, 1e300, -1e300]),
-        ),
-    ),
+    X=MESSY_ARRAYS,
     strategy=st.sampled_from(["mean", "median", "most_frequent", "constant"]),
     n_chunks=st.integers(1, 4),
 )
