@@ -85,22 +85,23 @@ def compare(label, contenders, repeat, *, memory=True):
     return rows
 
 
-def print_table(rows, title=None):
-    """Print result rows as an aligned plain-text table."""
+#: The columns of :func:`print_table`: (row key, format).
+COLUMNS = (
+    ("case", "{}"),
+    ("contender", "{}"),
+    ("median_s", "{:.4f}"),
+    ("min_s", "{:.4f}"),
+    ("ours/this", "{:.2f}"),
+    ("peak_MiB", "{:.0f}"),
+)
+
+
+def print_table(rows, title=None, columns=COLUMNS):
+    """Print result rows as an aligned plain-text table of ``columns``."""
     if title:
         print(f"\n{title}")
-    header = ["case", "contender", "median_s", "min_s", "ours/this", "peak_MiB"]
-    cells = [header] + [
-        [
-            str(row["case"]),
-            str(row["contender"]),
-            f"{row['median_s']:.4f}",
-            f"{row['min_s']:.4f}",
-            f"{row['ours/this']:.2f}",
-            f"{row['peak_MiB']:.0f}",
-        ]
-        for row in rows
-    ]
+    header = [key for key, _ in columns]
+    cells = [header] + [[fmt.format(row[key]) for key, fmt in columns] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
     for k, line in enumerate(cells):
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))

@@ -32,6 +32,8 @@ from skorch import NeuralNetRegressor
 
 from sktorchsafe import NonFiniteGuard
 
+from ._common import print_table
+
 #: Rows (full and ``--quick``), features, batch size, interleaved runs.
 N_ROWS, QUICK_ROWS, N_FEATURES, BATCH_SIZE = 100_000, 10_000, 50, 256
 REPEAT, QUICK_REPEAT = 7, 3
@@ -191,24 +193,16 @@ def _run(quick, repeat):
 
 
 def _print(rows):
-    print(
-        "\nNonFiniteGuard overhead per epoch (ratio = CPU time / plain skorch's; "
-        f"targets: loss <= 1.02, loss+grads <= 1.06; {THREADS} torch thread)"
+    print_table(
+        rows,
+        "NonFiniteGuard overhead per epoch (ratio = CPU time / plain skorch's; "
+        f"targets: loss <= 1.02, loss+grads <= 1.06; {THREADS} torch thread)",
+        columns=(
+            ("case", "{}"),
+            ("contender", "{}"),
+            ("median_s", "{:.4f}"),
+            ("min_s", "{:.4f}"),
+            ("cpu_median_s", "{:.4f}"),
+            ("ratio", "{:.3f}"),
+        ),
     )
-    header = ["case", "contender", "median_s", "min_s", "cpu_median_s", "ratio"]
-    cells = [header] + [
-        [
-            row["case"],
-            row["contender"],
-            f"{row['median_s']:.4f}",
-            f"{row['min_s']:.4f}",
-            f"{row['cpu_median_s']:.4f}",
-            f"{row['ratio']:.3f}",
-        ]
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    for k, line in enumerate(cells):
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
-        if k == 0:
-            print("  ".join("-" * w for w in widths))

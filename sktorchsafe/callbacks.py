@@ -13,6 +13,7 @@ which targets were non-finite.
 
 import math
 import warnings
+from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
@@ -812,20 +813,36 @@ class _Replay:
         )
 
 
-def _replay(net, Xi, yi):
-    replay = _Replay()
-    module = net.module_
+@contextmanager
+def _hooked(module, hook):
+    """``hook(name, mod, args, kwargs, output)`` on every submodule's forward.
 
-    def hook(name, mod, args, kwargs, output):
-        replay.records.append(_Record(name, mod, (args, kwargs), output))
-
+    On exit the hooks are removed and the buffers (BatchNorm's running
+    statistics) put back, so a diagnostic replay leaves no trace.
+    """
     handles = [
         mod.register_forward_hook(partial(hook, name), with_kwargs=True)
         for name, mod in module.named_modules()
     ]
     buffers = [(b, b.detach().clone()) for b in module.buffers()]
     try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
         with torch.no_grad():
+            for buffer, saved in buffers:
+                buffer.copy_(saved)
+
+
+def _replay(net, Xi, yi):
+    replay = _Replay()
+
+    def hook(name, mod, args, kwargs, output):
+        replay.records.append(_Record(name, mod, (args, kwargs), output))
+
+    try:
+        with _hooked(net.module_, hook), torch.no_grad():
             y_pred = net.infer(Xi)
             replay.y_pred = y_pred
             replay.forward_finite = _all_finite(y_pred)
@@ -834,12 +851,6 @@ def _replay(net, Xi, yi):
                 replay.loss_finite = _all_finite(loss)
     except Exception as exc:  # a diagnosis must never hide the real failure
         replay.error = exc
-    finally:
-        for handle in handles:
-            handle.remove()
-        with torch.no_grad():
-            for buffer, saved in buffers:
-                buffer.copy_(saved)
     return replay
 
 
@@ -863,14 +874,9 @@ def _backward_creator(net, Xi, yi, bad_params):
             if t.requires_grad:
                 t.register_hook(partial(mark, grads_in, name))
 
-    handles = [
-        mod.register_forward_hook(partial(hook, name), with_kwargs=True)
-        for name, mod in module.named_modules()
-    ]
-    buffers = [(b, b.detach().clone()) for b in module.buffers()]
     named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
     try:
-        with torch.enable_grad():
+        with _hooked(module, hook), torch.enable_grad():
             loss = net.get_loss(net.infer(Xi), yi, X=Xi, training=True)
             grads = torch.autograd.grad(
                 loss.sum(), [p for _, p in named], allow_unused=True
@@ -900,12 +906,6 @@ def _backward_creator(net, Xi, yi, bad_params):
             return deepest[0]
     except Exception:  # fall back on the owner of the first bad parameter
         pass
-    finally:
-        for handle in handles:
-            handle.remove()
-        with torch.no_grad():
-            for buffer, saved in buffers:
-                buffer.copy_(saved)
     for name in bad_params:
         if name in owner:
             return owner[name]

@@ -192,7 +192,9 @@ class SafeStandardScaler(StandardScaler):
             return self
 
         first_call = not hasattr(self, "n_samples_seen_")
-        X = validate_X(self, X, reset=first_call, dtype=FLOAT_DTYPES)
+        # ±inf is counted by the statistics' own read of X; the rows are only
+        # searched for once one is known to be there.
+        X = validate_X(self, X, reset=first_call, allow_inf=True, dtype=FLOAT_DTYPES)
         init_callbacks = getattr(self, "_init_callback_context", None)
         callback_ctx = init_callbacks() if init_callbacks is not None else None
         if callback_ctx is not None:
@@ -203,6 +205,12 @@ class SafeStandardScaler(StandardScaler):
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
 
         stats = ColumnStats.from_array(X, sample_weight)
+        if (stats.n_posinf + stats.n_neginf).any():
+            raise_nonfinite(
+                nonfinite_report(X),
+                feature_names(self, n_features=X.shape[1]),
+                who=type(self).__name__,
+            )
         if not first_call:
             stats = self._previous_stats(X.shape[1]).merge(stats)
         self._stats = stats

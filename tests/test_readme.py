@@ -29,3 +29,12 @@ def test_readme_examples_run():
     assert np.isfinite(namespace["search"].best_score_)
     assert np.isfinite(namespace["Xt"][~np.isnan(namespace["Xt"])]).all()
     assert not namespace["report"].ok
+
+
+def test_readme_is_valid_restructuredtext():
+    docutils_core = pytest.importorskip("docutils.core")
+    docutils_core.publish_string(
+        README.read_text(),
+        writer_name="null",
+        settings_overrides={"report_level": 2, "halt_level": 2},
+    )
