@@ -4,11 +4,15 @@ Put our transformers in front of a skorch net inside a plain
 ``sklearn.pipeline.Pipeline`` and every fit gets clean, float32 input; if
 training still goes non-finite, :class:`NonFiniteGuard` stops it and says which
 layer, rows and features did it.
+
+The transformers, :func:`diagnose` and :func:`stream_fit` never load torch; the
+training names (the safe nets, :class:`NonFiniteGuard`, the losses) import torch
+and skorch the first time they are looked up (PEP 562).
 """
 
+import importlib
+
 from . import exceptions
-from .callbacks import NonFiniteGuard
-from .diagnose import DiagnosisReport, diagnose
 from .exceptions import (
     DataQualityError,
     DataQualityWarning,
@@ -22,17 +26,39 @@ from .exceptions import (
     SktorchsafeWarning,
     TargetError,
 )
-from .impute import ImputerSelector
-from .losses import FocalLoss, MaskedMSELoss
-from .nets import SafeNeuralNetClassifier, SafeNeuralNetRegressor
-from .outliers import OutlierClipper
-from .pipeline import make_safe_pipeline
-from .scaling import ScaleDisparityChecker
-from .standardize import SafeStandardScaler
-from .stream import stream_fit
-from .target import TargetValidator
+from .face.diagnose import DiagnosisReport, diagnose
+from .face.pipeline import make_safe_pipeline
+from .face.stream import stream_fit
+from .steps.impute import ImputerSelector
+from .steps.outliers import OutlierClipper
+from .steps.scaling import ScaleDisparityChecker
+from .steps.standardize import SafeStandardScaler
+from .steps.target import TargetValidator
 
 __version__ = "0.1.0.dev0"
+
+#: The names that need torch, and the module that defines each.
+_TRAINING = {
+    "FocalLoss": "sktorchsafe.training.losses",
+    "MaskedMSELoss": "sktorchsafe.training.losses",
+    "NonFiniteGuard": "sktorchsafe.training.guard",
+    "SafeNeuralNetClassifier": "sktorchsafe.training.nets",
+    "SafeNeuralNetRegressor": "sktorchsafe.training.nets",
+}
+
+
+def __getattr__(name):
+    module = _TRAINING.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sktorchsafe' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TRAINING))
+
 
 __all__ = [
     "DataQualityError",

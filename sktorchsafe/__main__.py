@@ -7,7 +7,7 @@ check a data file.  The ``sktorchsafe`` console script runs :func:`main` too.
 
 import sys
 
-from .cli import main
+from .face.cli import main
 
 __all__ = ["main"]
 

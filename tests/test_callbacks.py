@@ -13,8 +13,8 @@ from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback
 
 from sktorchsafe import NonFiniteGuard, SafeNeuralNetRegressor
-from sktorchsafe.callbacks import _grad_norms, _maybe_nonfinite, diagnose_batch
 from sktorchsafe.exceptions import NonFiniteTrainingError, NonFiniteTrainingWarning
+from sktorchsafe.training.guard import _grad_norms, _maybe_nonfinite, diagnose_batch
 
 
 class Log(torch.nn.Module):

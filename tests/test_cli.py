@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sktorchsafe.cli import main, read_table, run_demo
+from sktorchsafe.face.cli import main, read_table, run_demo
 
 matplotlib.use("Agg")
 
@@ -195,7 +195,7 @@ def test_help_exits_0(capsys):
 
 
 def test_read_table_rejects_directories(tmp_path):
-    from sktorchsafe.cli import UsageError
+    from sktorchsafe.face.cli import UsageError
 
     with pytest.raises(UsageError, match="no such file"):
         read_table(tmp_path)

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from sktorchsafe import OutlierClipper, ScaleDisparityChecker, diagnose
 from sktorchsafe import diagnose as diagnose_module_function
-from sktorchsafe._stats import ColumnStats
+from sktorchsafe.core.stats import ColumnStats
 from sktorchsafe.datasets import load_penguins, make_messy_regression
-from sktorchsafe.diagnose import DiagnosisFinding, DiagnosisReport
 from sktorchsafe.exceptions import DataQualityError, InputTypeError, TargetError
+from sktorchsafe.face.diagnose import DiagnosisFinding, DiagnosisReport
 
 matplotlib.use("Agg")
 
@@ -316,7 +316,7 @@ def test_measurements_are_the_steps_own(rng):
 
 
 def test_outlier_share_estimated_on_a_sample(monkeypatch, rng):
-    module = importlib.import_module("sktorchsafe.diagnose")  # not the function
+    module = importlib.import_module("sktorchsafe.face.diagnose")  # not the function
     X = rng.standard_t(2, size=(20_000, 3))
     X[rng.random(X.shape) < 0.05] = np.nan
     X[0, 0] = np.inf

@@ -33,7 +33,6 @@ from sktorchsafe import (
     diagnose,
     stream_fit,
 )
-from sktorchsafe.cli import main
 from sktorchsafe.datasets import load_penguins
 from sktorchsafe.exceptions import (
     DataQualityWarning,
@@ -43,6 +42,7 @@ from sktorchsafe.exceptions import (
     SktorchsafeWarning,
     TargetError,
 )
+from sktorchsafe.face.cli import main
 
 FLOAT_MAX = np.finfo(np.float64).max
 

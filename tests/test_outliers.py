@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sktorchsafe import OutlierClipper
-from sktorchsafe._stats import inf_as_nan, nanmedian_abs_deviation
+from sktorchsafe.core.stats import inf_as_nan, nanmedian_abs_deviation
 from sktorchsafe.exceptions import (
     DataQualityWarning,
     InputTypeError,
@@ -138,7 +138,7 @@ def test_inf_does_not_move_the_bounds(X_nan):
 
 
 def test_mad_constant_is_the_normal_consistency_constant():
-    from sktorchsafe.outliers import MAD_TO_STD
+    from sktorchsafe.steps.outliers import MAD_TO_STD
 
     assert MAD_TO_STD == pytest.approx(1.4826, abs=1e-4)
     rng = np.random.default_rng(0)

@@ -32,7 +32,7 @@ from sktorchsafe import (
     make_safe_pipeline,
     stream_fit,
 )
-from sktorchsafe._stats import (
+from sktorchsafe.core.stats import (
     InfRows,
     QuantileSketch,
     ValueCounts,
@@ -46,7 +46,7 @@ from sktorchsafe.exceptions import (
     ScaleDisparityWarning,
     TargetError,
 )
-from sktorchsafe.outliers import MAD_TO_STD
+from sktorchsafe.steps.outliers import MAD_TO_STD
 
 N_CHUNKS = 10
 RANK_ERROR = QuantileSketch(1).rank_error

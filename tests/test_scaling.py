@@ -14,13 +14,13 @@ from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.pipeline import make_pipeline
 
 from sktorchsafe import SafeStandardScaler, ScaleDisparityChecker
-from sktorchsafe._stats import column_mode_share, sample_rows
+from sktorchsafe.core.stats import column_mode_share, sample_rows
 from sktorchsafe.exceptions import (
     DataQualityWarning,
     ScaleDisparityWarning,
     SktorchsafeError,
 )
-from sktorchsafe.scaling import IQR_NORMAL, DataQualityError
+from sktorchsafe.steps.scaling import IQR_NORMAL, DataQualityError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 

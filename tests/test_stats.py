@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sktorchsafe._stats import (
+from sktorchsafe.core.stats import (
     ColumnStats,
     QuantileSketch,
     column_min_max,

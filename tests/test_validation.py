@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from sktorchsafe._validation import (
+from sktorchsafe.core.validation import (
     describe,
     feature_names,
     nonfinite_report,

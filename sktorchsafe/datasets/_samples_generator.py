@@ -37,7 +37,9 @@ def _damage(X, *, nan_share, inf_share, outlier_share, scale_spread, rng):
     Column ``j`` gets standard deviation ``s_j`` (geometrically spaced from
     ``scale_spread**-0.5`` to ``scale_spread**0.5``, in random order) and mean
     ``s_j * u_j`` with ``u_j`` uniform in [-3, 3].  Then exactly
-    ``round(share * X.size)`` distinct cells become outliers, ±inf and NaN.
+    ``round(share * X.size)`` distinct cells become NaN and ±inf, and as many
+    of the remaining cells as the outlier share asks for (rounding can leave
+    fewer cells than the three rounded counts add up to) become outliers.
     """
     n, p = X.shape
     shares = {"outlier": outlier_share, "inf": inf_share, "nan": nan_share}
@@ -52,6 +54,10 @@ def _damage(X, *, nan_share, inf_share, outlier_share, scale_spread, rng):
     X = X * scales + means
 
     counts = {kind: int(round(share * X.size)) for kind, share in shares.items()}
+    # Each share is rounded on its own: on tiny X the rounded counts can add up
+    # to more cells than there are. NaN and ±inf keep their exact counts.
+    counts["inf"] = min(counts["inf"], X.size - counts["nan"])
+    counts["outlier"] = min(counts["outlier"], X.size - counts["nan"] - counts["inf"])
     cells = rng.choice(X.size, size=sum(counts.values()), replace=False)
     start = 0
     for kind, count in counts.items():

@@ -15,8 +15,18 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._dask import check_dask_input, is_dask_collection, reduce_blocks
-from ._stats import (
+from ..core.dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
+from ..core.messages import (
+    FIXES,
+    Finding,
+    agree,
+    describe,
+    describe_first,
+    fix_for,
+    ratio_text,
+    user_stacklevel,
+)
+from ..core.stats import (
     ColumnStats,
     InfRows,
     QuantileSketch,
@@ -27,17 +37,8 @@ from ._stats import (
     row_blocks,
     sample_rows,
 )
-from ._validation import (
-    FIX_NONFINITE,
-    Finding,
-    describe,
-    describe_first,
-    feature_names,
-    user_stacklevel,
-    validate_pass_through,
-    validate_X,
-)
-from .exceptions import DataQualityError, DataQualityWarning, ScaleDisparityWarning
+from ..core.validation import feature_names, validate_pass_through, validate_X
+from ..exceptions import DataQualityError, DataQualityWarning, ScaleDisparityWarning
 
 __all__ = ["DataQualityError", "FeatureScale", "ScaleDisparityChecker", "ScaleReport"]
 
@@ -49,27 +50,6 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: Cells per column chunk of the row sample (about 8 MiB of float64).
 _CHUNK_CELLS = 1 << 20
-
-FIX_SCALE = (
-    "Put SafeStandardScaler after this step (make_safe_pipeline does), so the "
-    "net sees every feature centered and at unit scale."
-)
-FIX_FLOAT32 = (
-    "Standardize in float64 before the cast to float32: SafeStandardScaler "
-    "after this step does (its dtype=numpy.float32 then hands the net float32)."
-)
-FIX_MISSING = (
-    "Impute such features (ImputerSelector keeps and fills them) or drop them."
-)
-FIX_CONSTANT = (
-    "A constant feature carries no information: drop it (sklearn."
-    "feature_selection.VarianceThreshold) or keep it, SafeStandardScaler maps "
-    "it to 0."
-)
-FIX_NEAR_CONSTANT = (
-    "Often harmless (rare indicators); drop such features if they carry no signal "
-    "(sklearn.feature_selection.VarianceThreshold with a small threshold)."
-)
 
 #: Severities that ``on_problem`` acts on; "info" findings are only reported.
 _ACTED_ON = ("error", "warning")
@@ -653,19 +633,8 @@ def _sample_spread(X, rows, has_inf):
 
 
 # ------------------------------------------------------------------ findings
-def _ratio_text(ratio):
-    """``"9.2e+08"``, or ``"over 1.8e+308"`` for a ratio beyond float64's range."""
-    if np.isinf(ratio):
-        return f"over {np.finfo(np.float64).max:.2g}"
-    return f"{ratio:.2g}"
-
-
 def _quoted(features):
     return describe([repr(f.name) for f in features])
-
-
-def _plural(items, one, many):
-    return one if len(items) == 1 else many
 
 
 def _eg(features):
@@ -700,8 +669,8 @@ def _build_report(features, inf_rows, threshold, n_samples, n_used):
             "error",
             infinite,
             f"X holds ±inf in {len(infinite)} "
-            f"{_plural(infinite, 'feature', 'features')}: {describe(parts)}.",
-            FIX_NONFINITE,
+            f"{agree(infinite, 'feature', 'features')}: {describe(parts)}.",
+            FIXES["nonfinite_input"].text,
         )
     if overflow := [f for f in features if f.float32_overflow]:
         first = overflow[0]
@@ -709,11 +678,11 @@ def _build_report(features, inf_rows, threshold, n_samples, n_used):
             "float32_overflow",
             "error",
             overflow,
-            f"{_quoted(overflow)} {_plural(overflow, 'holds', 'hold')} values "
+            f"{_quoted(overflow)} {agree(overflow, 'holds', 'hold')} values "
             f"beyond float32's range (|x| > {FLOAT32_MAX:.3g}; {_eg(overflow)}"
             f"{first.min:.3g} to {first.max:.3g}): they "
             "become ±inf when the net casts X to float32.",
-            FIX_FLOAT32,
+            fix_for("float32_collapse"),
         )
     if collapse := [f for f in features if f.float32_collapse]:
         first = collapse[0]
@@ -721,22 +690,22 @@ def _build_report(features, inf_rows, threshold, n_samples, n_used):
             "float32_collapse",
             "warning",
             collapse,
-            f"{_quoted(collapse)} {_plural(collapse, 'has', 'have')} distinct "
+            f"{_quoted(collapse)} {agree(collapse, 'has', 'have')} distinct "
             f"values that all round to one float32 value ({_eg(collapse)}"
             f"{first.min!r} to {first.max!r}): in float32 the net sees a "
             "constant.",
-            FIX_FLOAT32,
+            fix_for("float32_collapse"),
         )
     if ratio > threshold:
         add(
             "scale_disparity",
             "warning",
             (largest, smallest),
-            f"Feature scales span a ratio of {_ratio_text(ratio)} (threshold "
+            f"Feature scales span a ratio of {ratio_text(ratio)} (threshold "
             f"{threshold:.3g}): {largest.name!r} has scale {largest.scale:.3g} "
             f"and {smallest.name!r} has scale {smallest.scale:.3g}. Gradient "
             "descent on features this far apart diverges or stalls.",
-            FIX_SCALE,
+            fix_for("scale_disparity"),
         )
     offset = [
         f
@@ -749,40 +718,40 @@ def _build_report(features, inf_rows, threshold, n_samples, n_used):
             "offset",
             "warning",
             offset,
-            f"{_quoted(offset)} {_plural(offset, 'sits', 'sit')} far from zero "
-            f"relative to {_plural(offset, 'its', 'their')} spread ({_eg(offset)}"
+            f"{_quoted(offset)} {agree(offset, 'sits', 'sit')} far from zero "
+            f"relative to {agree(offset, 'its', 'their')} spread ({_eg(offset)}"
             f"median {first.center:.6g}, scale {first.scale:.3g}; "
             f"threshold {threshold:.3g}): unscaled, the net sees a large, nearly "
             "constant input.",
-            FIX_SCALE,
+            fix_for("scale_disparity"),
         )
     if missing := [f for f in features if f.missing]:
         add(
             "all_missing",
             "warning",
             missing,
-            f"{_quoted(missing)} {_plural(missing, 'has', 'have')} no finite "
+            f"{_quoted(missing)} {agree(missing, 'has', 'have')} no finite "
             "value (all NaN or ±inf).",
-            FIX_MISSING,
+            fix_for("all_missing"),
         )
     if constant := [f for f in features if f.constant]:
         add(
             "constant",
             "warning",
             constant,
-            f"{_quoted(constant)} {_plural(constant, 'is', 'are')} constant "
+            f"{_quoted(constant)} {agree(constant, 'is', 'are')} constant "
             f"({_eg(constant)}always {constant[0].min!r}).",
-            FIX_CONSTANT,
+            fix_for("constant"),
         )
     if near := [f for f in features if f.near_constant]:
         add(
             "near_constant",
             "info",
             near,
-            f"{_quoted(near)} {_plural(near, 'takes', 'take')} a single value in "
+            f"{_quoted(near)} {agree(near, 'takes', 'take')} a single value in "
             f"most rows ({_eg(near)}{near[0].mode_share:.1%} of the "
             "sampled rows).",
-            FIX_NEAR_CONSTANT,
+            fix_for("near_constant"),
         )
     return ScaleReport(
         features=features,

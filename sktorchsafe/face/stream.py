@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from .exceptions import DataQualityWarning
-from .impute import ImputerSelector
-from .outliers import OutlierClipper
-from .scaling import ScaleDisparityChecker
-from .standardize import SafeStandardScaler
-from .target import TargetValidator
+from ..exceptions import DataQualityWarning
+from ..steps.impute import ImputerSelector
+from ..steps.outliers import OutlierClipper
+from ..steps.scaling import ScaleDisparityChecker
+from ..steps.standardize import SafeStandardScaler
+from ..steps.target import TargetValidator
 
 __all__ = ["stream_fit"]
 

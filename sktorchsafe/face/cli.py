@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .exceptions import DataQualityError, SktorchsafeError
+from ..exceptions import DataQualityError, SktorchsafeError
 
 __all__ = ["PenguinMLP", "main", "read_table", "run_demo"]
 
@@ -70,7 +70,7 @@ def read_table(path, *, sep=None, na_values=None):
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sktorchsafe.cli import read_table
+    >>> from sktorchsafe.face.cli import read_table
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = Path(tmp) / "data.csv"
     ...     _ = path.write_text("a,b\n1,?\n2,3.5\n")
@@ -295,9 +295,9 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
     from sklearn.model_selection import train_test_split
     from skorch import NeuralNetRegressor
 
-    from .datasets import load_penguins
+    from ..datasets import load_penguins
+    from ..training.nets import SafeNeuralNetRegressor
     from .diagnose import diagnose
-    from .nets import SafeNeuralNetRegressor
 
     out = sys.stdout if out is None else out
 
@@ -408,7 +408,7 @@ def _outcome(net, pred, y_test, loss_units):
 
 
 def _summary_table(contenders, n_test):
-    from ._report import text_table
+    from .report import text_table
 
     results = list(contenders.values())
 

@@ -19,24 +19,23 @@ try:  # scikit-learn >= 1.9
 except ImportError:  # pragma: no cover
     check_same_namespace = None
 
-from ._dask import (
+from ..core.dask_blocks import (
     check_dask_input,
     is_dask_collection,
     reduce_blocks,
     transform_blocks,
 )
-from ._stats import EXP_LIMIT, ColumnStats, _exponent, row_blocks
-from ._validation import (
+from ..core.messages import describe, user_stacklevel
+from ..core.stats import EXP_LIMIT, ColumnStats, _exponent, row_blocks
+from ..core.validation import (
     check_sample_weight_finite,
-    describe,
     feature_names,
     nonfinite_report,
     raise_nonfinite,
     raise_nonfinite_counts,
-    user_stacklevel,
     validate_X,
 )
-from .exceptions import DataQualityWarning
+from ..exceptions import DataQualityWarning
 
 __all__ = ["SafeStandardScaler"]
 

@@ -38,7 +38,7 @@ def check_dask_input(estimator, X, *, reset, numeric=True):
     """
     from sklearn.utils.validation import _check_feature_names, _check_n_features
 
-    from ._validation import check_frame_columns, check_frame_dtypes
+    from .validation import check_frame_columns, check_frame_dtypes
 
     check_frame_columns(X, type(estimator).__name__)
     if numeric:

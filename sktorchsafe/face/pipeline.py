@@ -4,11 +4,11 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 
-from .impute import ImputerSelector
-from .outliers import OutlierClipper
-from .scaling import ScaleDisparityChecker
-from .standardize import SafeStandardScaler
-from .target import TargetValidator
+from ..steps.impute import ImputerSelector
+from ..steps.outliers import OutlierClipper
+from ..steps.scaling import ScaleDisparityChecker
+from ..steps.standardize import SafeStandardScaler
+from ..steps.target import TargetValidator
 
 __all__ = ["make_safe_pipeline"]
 

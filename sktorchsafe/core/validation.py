@@ -8,37 +8,23 @@ wrong.
 """
 
 import numbers
-import os
-import sys
-from dataclasses import dataclass
 
 import numpy as np
-import sklearn
 from scipy import sparse
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import validate_data
 
-from ._stats import column_min_max
-from .exceptions import InputTypeError, NonFiniteInputError
+from ..exceptions import InputTypeError, NonFiniteInputError
+from .messages import describe, fix_for, plural
+from .stats import column_min_max
 
 __all__ = [
-    "Finding",
-    "describe",
     "feature_names",
     "nonfinite_report",
     "raise_nonfinite",
     "validate_X",
     "validate_pass_through",
 ]
-
-#: How many rows or columns a message lists before it says "and N more".
-MAX_LISTED = 5
-
-#: The fix we suggest for non-finite values reaching a step that needs finite X.
-FIX_NONFINITE = (
-    "Put ImputerSelector (it treats ±inf as missing) or OutlierClipper "
-    "(it clips ±inf to the learned bounds) before this step."
-)
 
 
 def feature_names(estimator=None, X=None, n_features=None):
@@ -56,34 +42,6 @@ def feature_names(estimator=None, X=None, n_features=None):
     if n_features is None:
         n_features = X.shape[1] if X is not None and X.ndim == 2 else 1
     return [f"x{i}" for i in range(n_features)]
-
-
-def describe(items, limit=MAX_LISTED, quote=False):
-    """``"a, b, c and 4 more"``: a short, bounded listing for messages."""
-    # numpy scalars as plain Python values: 'a', not np.str_('a').
-    items = [item.item() if isinstance(item, np.generic) else item for item in items]
-    shown = [repr(item) if quote else str(item) for item in items[:limit]]
-    text = ", ".join(shown)
-    if len(items) > limit:
-        text += f" and {len(items) - limit} more"
-    return text
-
-
-def describe_first(items, total, limit=MAX_LISTED, quote=False):
-    """:func:`describe` of ``total`` items of which only the first are at hand.
-
-    For statistics that keep only the first few offending rows (streamed
-    chunks, Dask blocks): the listing reads as if all ``total`` were given.
-    """
-    items = list(items)[:limit]
-    text = describe(items, limit=limit, quote=quote)
-    if total > len(items):
-        text += f" and {total - len(items)} more"
-    return text
-
-
-def _count_rows(n):
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _dense_column(X, j):
@@ -137,17 +95,18 @@ def nonfinite_report(X, *, allow_nan=True, allow_inf=False):
     return report
 
 
-def raise_nonfinite(report, names, *, who, fix=FIX_NONFINITE, what="X"):
+def raise_nonfinite(report, names, *, who, fix=None, what="X"):
     """Raise :class:`NonFiniteInputError` describing ``report``.
 
     ``report`` comes from :func:`nonfinite_report`; ``names`` are the feature
     names; ``who`` is the step or function named at the start of the message.
     """
+    fix = fix or fix_for("nonfinite_input")
     if not report:
         return
     kinds = sorted({kind for _, kind, _ in report})
     parts = [
-        f"{names[j]!r} ({kind}, {_count_rows(rows.size)}: {describe(rows)})"
+        f"{names[j]!r} ({kind}, {plural(rows.size, 'row')}: {describe(rows)})"
         for j, kind, rows in report
     ]
     all_rows = np.unique(np.concatenate([rows for _, _, rows in report]))
@@ -408,24 +367,21 @@ def numeric_frame(X, who):
     return X
 
 
-def raise_nonfinite_counts(stats, names, *, who, fix=FIX_NONFINITE):
+def raise_nonfinite_counts(stats, names, *, who, fix=None):
     """Raise :class:`NonFiniteInputError` for the ±inf counted in ``stats``.
 
     For data seen only through statistics (Dask blocks, streamed chunks), where
     the rows are not at hand: names the features and how many cells.
     """
+    fix = fix or fix_for("nonfinite_input")
     n_inf = stats.n_posinf + stats.n_neginf
     bad = np.flatnonzero(n_inf)
     if bad.size:
-        parts = [f"{names[j]!r} ({_count_cells(n_inf[j])})" for j in bad]
+        parts = [f"{names[j]!r} ({plural(n_inf[j], 'cell')})" for j in bad]
         raise NonFiniteInputError(
             f"{who}: X contains ±inf in {bad.size} feature"
             f"{'s' if bad.size > 1 else ''}: {describe(parts)}. {fix}"
         )
-
-
-def _count_cells(n):
-    return f"{n} cell" if n == 1 else f"{n} cells"
 
 
 def validate_X(
@@ -435,7 +391,7 @@ def validate_X(
     reset,
     allow_nan=True,
     allow_inf=False,
-    fix=FIX_NONFINITE,
+    fix=None,
     **check_params,
 ):
     """Validate ``X`` for ``estimator`` and check its non-finite values.
@@ -495,7 +451,7 @@ def check_sample_weight_finite(sample_weight, who):
     if bad.size:
         raise NonFiniteInputError(
             f"{who}: sample_weight contains NaN or ±inf at "
-            f"{_count_rows(bad.size)}: {describe(bad)}. Give every row a finite "
+            f"{plural(bad.size, 'row')}: {describe(bad)}. Give every row a finite "
             "weight (0 drops a row)."
         )
 
@@ -561,59 +517,3 @@ def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True
         # place: give it a new frame (sharing the data), not the caller's.
         return X.clone() if hasattr(X, "clone") else X.copy(deep=False)
     return X
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a check found in the data: what, how bad, where, and the fix.
-
-    Steps that inspect data keep what they found in this form, so that their
-    warnings, their errors and the reports built on them say the same thing.
-
-    Attributes
-    ----------
-    kind : str
-        Stable identifier of the problem, e.g. ``"scale_disparity"``.
-    severity : {"error", "warning", "info"}
-        ``"error"``: training on this breaks (non-finite values reach the
-        net); ``"warning"``: it trains, badly or with a useless input;
-        ``"info"``: worth knowing, often harmless.
-    columns : tuple of str
-        The features (or target outputs) concerned, by name.
-    message : str
-        What was found, with the numbers, naming the columns.
-    fix : str
-        What to do about it: the step or parameter that handles it.
-    """
-
-    kind: str
-    severity: str
-    columns: tuple
-    message: str
-    fix: str
-
-    def __str__(self):
-        return f"{self.message} {self.fix}"
-
-
-#: Frames in these directories are skipped by :func:`user_stacklevel`.
-_LIBRARY_DIRS = tuple(
-    os.path.dirname(path) + os.sep for path in (sklearn.__file__, __file__)
-)
-
-
-def user_stacklevel():
-    """The ``stacklevel`` that makes a warning point at the user's own code.
-
-    Counts the frames, from the caller of this function outwards, that
-    belong to sktorchsafe or scikit-learn (our wrappers, ``_fit_context``,
-    ``set_output``, ``Pipeline``), so ``warnings.warn(..., stacklevel=
-    user_stacklevel())`` names the line that called ``fit`` however deep it
-    was.
-    """
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
-        frame = frame.f_back
-        level += 1
-    return level

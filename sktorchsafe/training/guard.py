@@ -25,67 +25,14 @@ from torch.nn.modules.batchnorm import _NormBase
 from torch.nn.parameter import is_lazy
 from torch.utils.data import Subset
 
-from ._validation import describe, feature_names
-from .exceptions import NonFiniteTrainingError, NonFiniteTrainingWarning
+from ..core.messages import agree, describe, fix_for, format_number
+from ..core.validation import feature_names
+from ..exceptions import NonFiniteTrainingError, NonFiniteTrainingWarning
 
 __all__ = ["NonFiniteGuard"]
 
 #: Gradient dtypes whose norms are reduced in their own precision.
 _NORM_DTYPES = (torch.float32, torch.float64)
-
-#: Fixes suggested for each place a non-finite value can come from.
-_FIXES = {
-    "input": (
-        "Impute or clip X before the net: make_safe_pipeline puts ImputerSelector "
-        "and OutlierClipper in front of it."
-    ),
-    "target": (
-        "Drop or impute these targets (TargetValidator names them before "
-        "training), or train with MaskedMSELoss, which ignores NaN targets."
-    ),
-    "forward": (
-        "Keep that module's input inside its domain (log or sqrt of negative "
-        "values, division by zero, exp overflow), or, if its weights have grown "
-        "huge, lower lr, clip gradients (skorch.callbacks.GradientNormClipping) "
-        "and scale X and y (make_safe_pipeline, scale_target=True)."
-    ),
-    "divergence": (
-        "The training diverged, or X or y are on a huge scale: lower lr, clip "
-        "gradients (skorch.callbacks.GradientNormClipping), and scale X and y "
-        "(make_safe_pipeline, scale_target=True)."
-    ),
-    "loss": (
-        "Check that the module's output is what the criterion expects "
-        "(probabilities for NLLLoss, logits for CrossEntropyLoss) and that the "
-        "targets are in range."
-    ),
-    "backward": (
-        "Exploding gradients or a non-differentiable point (sqrt or pow at 0): "
-        "lower lr, clip gradients (skorch.callbacks.GradientNormClipping), scale "
-        "X and y, or add a small epsilon inside the operation."
-    ),
-    "weights": (
-        "The weights were poisoned by an earlier step that was not checked "
-        "(check_gradients=False, or a warm start from a diverged net): "
-        "re-initialize the net and keep check_gradients=True."
-    ),
-    "statistics": (
-        "Keep the input of that normalization layer on a sane scale: bound the "
-        "activation before it (e.g. clamp before an exp), lower lr, clip "
-        "gradients (skorch.callbacks.GradientNormClipping) and scale X "
-        "(make_safe_pipeline)."
-    ),
-    "nll_logits": (
-        "Use criterion=torch.nn.CrossEntropyLoss (the default of "
-        "SafeNeuralNetClassifier), which takes logits, or end the module with a "
-        "softmax."
-    ),
-    "unknown": (
-        "The replay of the batch was finite (a random layer such as Dropout, or "
-        "a custom train_step); run with torch.autograd.set_detect_anomaly(True) "
-        "to find the operation."
-    ),
-}
 
 
 class NonFiniteGuard(Callback):
@@ -521,12 +468,13 @@ def diagnose_batch(
         d["phase"] = "input"
         detail = (
             f"the input X of this batch is non-finite in {len(features)} "
-            f"feature{_s(features)}: {describe(features, quote=True)} "
-            f"(batch row{_s(rows)} {describe(rows)})"
+            f"feature{agree(features, '', 's')}: {describe(features, quote=True)} "
+            f"(batch row{agree(rows, '', 's')} {describe(rows)})"
         )
         if d["training_rows"] is not None and len(d["training_rows"]):
             detail += (
-                f"; row{_s(d['training_rows'])} of the training data holding NaN "
+                f"; row{agree(d['training_rows'], '', 's')} of the training data "
+                "holding NaN "
                 f"or ±inf: {describe(d['training_rows'])}"
             )
         if first is not None:
@@ -537,7 +485,8 @@ def diagnose_batch(
     elif len(target_rows):
         d["phase"] = "target"
         detail = (
-            f"the targets y of this batch are non-finite in row{_s(target_rows)} "
+            "the targets y of this batch are non-finite in "
+            f"row{agree(target_rows, '', 's')} "
             f"{describe(target_rows)}"
         )
     elif creator is not None:
@@ -612,10 +561,6 @@ def diagnose_batch(
     return d
 
 
-def _s(items):
-    return "" if len(items) == 1 else "s"
-
-
 def _message(d, *, applied):
     when = (
         "after the optimizer step (the criterion is not a torch.nn.Module, so "
@@ -624,19 +569,13 @@ def _message(d, *, applied):
         else "before the optimizer step"
     )
     if d["what"] == "loss":
-        what = f"the training loss is {_fmt(d['loss'])}"
+        what = f"the training loss is {format_number(d['loss'])}"
     else:
         what = f"the {d['what']} are non-finite"
     return (
         f"NonFiniteGuard: {what} at epoch {d['epoch']}, batch {d['batch']}, "
-        f"{when}. Cause: {d['detail']}. Fix: {_FIXES[d['phase']]}"
+        f"{when}. Cause: {d['detail']}. Fix: {fix_for('guard_' + d['phase'])}"
     )
-
-
-def _fmt(value):
-    if value is None or math.isnan(value):
-        return "NaN"
-    return f"{value:+g}"
 
 
 # ---------------------------------------------------------------- helpers

@@ -15,19 +15,20 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ._report import report_figure, report_html, report_page, report_text
-from ._stats import ColumnStats, row_blocks, sample_rows
-from ._validation import Finding, describe, numbers_in_text
-from .exceptions import (
+from ..core.messages import FIXES, Finding, describe, plural
+from ..core.stats import ColumnStats, row_blocks, sample_rows
+from ..core.validation import numbers_in_text
+from ..exceptions import (
     DataQualityError,
     DataQualityWarning,
     InputTypeError,
     SktorchsafeWarning,
     TargetError,
 )
-from .outliers import OutlierClipper
-from .scaling import ScaleDisparityChecker
-from .target import TargetValidator
+from ..steps.outliers import OutlierClipper
+from ..steps.scaling import ScaleDisparityChecker
+from ..steps.target import TargetValidator
+from .report import report_figure, report_html, report_page, report_text
 
 __all__ = ["DiagnosisFinding", "DiagnosisReport", "diagnose"]
 
@@ -53,85 +54,6 @@ FAR_IQR = 10.0
 #: are measured on (the farthest value is found over every row).  At 100,000
 #: rows the standard error of a 2% share is 0.04%.
 OUTLIER_SAMPLE = 100_000
-
-_FIX_SCALE = (
-    "SafeStandardScaler (make_safe_pipeline's 'scale' step) centers every "
-    "feature and brings it to unit scale."
-)
-_FIX_FLOAT32 = (
-    "SafeStandardScaler (the 'scale' step) standardizes in float64 before the "
-    "cast to float32."
-)
-
-#: Per finding kind: the make_safe_pipeline step that handles it (None: it
-#: must be fixed before the pipeline), and the fix when the finding's own is
-#: worded for a step inside the pipeline.
-FIXES = {
-    "empty": (None, "Pass data with at least one row and one column."),
-    "non_numeric": (
-        None,
-        "Encode such columns before the net: sklearn.compose.ColumnTransformer with "
-        "OneHotEncoder or OrdinalEncoder for categories, numbers derived from "
-        "dates (e.g. day of year), or drop it (identifiers, free text).",
-    ),
-    "mixed_types": (
-        None,
-        "Convert such columns to numbers: pandas.read_csv(..., "
-        "na_values=[...]) with the placeholders, or pandas.to_numeric(column, "
-        "errors='coerce'); the placeholders become NaN for the imputer.",
-    ),
-    "nan": (
-        "impute",
-        "ImputerSelector (make_safe_pipeline's 'impute' step) fills them; choose "
-        "how with impute__strategy.",
-    ),
-    "infinite": (
-        "impute",
-        "ImputerSelector (the 'impute' step) treats ±inf as missing; "
-        "OutlierClipper (the 'clip' step) clips them to its bounds instead.",
-    ),
-    "all_missing": ("impute", None),
-    "float32_overflow": ("scale", _FIX_FLOAT32),
-    "float32_collapse": ("scale", _FIX_FLOAT32),
-    "scale_disparity": ("scale", _FIX_SCALE),
-    "offset": ("scale", _FIX_SCALE),
-    "constant": ("scale", None),
-    "near_constant": (None, None),
-    "outliers": (
-        "clip",
-        "OutlierClipper (the 'clip' step) clips to these fences "
-        "(clip__method='iqr', clip__fold=1.5).",
-    ),
-    "target_nonfinite": (
-        None,
-        "Drop those rows from X and y together (a pipeline cannot drop rows), "
-        "or fill in the target; for several outputs, MaskedMSELoss ignores NaN "
-        "targets.",
-    ),
-    "target_text": (
-        None,
-        "Read y as numbers: pandas.read_csv(..., na_values=[...]) with the "
-        "placeholders, or pandas.to_numeric(y, errors='coerce'); then drop the "
-        "rows without a target.",
-    ),
-    "target_type": (
-        "target",
-        "Pass the task that matches y (task='regression' or "
-        "task='classification'), or convert y as said.",
-    ),
-    "single_class": (
-        None,
-        "Check the target column and the rows selected: a classifier needs "
-        "at least 2 classes.",
-    ),
-    "label_encoding": ("net", None),
-    "label_spelling": (None, None),
-    "many_classes": ("target", None),
-    "class_imbalance": ("net", None),
-    "constant_label": (None, None),
-    "constant_target": (None, None),
-    "target_scale": ("net", None),
-}
 
 
 @dataclass(frozen=True)
@@ -163,16 +85,12 @@ class DiagnosisFinding(Finding):
         """A short description of the counts, for tables."""
         parts = []
         if self.n_cells is not None:
-            parts.append(_count(self.n_cells, "cell"))
+            parts.append(plural(self.n_cells, "cell"))
         if self.n_rows is not None:
-            parts.append(_count(self.n_rows, "row"))
+            parts.append(plural(self.n_rows, "row"))
         if not parts:
-            parts.append(_count(len(self.columns), "column"))
+            parts.append(plural(len(self.columns), "column"))
         return ", ".join(parts)
-
-
-def _count(n, unit):
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 class DiagnosisReport:
@@ -306,7 +224,7 @@ class DiagnosisReport:
         if severe:
             lines = "\n".join(f"- [{f.severity}] {f.kind}: {f}" for f in severe)
             raise DataQualityError(
-                f"diagnose found {_count(len(severe), 'problem')} of severity "
+                f"diagnose found {plural(len(severe), 'problem')} of severity "
                 f"{severity!r} or worse:\n{lines}",
                 findings=severe,
             )
@@ -332,14 +250,14 @@ class DiagnosisReport:
         if self.target_name is not None:
             target = f", target {self.target_name!r} ({self.task or 'unreadable'})"
         counts = [
-            f"{n} info" if severity == "info" else _count(n, severity)
+            f"{n} info" if severity == "info" else plural(n, severity)
             for severity in SEVERITIES
             if (n := sum(f.severity == severity for f in self.findings))
         ]
         verdict = "OK" if self.ok else "NOT OK"
         found = ", ".join(counts) if counts else "nothing found"
         return (
-            f"{_count(self.n_samples, 'row')} x {_count(self.n_features, 'feature')}"
+            f"{plural(self.n_samples, 'row')} x {plural(self.n_features, 'feature')}"
             f"{target}: "
             f"{verdict} ({found})"
         )
@@ -607,7 +525,7 @@ def _read_features(X):
                 "non_numeric",
                 "error",
                 tuple(name for name, _ in non_numeric),
-                f"X has {_count(len(non_numeric), 'non-numeric column')}: "
+                f"X has {plural(len(non_numeric), 'non-numeric column')}: "
                 f"{describe(text for _, text in non_numeric)}. A net takes "
                 "numbers only.",
                 FIXES["non_numeric"][1],
@@ -619,7 +537,7 @@ def _read_features(X):
                 "mixed_types",
                 "error",
                 tuple(name for name, _ in mixed),
-                f"X has {_count(len(mixed), 'column')} of numbers stored as text "
+                f"X has {plural(len(mixed), 'column')} of numbers stored as text "
                 f"or objects: {describe(text for _, text in mixed)}. They are "
                 "measured below as numbers, placeholders as NaN.",
                 FIXES["mixed_types"][1],
@@ -692,7 +610,7 @@ def _describe_column(name, column):
         except TypeError:  # unhashable values (lists, dicts)
             n_unique = None
         if n_unique is not None:
-            what += f", {_count(n_unique, 'distinct value')}"
+            what += f", {plural(n_unique, 'distinct value')}"
             if n_unique == len(column) - n_missing and n_unique > 20:
                 what += ": an identifier?"
     return name, f"{name!r} ({what}{missing})"
@@ -761,11 +679,11 @@ def _diagnose_numeric(X, names):
 def _nan_finding(X, names, stats):
     cols = np.flatnonzero(stats.n_nan)
     order = cols[np.argsort(-stats.n_nan[cols], kind="stable")]
-    parts = [f"{names[j]!r} ({_count(int(stats.n_nan[j]), 'cell')})" for j in order]
+    parts = [f"{names[j]!r} ({plural(int(stats.n_nan[j]), 'cell')})" for j in order]
     rows = _rows_where(X, cols, np.isnan)
     message = (
-        f"X holds NaN in {_count(cols.size, 'feature')}: {describe(parts)}, "
-        f"in {_count(rows.size, 'row')}: {describe(rows)}."
+        f"X holds NaN in {plural(cols.size, 'feature')}: {describe(parts)}, "
+        f"in {plural(rows.size, 'row')}: {describe(rows)}."
     )
     return DiagnosisFinding(
         "nan",
@@ -857,7 +775,7 @@ def _outlier_finding(names, outliers):
         "outliers",
         "warning",
         tuple(names[j] for j in order),
-        f"{_count(flagged.size, 'feature')} {'has' if flagged.size == 1 else 'have'}"
+        f"{plural(flagged.size, 'feature')} {'has' if flagged.size == 1 else 'have'}"
         f" heavy tails or outliers beyond Tukey's fences (1.5 IQR past the "
         f"quartiles; reported above {OUTLIER_SHARE:.0%} of the values or "
         f"{FAR_IQR:g} IQR out): {describe(parts)}. They dominate a net's loss "
@@ -923,7 +841,7 @@ def _diagnose_target(y, n_samples, task):
                     "there is no target to learn from."
                     if rows.size == missing.size
                     else f"y holds NaN, ±inf or missing labels in "
-                    f"{_count(rows.size, 'row')}: {describe(rows)}. A net's loss is "
+                    f"{plural(rows.size, 'row')}: {describe(rows)}. A net's loss is "
                     "nan on such rows, and on every row once the weights are "
                     "poisoned."
                 ),

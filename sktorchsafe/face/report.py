@@ -11,8 +11,7 @@ import textwrap
 
 import numpy as np
 
-from ._validation import describe
-from .scaling import _ratio_text
+from ..core.messages import describe, ratio_text
 
 
 def report_text(report):
@@ -172,7 +171,7 @@ def report_figure(report, *, max_features):
             fontsize="small",
             color="#566573",
         )
-    verdict = f"ratio {_ratio_text(report.scale_ratio)}"
+    verdict = f"ratio {ratio_text(report.scale_ratio)}"
     if disparity:
         verdict += f" > threshold {report.scale_threshold:.2g}"
     ax_scale.set_title(f"Scale (robust, log axis): {verdict}")

@@ -26,13 +26,14 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._dask import (
+from ..core.dask_blocks import (
     check_dask_input,
     is_dask_collection,
     reduce_blocks,
     transform_blocks,
 )
-from ._stats import (
+from ..core.messages import describe, fix_for, user_stacklevel
+from ..core.stats import (
     BLOCK_ELEMENTS,
     ColumnStats,
     QuantileSketch,
@@ -42,14 +43,8 @@ from ._stats import (
     nanquantile,
     row_blocks,
 )
-from ._validation import (
-    describe,
-    feature_names,
-    raise_nonfinite_counts,
-    user_stacklevel,
-    validate_X,
-)
-from .exceptions import DataQualityWarning, SktorchsafeWarning
+from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
+from ..exceptions import DataQualityWarning, SktorchsafeWarning
 
 __all__ = ["OutlierClipper"]
 
@@ -58,11 +53,6 @@ FLOAT_DTYPES = (np.float64, np.float32)
 #: ``1 / Φ⁻¹(3/4)``: scales the median absolute deviation of normal data to its
 #: standard deviation (``scipy.stats.median_abs_deviation(scale="normal")``).
 MAD_TO_STD = float(1.0 / norm.ppf(0.75))
-
-FIX_INF_RAISE = (
-    "Use on_inf='clip' to clip ±inf to the learned bounds, or on_inf='nan' to "
-    "turn them into NaN for an imputer placed after this step."
-)
 
 
 @dataclass
@@ -378,7 +368,7 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     stats,
                     feature_names(self, n_features=stats.n_features),
                     who=type(self).__name__,
-                    fix=FIX_INF_RAISE,
+                    fix=fix_for("inf_in_clipper"),
                 )
         else:
             X = self._validate(X, reset=first_call)
@@ -411,7 +401,7 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             reset=reset,
             allow_nan=True,
             allow_inf=self.on_inf != "raise",
-            fix=FIX_INF_RAISE,
+            fix=fix_for("inf_in_clipper"),
             dtype=FLOAT_DTYPES,
         )
 

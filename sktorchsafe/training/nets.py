@@ -29,26 +29,22 @@ from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.nn.modules.loss import _Loss
 from torch.utils.data import DataLoader
 
-from ._validation import describe, feature_names, nonfinite_report, validate_X
-from .callbacks import NonFiniteGuard, diagnose_batch
-from .exceptions import (
+from ..core.messages import describe, fix_for, plural
+from ..core.validation import feature_names, nonfinite_report, validate_X
+from ..exceptions import (
     DataQualityWarning,
     ModuleConfigError,
     NonFiniteInputError,
     NonFiniteTrainingError,
     TargetError,
 )
+from ..steps.standardize import SafeStandardScaler
+from .guard import NonFiniteGuard, diagnose_batch
 from .losses import FocalLoss, MaskedMSELoss
-from .standardize import SafeStandardScaler
 
 __all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
 
 #: The remedy for non-finite X reaching a net.
-FIX_X = (
-    "Impute or clip X before the net: make_safe_pipeline puts ImputerSelector "
-    "(it treats ±inf as missing) and OutlierClipper in front of it."
-)
-
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: What ``pandas.api.types.infer_dtype`` calls an object array of numbers.
@@ -63,10 +59,6 @@ _NUMBER_KINDS = {
 
 #: skorch's default split for classifiers (one shared instance, as in skorch).
 _STRATIFIED_SPLIT = ValidSplit(5, stratified=True)
-
-
-def _rows(n):
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _with_guard(callbacks):
@@ -191,7 +183,7 @@ class _SafeNet:
             reset=reset,
             allow_nan=False,
             allow_inf=False,
-            fix=FIX_X,
+            fix=fix_for("guard_input"),
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
         )
@@ -205,7 +197,7 @@ class _SafeNet:
         if report:
             names = feature_names(self, n_features=X.shape[1])
             parts = [
-                f"{names[j]!r} ({_rows(rows.size)}: {describe(rows)})"
+                f"{names[j]!r} ({plural(rows.size, 'row')}: {describe(rows)})"
                 for j, _, rows in report
             ]
             raise NonFiniteInputError(
@@ -260,7 +252,7 @@ class _SafeNet:
             detail = f" Cause: {found['detail']}."
         raise NonFiniteTrainingError(
             f"{type(self).__name__}: the module returns NaN or ±inf for "
-            f"{_rows(rows.size)} of X: {describe(rows)}, although X is finite."
+            f"{plural(rows.size, 'row')} of X: {describe(rows)}, although X is finite."
             f"{detail} Either a layer is outside its domain on these rows, or "
             "the weights (or BatchNorm running statistics) are no longer finite "
             "(training without NonFiniteGuard can leave them so).",
@@ -374,13 +366,13 @@ class _SafeNet:
             if n_rows < cv:
                 raise ModuleConfigError(
                     f"{who}: {name} splits the rows into {cv} folds (one for "
-                    f"validation), but X has only {_rows(n_rows)}. "
+                    f"validation), but X has only {plural(n_rows, 'row')}. "
                     f"{fix_with_folds(n_rows)}"
                 )
             if counts is None or not (counts < cv).any():
                 return False
             parts = [
-                f"{label!r} ({_rows(count)})"
+                f"{label!r} ({plural(count, 'row')})"
                 for label, count in zip(labels, counts, strict=True)
             ]
             if largest < cv:
@@ -408,7 +400,7 @@ class _SafeNet:
         n_valid = math.ceil(cv * n_rows)
         problem = None
         if n_rows - n_valid < 1:
-            problem = f"leaves no training row of the {_rows(n_rows)} in X"
+            problem = f"leaves no training row of the {plural(n_rows, 'row')} in X"
         elif counts is not None and counts.min() < 2:
             single = [
                 label for label, count in zip(labels, counts, strict=True) if count < 2
@@ -420,7 +412,7 @@ class _SafeNet:
         elif counts is not None and min(n_valid, n_rows - n_valid) < len(counts):
             problem = (
                 f"needs a row of each of the {len(counts)} classes on both sides, "
-                f"but X has {_rows(n_rows)} ({n_valid} for validation)"
+                f"but X has {plural(n_rows, 'row')} ({n_valid} for validation)"
             )
         if problem is None:
             return False
@@ -664,7 +656,8 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
             rows = np.flatnonzero(overflow.any(axis=1))
             raise TargetError(
                 f"{who}: y has values beyond the float32 range (±{_FLOAT32_MAX:.3g}) "
-                f"in {_rows(rows.size)}: {describe(rows)}. Use scale_target=True."
+                f"in {plural(rows.size, 'row')}: {describe(rows)}. "
+                "Use scale_target=True."
             )
         return y32
 
@@ -817,7 +810,7 @@ def _raise_target(who, report, *, names):
     parts = []
     for j, kind, rows in report:
         where = f"{names[j]}, " if len(names) > 1 else ""
-        parts.append(f"{kind} ({where}{_rows(rows.size)}: {describe(rows)})")
+        parts.append(f"{kind} ({where}{plural(rows.size, 'row')}: {describe(rows)})")
     rows = np.unique(np.concatenate([rows for _, _, rows in report]))
     kinds = {kind for _, kind, _ in report}
     fixes = []
@@ -1016,7 +1009,8 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         if missing.size:
             raise TargetError(
                 f"{who}: y has missing or non-finite labels in "
-                f"{_rows(missing.size)}: {describe(missing)}. Drop those rows or "
+                f"{plural(missing.size, 'row')}: {describe(missing)}. "
+                "Drop those rows or "
                 "label them."
             )
         if reset:

@@ -24,16 +24,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ._dask import check_dask_input, is_dask_collection, reduce_blocks
-from ._stats import ColumnStats, merge_value_counts, value_counts
-from ._validation import (
+from ..core.dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
+from ..core.messages import (
     Finding,
     describe,
     describe_first,
+    fix_for,
+    plural,
     user_stacklevel,
-    validate_pass_through,
 )
-from .exceptions import DataQualityWarning, TargetError
+from ..core.stats import ColumnStats, merge_value_counts, value_counts
+from ..core.validation import validate_pass_through
+from ..exceptions import DataQualityWarning, TargetError
 
 __all__ = ["TargetValidator"]
 
@@ -52,19 +54,6 @@ _NUMERIC_OBJECTS = {"integer", "floating", "mixed-integer-float", "decimal", "bo
 #: With ``task="auto"``, integer labels with more classes than this and fewer
 #: rows per class than this are suspected to be a quantity, not labels.
 _MANY_CLASSES = 20
-
-FIX_IMBALANCE = (
-    "Weight the classes in the loss (e.g. SafeNeuralNetClassifier("
-    "criterion__weight=...), or FocalLoss), or resample; stratify the splits "
-    "and score with a metric that sees the rare classes (balanced accuracy, "
-    "average precision)."
-)
-FIX_TARGET_SCALE = (
-    "Standardize the target inside the regressor: SafeNeuralNetRegressor("
-    "scale_target=True) does, and predicts in the original units (for another "
-    "net, sklearn.compose.TransformedTargetRegressor with a StandardScaler)."
-)
-
 
 #: Kinds of bad target cells, in the order messages name them.
 _BAD_KINDS = ("NaN", "+inf", "-inf", "missing labels (None/NaN)")
@@ -269,7 +258,8 @@ class _TargetStats:
         if self.bad_labels is not None:
             where += f" (index labels {describe(self.bad_labels, quote=True)})"
         raise TargetError(
-            f"{who}: y holds {' and '.join(self.bad_kinds)} in {_rows(self.n_bad)}: "
+            f"{who}: y holds {' and '.join(self.bad_kinds)} in "
+            f"{plural(self.n_bad, 'row')}: "
             f"{where}. A net's loss is nan on such rows, and on every row once "
             "the weights are poisoned. Drop those rows from X and y together, or "
             "fill in the target."
@@ -691,7 +681,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"y is imbalanced: {describe(parts)} against {counts.max()} "
                     f"rows of {majority!r} (ratio {ratio:.3g} > "
                     f"imbalance_threshold={self.imbalance_threshold:g}).",
-                    FIX_IMBALANCE,
+                    fix_for("class_imbalance"),
                 )
             )
         if classes.dtype == object:
@@ -785,7 +775,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     tuple(stats.names[j] for j in skewed),
                     f"Labels are imbalanced beyond imbalance_threshold="
                     f"{self.imbalance_threshold:g}: {describe(parts)}.",
-                    FIX_IMBALANCE,
+                    fix_for("class_imbalance"),
                 )
             )
         return findings
@@ -827,7 +817,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"({describe(numbers)}; scale_threshold={big:g}): a net "
                     "starts predicting near 0, so the loss starts huge (or "
                     "the signal tiny) and training diverges or crawls.",
-                    FIX_TARGET_SCALE,
+                    fix_for("target_scale"),
                 )
             )
         return findings
@@ -1007,7 +997,3 @@ def _union(first, second, limit=_N_EXAMPLES):
         if value not in out:
             out.append(value)
     return out
-
-
-def _rows(n):
-    return f"{n} row" if n == 1 else f"{n} rows"

@@ -30,13 +30,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from ._dask import (
+from ..core.dask_blocks import (
     check_dask_input,
     is_dask_collection,
     reduce_blocks,
     transform_blocks,
 )
-from ._stats import (
+from ..core.messages import describe, fix_for, user_stacklevel
+from ..core.stats import (
     ColumnStats,
     QuantileSketch,
     ValueCounts,
@@ -47,14 +48,8 @@ from ._stats import (
     row_blocks,
     sample_rows,
 )
-from ._validation import (
-    describe,
-    feature_names,
-    raise_nonfinite_counts,
-    user_stacklevel,
-    validate_X,
-)
-from .exceptions import DataQualityWarning, NonFiniteInputError
+from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
+from ..exceptions import DataQualityWarning, NonFiniteInputError
 from .standardize import SafeStandardScaler
 
 __all__ = ["ImputerSelector"]
@@ -88,11 +83,6 @@ MIN_HIDDEN = 10
 #: number of features instead of with its square (one ``BayesianRidge`` per
 #: feature and round keeps a covariance matrix of its inputs).
 ITERATIVE_MAX_NEIGHBORS = 50
-
-FIX_INF = (
-    "Use on_inf='impute' (the default) to treat ±inf as missing, or clip them "
-    "to learned bounds first with OutlierClipper."
-)
 
 
 class ImputerSelector(TransformerMixin, BaseEstimator):
@@ -464,7 +454,7 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
                     stream.stats,
                     feature_names(self, n_features=self.n_features_in_),
                     who=type(self).__name__,
-                    fix=FIX_INF,
+                    fix=fix_for("inf_in_imputer"),
                 )
         else:
             X = self._validate(X, reset=reset)
@@ -489,7 +479,7 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
             reset=reset,
             allow_nan=True,
             allow_inf=self.on_inf == "impute",
-            fix=FIX_INF,
+            fix=fix_for("inf_in_imputer"),
             dtype=FLOAT_DTYPES,
         )
 

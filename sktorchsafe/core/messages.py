@@ -1,0 +1,390 @@
+"""How sktorchsafe speaks: listings, counts, findings, fixes and warnings.
+
+One home for the words, so that a problem reads the same in a step's error,
+the net's error and :func:`~sktorchsafe.diagnose`'s report:
+
+- :func:`describe` and :func:`describe_first` list a bounded number of items;
+- :func:`plural` counts (``"1 row"``, ``"3 rows"``);
+- :class:`Finding` is what a check found, in one shape for every check;
+- :data:`FIXES` is the one table of fixes, keyed by the finding's kind, with
+  the :func:`~sktorchsafe.make_safe_pipeline` step that handles it;
+- :func:`user_stacklevel` makes a warning point at the user's own line.
+"""
+
+import importlib.util
+import math
+import os
+import sys
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "FIXES",
+    "agree",
+    "MAX_LISTED",
+    "Finding",
+    "describe",
+    "describe_first",
+    "fix_for",
+    "format_number",
+    "plural",
+    "ratio_text",
+    "step_for",
+    "user_stacklevel",
+]
+
+#: How many rows or columns a message lists before it says "and N more".
+MAX_LISTED = 5
+
+
+def describe(items, limit=MAX_LISTED, quote=False):
+    """``"a, b, c and 4 more"``: a short, bounded listing for messages.
+
+    Examples
+    --------
+    >>> describe([3, 8, 9, 12, 40, 41, 50], limit=3)
+    '3, 8, 9 and 4 more'
+    >>> describe(["age", "fare"], quote=True)
+    "'age', 'fare'"
+    """
+    # numpy scalars as plain Python values: 'a', not np.str_('a').
+    items = [item.item() if isinstance(item, np.generic) else item for item in items]
+    shown = [repr(item) if quote else str(item) for item in items[:limit]]
+    text = ", ".join(shown)
+    if len(items) > limit:
+        text += f" and {len(items) - limit} more"
+    return text
+
+
+def describe_first(items, total, limit=MAX_LISTED, quote=False):
+    """:func:`describe` of ``total`` items of which only the first are at hand.
+
+    For statistics that keep only the first few offending rows (streamed
+    chunks, Dask blocks): the listing reads as if all ``total`` were given.
+
+    Examples
+    --------
+    >>> describe_first([4, 17], total=30)
+    '4, 17 and 28 more'
+    """
+    items = list(items)[:limit]
+    text = describe(items, limit=limit, quote=quote)
+    if total > len(items):
+        text += f" and {total - len(items)} more"
+    return text
+
+
+def plural(n, unit, units=None):
+    """``"1 row"``, ``"3 rows"``: a count with its unit.
+
+    ``n`` may be a number or a sized collection (its length is counted).
+
+    Examples
+    --------
+    >>> plural(1, "row"), plural(3, "row"), plural([1, 2], "class", "classes")
+    ('1 row', '3 rows', '2 classes')
+    """
+    if not isinstance(n, int | np.integer):
+        n = len(n)
+    return f"{n} {unit}" if n == 1 else f"{n} {units or unit + 's'}"
+
+
+def format_number(value):
+    """A number as messages show it: ``+1e+300``, ``-3.5``, ``NaN``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NaN"
+    return f"{value:+g}"
+
+
+def ratio_text(ratio):
+    """``"9.2e+08"``, or ``"over 1.8e+308"`` for a ratio beyond float64's range."""
+    if np.isinf(ratio):
+        return f"over {np.finfo(np.float64).max:.2g}"
+    return f"{ratio:.2g}"
+
+
+def agree(n, one, many):
+    """The word that agrees with a count: ``agree(features, "has", "have")``.
+
+    ``n`` may be a number or a sized collection (its length is counted).
+    """
+    if not isinstance(n, int | np.integer):
+        n = len(n)
+    return one if n == 1 else many
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found in the data: what, how bad, where, and the fix.
+
+    Steps that inspect data keep what they found in this form, so that their
+    warnings, their errors and the reports built on them say the same thing.
+
+    Attributes
+    ----------
+    kind : str
+        Stable identifier of the problem, e.g. ``"scale_disparity"``; the key
+        of its fix in :data:`FIXES`.
+    severity : {"error", "warning", "info"}
+        ``"error"``: training on this breaks (non-finite values reach the
+        net); ``"warning"``: it trains, badly or with a useless input;
+        ``"info"``: worth knowing, often harmless.
+    columns : tuple of str
+        The features (or target outputs) concerned, by name.
+    message : str
+        What was found, with the numbers, naming the columns.
+    fix : str
+        What to do about it: the step or parameter that handles it.
+    """
+
+    kind: str
+    severity: str
+    columns: tuple
+    message: str
+    fix: str
+
+    def __str__(self):
+        return f"{self.message} {self.fix}"
+
+
+class Fix(NamedTuple):
+    """The fix of one kind of finding."""
+
+    #: The :func:`~sktorchsafe.make_safe_pipeline` step that handles it, or
+    #: None when it must be fixed before the pipeline.
+    step: str | None
+    #: What to do, in words that read the same wherever the problem is found.
+    text: str | None
+
+
+_SCALE = (
+    "Standardize the features: SafeStandardScaler (make_safe_pipeline's 'scale' "
+    "step) centers every feature and brings it to unit scale."
+)
+_FLOAT32 = (
+    "Standardize in float64 before the cast to float32: SafeStandardScaler "
+    "(make_safe_pipeline's 'scale' step) does, and its dtype=numpy.float32 then "
+    "hands the net float32."
+)
+_NONFINITE_X = (
+    "Impute or clip X first: ImputerSelector (make_safe_pipeline's 'impute' "
+    "step) treats ±inf as missing, OutlierClipper (the 'clip' step) clips ±inf "
+    "to the learned bounds."
+)
+_GUARD_LR = (
+    "lower lr, clip gradients (skorch.callbacks.GradientNormClipping) and scale "
+    "X and y (make_safe_pipeline, scale_target=True)"
+)
+
+#: The one table of fixes, keyed by the kind of finding.
+FIXES = {
+    # The table as a whole.
+    "empty": Fix(None, "Pass data with at least one row and one column."),
+    "non_numeric": Fix(
+        None,
+        "Encode such columns before the net: sklearn.compose.ColumnTransformer "
+        "with OneHotEncoder or OrdinalEncoder for categories, numbers derived "
+        "from dates (e.g. day of year), or drop it (identifiers, free text).",
+    ),
+    "mixed_types": Fix(
+        None,
+        "Convert such columns to numbers: pandas.read_csv(..., "
+        "na_values=[...]) with the placeholders, or pandas.to_numeric(column, "
+        "errors='coerce'); the placeholders become NaN for the imputer.",
+    ),
+    # Features.
+    "nan": Fix(
+        "impute",
+        "ImputerSelector (make_safe_pipeline's 'impute' step) fills them; choose "
+        "how with impute__strategy.",
+    ),
+    "infinite": Fix("impute", _NONFINITE_X),
+    "nonfinite_input": Fix("impute", _NONFINITE_X),
+    "all_missing": Fix(
+        "impute",
+        "Impute such features (ImputerSelector keeps and fills them) or drop them.",
+    ),
+    "inf_in_imputer": Fix(
+        "impute",
+        "Use on_inf='impute' (the default) to treat ±inf as missing, or clip "
+        "them to learned bounds first with OutlierClipper.",
+    ),
+    "inf_in_clipper": Fix(
+        "clip",
+        "Use on_inf='clip' to clip ±inf to the learned bounds, or on_inf='nan' "
+        "to turn them into NaN for an imputer placed after this step.",
+    ),
+    "float32_overflow": Fix("scale", _FLOAT32),
+    "float32_collapse": Fix("scale", _FLOAT32),
+    "scale_disparity": Fix("scale", _SCALE),
+    "offset": Fix("scale", _SCALE),
+    "constant": Fix(
+        "scale",
+        "A constant feature carries no information: drop it (sklearn."
+        "feature_selection.VarianceThreshold) or keep it, SafeStandardScaler "
+        "maps it to 0.",
+    ),
+    "near_constant": Fix(
+        None,
+        "Often harmless (rare indicators); drop such features if they carry no "
+        "signal (sklearn.feature_selection.VarianceThreshold with a small "
+        "threshold).",
+    ),
+    "outliers": Fix(
+        "clip",
+        "OutlierClipper (make_safe_pipeline's 'clip' step) clips to these fences "
+        "(clip__method='iqr', clip__fold=1.5).",
+    ),
+    # The target.
+    "target_nonfinite": Fix(
+        None,
+        "Drop those rows from X and y together (a pipeline cannot drop rows), "
+        "or fill in the target; for several outputs, MaskedMSELoss ignores NaN "
+        "targets.",
+    ),
+    "target_text": Fix(
+        None,
+        "Read y as numbers: pandas.read_csv(..., na_values=[...]) with the "
+        "placeholders, or pandas.to_numeric(y, errors='coerce'); then drop the "
+        "rows without a target.",
+    ),
+    "target_type": Fix(
+        "target",
+        "Pass the task that matches y (task='regression' or "
+        "task='classification'), or convert y as said.",
+    ),
+    "single_class": Fix(
+        None,
+        "Check the target column and the rows selected: a classifier needs at "
+        "least 2 classes.",
+    ),
+    "label_encoding": Fix("net", None),
+    "label_spelling": Fix(None, None),
+    "many_classes": Fix("target", None),
+    "class_imbalance": Fix(
+        "net",
+        "Weight the classes in the loss (e.g. SafeNeuralNetClassifier("
+        "criterion__weight=...), or FocalLoss), or resample; stratify the splits "
+        "and score with a metric that sees the rare classes (balanced accuracy, "
+        "average precision).",
+    ),
+    "constant_label": Fix(None, None),
+    "constant_target": Fix(None, None),
+    "target_scale": Fix(
+        "net",
+        "Standardize the target inside the regressor: SafeNeuralNetRegressor("
+        "scale_target=True) does, and predicts in the original units (for "
+        "another net, sklearn.compose.TransformedTargetRegressor with a "
+        "StandardScaler).",
+    ),
+    # Training: where NonFiniteGuard found a non-finite value.
+    "guard_input": Fix(
+        "impute",
+        "Impute or clip X before the net: make_safe_pipeline puts ImputerSelector "
+        "and OutlierClipper in front of it.",
+    ),
+    "guard_target": Fix(
+        None,
+        "Drop or impute these targets (TargetValidator names them before "
+        "training), or train with MaskedMSELoss, which ignores NaN targets.",
+    ),
+    "guard_forward": Fix(
+        None,
+        "Keep that module's input inside its domain (log or sqrt of negative "
+        "values, division by zero, exp overflow), or, if its weights have grown "
+        f"huge, {_GUARD_LR}.",
+    ),
+    "guard_divergence": Fix(
+        None,
+        f"The training diverged, or X or y are on a huge scale: {_GUARD_LR}.",
+    ),
+    "guard_loss": Fix(
+        None,
+        "Check that the module's output is what the criterion expects "
+        "(probabilities for NLLLoss, logits for CrossEntropyLoss) and that the "
+        "targets are in range.",
+    ),
+    "guard_backward": Fix(
+        None,
+        "Exploding gradients or a non-differentiable point (sqrt or pow at 0): "
+        "lower lr, clip gradients (skorch.callbacks.GradientNormClipping), scale "
+        "X and y, or add a small epsilon inside the operation.",
+    ),
+    "guard_weights": Fix(
+        None,
+        "The weights were poisoned by an earlier step that was not checked "
+        "(check_gradients=False, or a warm start from a diverged net): "
+        "re-initialize the net and keep check_gradients=True.",
+    ),
+    "guard_statistics": Fix(
+        None,
+        "Keep the input of that normalization layer on a sane scale: bound the "
+        "activation before it (e.g. clamp before an exp), lower lr, clip "
+        "gradients (skorch.callbacks.GradientNormClipping) and scale X "
+        "(make_safe_pipeline).",
+    ),
+    "guard_nll_logits": Fix(
+        None,
+        "Use criterion=torch.nn.CrossEntropyLoss (the default of "
+        "SafeNeuralNetClassifier), which takes logits, or end the module with a "
+        "softmax.",
+    ),
+    "guard_unknown": Fix(
+        None,
+        "The replay of the batch was finite (a random layer such as Dropout, or "
+        "a custom train_step); run with torch.autograd.set_detect_anomaly(True) "
+        "to find the operation.",
+    ),
+}
+
+
+def fix_for(kind):
+    """The fix text of a kind of finding (None when the finding words its own)."""
+    return FIXES[kind].text
+
+
+def step_for(kind):
+    """The :func:`~sktorchsafe.make_safe_pipeline` step that handles ``kind``."""
+    return FIXES[kind].step if kind in FIXES else None
+
+
+def _package_dir(name):
+    """The directory of an installed package, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.join(list(spec.submodule_search_locations)[0], "")
+
+
+#: Frames in these directories are skipped by :func:`user_stacklevel`: ours,
+#: and the libraries that call our code on the user's behalf.
+_LIBRARY_DIRS = tuple(
+    path
+    for path in map(
+        _package_dir, ("sktorchsafe", "sklearn", "skorch", "torch", "joblib")
+    )
+    if path is not None
+)
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes a warning point at the user's own code.
+
+    Counts the frames, from the caller of this function outwards, that belong
+    to sktorchsafe or to the libraries that call it for the user
+    (scikit-learn's ``Pipeline``, ``GridSearchCV`` and ``set_output``,
+    skorch's training loop, torch's module calls, joblib), so
+    ``warnings.warn(..., stacklevel=user_stacklevel())`` names the line that
+    called ``fit`` however deep it was.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level

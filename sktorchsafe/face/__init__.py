@@ -1,0 +1,1 @@
+"""What users call: the standard pipeline, streamed fits, diagnosis, the CLI."""
