@@ -36,16 +36,15 @@ def check_dask_input(estimator, X, *, reset, numeric=True):
     (``reset=True``) or checked against the fitted ones.  Values are checked
     later, from the statistics of the blocks.
     """
-    from sklearn.utils.validation import _check_feature_names, _check_n_features
-
+    from .compat import check_feature_names, check_n_features
     from .validation import check_frame_columns, check_frame_dtypes
 
     check_frame_columns(X, type(estimator).__name__)
     if numeric:
         check_frame_dtypes(X, type(estimator).__name__)
     # A Dask DataFrame's ``_meta`` is an empty pandas frame with its columns.
-    _check_feature_names(estimator, getattr(X, "_meta", X), reset=reset)
-    _check_n_features(estimator, X, reset=reset)
+    check_feature_names(estimator, getattr(X, "_meta", X), reset=reset)
+    check_n_features(estimator, X, reset=reset)
 
 
 def _as_array(X, lengths=True):

@@ -457,7 +457,7 @@ def _each_column(X, func):
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    from .compat import effective_n_threads
 
     n, p = X.shape
     if n == 0 or p == 0:
@@ -481,7 +481,7 @@ def _each_column(X, func):
             func(start + k, buffer[k])
 
     starts = range(0, p, width)
-    n_threads = min(_openmp_effective_n_threads(), len(starts))
+    n_threads = min(effective_n_threads(), len(starts))
     if n_threads < 2 or n * p < THREADED_MIN_ELEMENTS:
         for start in starts:
             slab(start)

@@ -11,10 +11,10 @@ import numbers
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import validate_data
 
 from ..exceptions import InputTypeError, NonFiniteInputError
+from .compat import output_config
 from .messages import describe, fix_for, plural
 from .stats import column_min_max
 
@@ -512,7 +512,7 @@ def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True
             )
     if copy:
         return X.clone() if hasattr(X, "clone") else X.copy()
-    if _get_output_config("transform", estimator)["dense"] != "default":
+    if output_config(estimator)["dense"] != "default":
         # ``set_output`` renames the columns of the frame it is handed, in
         # place: give it a new frame (sharing the data), not the caller's.
         return X.clone() if hasattr(X, "clone") else X.copy(deep=False)

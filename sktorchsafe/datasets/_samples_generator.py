@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import make_classification, make_regression
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+
+from ..core.compat import Interval, validate_params
 
 __all__ = ["make_messy_classification", "make_messy_regression"]
 

@@ -20,16 +20,16 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer
 from sklearn.utils import check_random_state
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from ..core.compat import Interval, StrOptions, check_feature_names_in, fit_context
 from ..core.dask_blocks import (
     check_dask_input,
     is_dask_collection,
@@ -359,7 +359,7 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the fill value (or model) of every feature.
 
@@ -415,7 +415,7 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
         return self._check_streaming(requested)
 
     @available_if(_can_partial_fit)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Update the statistics with one more batch of rows.
 
@@ -819,7 +819,7 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
             ``add_indicator=True``.
         """
         check_is_fitted(self, "n_features_in_")
-        names = _check_feature_names_in(self, input_features)[self._kept]
+        names = check_feature_names_in(self, input_features)[self._kept]
         if self._indicate:
             names = np.concatenate([names, [f"missingindicator_{n}" for n in names]])
         return np.asarray(names, dtype=object)

@@ -10,11 +10,10 @@ from sklearn.base import (
     BaseEstimator,
     OneToOneFeatureMixin,
     TransformerMixin,
-    _fit_context,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..core.compat import Interval, StrOptions, fit_context
 from ..core.dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
 from ..core.messages import (
     FIXES,
@@ -324,7 +323,7 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self.on_problem = on_problem
         self.copy = copy
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Measure each feature and act on the findings (``on_problem``).
 
@@ -352,7 +351,7 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self._act(self.report_.findings)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Measure one more chunk and act on the findings about all chunks so far.
 

@@ -4,21 +4,21 @@ import warnings
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import _fit_context
 from sklearn.preprocessing import StandardScaler
-from sklearn.preprocessing._data import _is_constant_feature
-from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
 )
 
-try:  # scikit-learn >= 1.9
-    from sklearn.utils._array_api import check_same_namespace
-except ImportError:  # pragma: no cover
-    check_same_namespace = None
-
+from ..core.compat import (
+    StrOptions,
+    check_same_namespace,
+    check_sample_weight,
+    fit_context,
+    get_namespace,
+    is_constant_feature,
+    is_numpy_namespace,
+    standard_scaler_partial_fit,
+)
 from ..core.dask_blocks import (
     check_dask_input,
     is_dask_collection,
@@ -154,7 +154,7 @@ class SafeStandardScaler(StandardScaler):
             )
         return dtype
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
         """Online computation of mean and std on X for later scaling.
 
@@ -180,14 +180,14 @@ class SafeStandardScaler(StandardScaler):
         if is_dask_collection(X):
             return self._partial_fit_dask(X, sample_weight)
         xp, _ = get_namespace(X)
-        if not sparse.issparse(X) and not _is_numpy_namespace(xp):
-            StandardScaler.partial_fit.__wrapped__(self, X, y, sample_weight)
+        if not sparse.issparse(X) and not is_numpy_namespace(xp):
+            standard_scaler_partial_fit(self, X, y, sample_weight)
             return self
         check_sample_weight_finite(sample_weight, type(self).__name__)
         if sparse.issparse(X):
             self._check_sparse_finite(X, reset=not hasattr(self, "n_samples_seen_"))
             self.__dict__.pop("_stats", None)
-            StandardScaler.partial_fit.__wrapped__(self, X, y, sample_weight)
+            standard_scaler_partial_fit(self, X, y, sample_weight)
             return self
 
         first_call = not hasattr(self, "n_samples_seen_")
@@ -201,7 +201,7 @@ class SafeStandardScaler(StandardScaler):
                 estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight}
             )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
 
         stats = ColumnStats.from_array(X, sample_weight)
         if (stats.n_posinf + stats.n_neginf).any():
@@ -294,7 +294,7 @@ class SafeStandardScaler(StandardScaler):
         if self.with_std:
             with np.errstate(over="ignore", under="ignore"):
                 self.var_ = np.ldexp(var_s, 2 * exp)
-            constant = _is_constant_feature(var_s, mean_s, np.asarray(n_seen))
+            constant = is_constant_feature(var_s, mean_s, np.asarray(n_seen))
             scale = np.ldexp(np.sqrt(var_s), exp)
             scale[constant] = 1.0
             self.scale_ = scale
@@ -336,7 +336,7 @@ class SafeStandardScaler(StandardScaler):
             check_same_namespace(X, self, attribute=attribute, method="transform")
         fitted = [a for a in (self.mean_, self.scale_) if a is not None]
         on_numpy = all(isinstance(a, np.ndarray) for a in fitted)
-        if sparse.issparse(X) or not _is_numpy_namespace(xp) or not on_numpy:
+        if sparse.issparse(X) or not is_numpy_namespace(xp) or not on_numpy:
             self._check_sparse_finite(X, reset=False)
             Xt = super().transform(X, copy=copy)
             return self._cast(Xt)

@@ -17,13 +17,12 @@ from sklearn.base import (
     BaseEstimator,
     OneToOneFeatureMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from ..core.compat import Interval, StrOptions, fit_context
 from ..core.dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
 from ..core.messages import (
     Finding,
@@ -406,7 +405,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.scale_threshold = scale_threshold
         self.copy = copy
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate ``y`` (and record X's shape and feature names).
 
@@ -441,7 +440,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self._judge(stats, warned=self._warned)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Validate one more chunk of ``y``, together with the chunks before.
 

@@ -18,13 +18,18 @@ from functools import partial
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
-from torch.nn.modules.batchnorm import _NormBase
 from torch.nn.parameter import is_lazy
 from torch.utils.data import Subset
 
+from ..core.compat import (
+    NormBase,
+    StrOptions,
+    foreach_copy_,
+    foreach_norm,
+    validate_parameter_constraints,
+)
 from ..core.messages import agree, describe, fix_for, format_number
 from ..core.validation import feature_names
 from ..exceptions import NonFiniteTrainingError, NonFiniteTrainingWarning
@@ -243,7 +248,7 @@ class NonFiniteGuard(Callback):
             self._checked_ = False
             buffers, saved, _ = self._running_stats(net)
             if buffers:
-                torch._foreach_copy_(saved, buffers)
+                foreach_copy_(saved, buffers)
 
     def _running_stats(self, net):
         """The normalization layers' statistics, their copies, and the floating ones.
@@ -272,7 +277,7 @@ class NonFiniteGuard(Callback):
                 if isinstance(module, torch.nn.Module)
                 for prefix in ["" if name == "module" else f"{name}_."]
                 for layer_name, layer in module.named_modules()
-                if isinstance(layer, _NormBase)
+                if isinstance(layer, NormBase)
                 for buffer_name, buffer in layer.named_buffers(recurse=False)
             ]
             if any(is_lazy(buffer) for _, buffer in named):
@@ -388,7 +393,7 @@ class NonFiniteGuard(Callback):
             param.grad = None
         buffers, saved, _ = self._running_stats(net)
         if buffers:
-            torch._foreach_copy_(buffers, saved)
+            foreach_copy_(buffers, saved)
         net.history.record_batch("nonfinite", what)
         if self.on_nonfinite == "raise":
             self._forget()
@@ -612,7 +617,7 @@ def _grad_norms(grads):
         g.device == device and g.dtype == dtype and g.layout == torch.strided
         for g in grads
     ):
-        return list(torch._foreach_norm(grads)), device.type == "cpu"
+        return foreach_norm(grads), device.type == "cpu"
     groups = {}
     for grad in grads:
         if grad.layout != torch.strided:
@@ -621,7 +626,7 @@ def _grad_norms(grads):
     norms = []
     for (_, group_dtype), group in groups.items():
         kwargs = {} if group_dtype in _NORM_DTYPES else {"dtype": torch.float32}
-        norms.extend(torch._foreach_norm(group, 2, **kwargs))
+        norms.extend(foreach_norm(group, 2, **kwargs))
     return norms, all(device.type == "cpu" for device, _ in groups)
 
 

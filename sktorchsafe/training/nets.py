@@ -18,17 +18,16 @@ import pandas as pd
 import torch
 from scipy import sparse
 from sklearn.metrics import r2_score
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
 from skorch.dataset import ValidSplit, get_len
 from skorch.utils import is_dataset, to_numpy, to_tensor
-from torch.nn.modules.loss import _Loss
 from torch.utils.data import DataLoader
 
+from ..core.compat import LossBase, validate_parameter_constraints
 from ..core.messages import describe, fix_for, plural
 from ..core.validation import feature_names, nonfinite_report, validate_X
 from ..exceptions import (
@@ -140,7 +139,7 @@ class _SafeNet:
         """Refuse a tuple or dict output for a criterion that takes one tensor."""
         criterion = self._criterion()
         if torch.is_tensor(y_pred) or not isinstance(
-            criterion, (_Loss, MaskedMSELoss, FocalLoss)
+            criterion, (LossBase, MaskedMSELoss, FocalLoss)
         ):
             return
         raise ModuleConfigError(
