@@ -14,7 +14,8 @@ from skorch.callbacks import Callback
 
 from sktorchsafe import NonFiniteGuard, SafeNeuralNetRegressor
 from sktorchsafe.exceptions import NonFiniteTrainingError, NonFiniteTrainingWarning
-from sktorchsafe.training.guard import _grad_norms, _maybe_nonfinite, diagnose_batch
+from sktorchsafe.training.guard import _grad_norms, _maybe_nonfinite
+from sktorchsafe.training.replay import diagnose_batch
 
 
 class Log(torch.nn.Module):

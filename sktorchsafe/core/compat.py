@@ -53,8 +53,10 @@ __all__ = [
     "get_namespace",
     "is_constant_feature",
     "is_numpy_namespace",
+    "net_module_names",
     "output_config",
     "standard_scaler_partial_fit",
+    "uncompiled",
     "validate_parameter_constraints",
     "validate_params",
 ]
@@ -166,6 +168,28 @@ def foreach_copy_(destinations, sources):
     with torch.no_grad():  # pragma: no cover - torch without foreach
         for destination, source in zip(destinations, sources, strict=True):
             destination.copy_(source)
+
+
+def uncompiled(module):
+    """The module inside a ``torch.compile`` wrapper, or ``module`` itself.
+
+    ``torch.compile(module)`` returns an ``OptimizedModule`` that keeps the
+    original as ``_orig_mod`` (torch has no public accessor); type checks
+    such as "is the criterion an ``NLLLoss``" look through it.
+    """
+    return getattr(module, "_orig_mod", module)
+
+
+# ------------------------------------------------------------------- skorch
+def net_module_names(net):
+    """The names of the modules a skorch net registered (``module``, ...).
+
+    skorch keeps them in ``net._modules`` (``"module"`` and every
+    ``<name>_`` module a subclass sets in ``initialize_module``), without a
+    public accessor; ``["module"]`` where a version keeps no such list.
+    """
+    names = getattr(net, "_modules", None)
+    return list(names) if names is not None else ["module"]
 
 
 def __getattr__(name):

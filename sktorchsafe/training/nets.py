@@ -38,8 +38,9 @@ from ..exceptions import (
     TargetError,
 )
 from ..steps.standardize import SafeStandardScaler
-from .guard import NonFiniteGuard, diagnose_batch
+from .guard import NonFiniteGuard
 from .losses import FocalLoss, MaskedMSELoss
+from .replay import diagnose_batch
 
 __all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
 
