@@ -8,44 +8,34 @@ int64 class codes, NaN and ±inf are refused with an error that names the rows
 and features, and :class:`~sktorchsafe.NonFiniteGuard` watches the training.
 """
 
-import math
-import warnings
-from collections.abc import Mapping
-from numbers import Integral, Real
-
 import numpy as np
 import pandas as pd
 import torch
-from scipy import sparse
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_consistent_length
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
-from skorch.dataset import ValidSplit, get_len
-from skorch.utils import is_dataset, to_numpy, to_tensor
-from torch.utils.data import DataLoader
+from skorch.utils import to_numpy
 
-from ..core.compat import LossBase, validate_parameter_constraints
-from ..core.messages import describe, fix_for, plural
-from ..core.validation import feature_names, nonfinite_report, validate_X
+from ..core.messages import describe, plural
+from ..core.validation import nonfinite_report
 from ..exceptions import (
-    DataQualityWarning,
-    ModuleConfigError,
-    NonFiniteInputError,
-    NonFiniteTrainingError,
     TargetError,
 )
 from ..steps.standardize import SafeStandardScaler
-from .guard import NonFiniteGuard
-from .losses import FocalLoss, MaskedMSELoss
-from .replay import diagnose_batch
+from .base import _SafeNet, with_guard
+from .boundary import FLOAT32_MAX as _FLOAT32_MAX
+from .losses import FocalLoss
+from .outputs import (
+    align_regression_output,
+    check_class_scores,
+    check_predictions,
+    check_tensor_output,
+)
+from .split import STRATIFIED_SPLIT
 
 __all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
-
-#: The remedy for non-finite X reaching a net.
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: What ``pandas.api.types.infer_dtype`` calls an object array of numbers.
 _NUMBER_KINDS = {
@@ -56,433 +46,6 @@ _NUMBER_KINDS = {
     "boolean",
     "empty",
 }
-
-#: skorch's default split for classifiers (one shared instance, as in skorch).
-_STRATIFIED_SPLIT = ValidSplit(5, stratified=True)
-
-
-def _with_guard(callbacks):
-    """skorch's default callbacks with a :class:`NonFiniteGuard` before PrintLog."""
-    callbacks = list(callbacks)
-    position = next(
-        (i for i, (name, _) in enumerate(callbacks) if name == "print_log"),
-        len(callbacks),
-    )
-    callbacks.insert(position, ("nonfinite_guard", NonFiniteGuard()))
-    return callbacks
-
-
-def _input_array(value):
-    """A value of a dict input as a writable numpy array, where it is an array.
-
-    skorch would index a DataFrame or Series by label; nullable columns with
-    NA become float64 with NaN (which the guard then names).
-    """
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        array = value.to_numpy()
-        if array.dtype == object:
-            try:
-                array = value.to_numpy(dtype=np.float64, na_value=np.nan)
-            except (TypeError, ValueError):
-                pass  # not numeric: skorch's collate says so
-    elif isinstance(value, np.ndarray):
-        array = value
-    else:
-        return value
-    # A read-only view (copy-on-write) would reach torch as a tensor that must
-    # not be written: copy it then.
-    return np.require(array, requirements="W")
-
-
-def _cast_floats(x, dtype):
-    """Cast the floating tensors in ``x`` (tensor or dict of tensors) to ``dtype``."""
-    if torch.is_tensor(x):
-        return x.to(dtype) if x.is_floating_point() and x.dtype != dtype else x
-    if isinstance(x, Mapping):
-        return {key: _cast_floats(value, dtype) for key, value in x.items()}
-    return x
-
-
-class _SafeNet:
-    """What the safe regressor and classifier share: X at the torch boundary."""
-
-    #: Learned attributes that ``fit`` forgets before it starts.
-    _data_attributes = ("n_features_in_", "feature_names_in_")
-
-    def _forget_data(self):
-        for name in self._data_attributes:
-            self.__dict__.pop(name, None)
-
-    def _data_seen(self):
-        return self._data_attributes[-1] in self.__dict__
-
-    def _validate_own_params(self):
-        validate_parameter_constraints(
-            self._parameter_constraints,
-            {name: getattr(self, name) for name in self._parameter_constraints},
-            caller_name=type(self).__name__,
-        )
-
-    def initialize(self):
-        """Initialize the module, criterion, optimizer and callbacks.
-
-        Also validates the parameters this class adds to skorch's.
-        """
-        self._validate_own_params()
-        return super().initialize()
-
-    def _criterion(self):
-        """The criterion module (unwrapped from ``torch.compile``), or None."""
-        criterion = getattr(self, "criterion_", None)
-        return getattr(criterion, "_orig_mod", criterion)
-
-    def _check_tensor_output(self, y_pred):
-        """Refuse a tuple or dict output for a criterion that takes one tensor."""
-        criterion = self._criterion()
-        if torch.is_tensor(y_pred) or not isinstance(
-            criterion, (LossBase, MaskedMSELoss, FocalLoss)
-        ):
-            return
-        raise ModuleConfigError(
-            f"{type(self).__name__}: the module returns a {type(y_pred).__name__}, "
-            f"but {type(criterion).__name__} takes one tensor. Return the "
-            "prediction alone from forward, or override get_loss to combine the "
-            "outputs (skorch's convention for several outputs; predict uses the "
-            "first)."
-        )
-
-    # -------------------------------------------------------------- X
-    def _module_dtype(self):
-        """The dtype of the module's first floating parameter, or None."""
-        module = getattr(self, "module_", None)
-        if not isinstance(module, torch.nn.Module):
-            return None
-        return next(
-            (p.dtype for p in module.parameters() if p.is_floating_point()), None
-        )
-
-    def _prepare_X(self, X, *, reset):
-        """One float32 array (or CSR matrix) for the net; refuse NaN and ±inf.
-
-        float64 is kept for a module whose parameters are float64. A skorch
-        ``Dataset``, a ``dict`` of inputs (for modules whose ``forward`` takes
-        several arguments) and torch tensors are passed on as they are: the
-        guard watches them during training, and floating tensors are cast to
-        the module's dtype in :meth:`infer`.
-        """
-        if is_dataset(X) or isinstance(X, Mapping) or torch.is_tensor(X):
-            if reset:
-                for name in ("n_features_in_", "feature_names_in_"):
-                    self.__dict__.pop(name, None)
-            if isinstance(X, Mapping):
-                X = {key: _input_array(value) for key, value in X.items()}
-            return X
-        X = validate_X(
-            self,
-            X,
-            reset=reset,
-            allow_nan=False,
-            allow_inf=False,
-            fix=fix_for("guard_input"),
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-        )
-        if X.dtype == np.float32 or self._module_dtype() == torch.float64:
-            # A read-only view (e.g. of a DataFrame under copy-on-write) would
-            # reach torch as a tensor that must not be written: copy it then.
-            return X if sparse.issparse(X) else np.require(X, requirements="W")
-        with np.errstate(over="ignore"):
-            X32 = X.astype(np.float32)
-        report = nonfinite_report(X32, allow_nan=True, allow_inf=False)
-        if report:
-            names = feature_names(self, n_features=X.shape[1])
-            parts = [
-                f"{names[j]!r} ({plural(rows.size, 'row')}: {describe(rows)})"
-                for j, _, rows in report
-            ]
-            raise NonFiniteInputError(
-                f"{type(self).__name__}: X has values beyond the float32 range "
-                f"(±{_FLOAT32_MAX:.3g}) the net computes in, in {len(report)} "
-                f"feature(s): {describe(parts)}. Scale X before the net: "
-                "SafeStandardScaler(dtype=np.float32), as in make_safe_pipeline."
-            )
-        return X32
-
-    def infer(self, x, **fit_params):
-        """Run the module on a batch, cast to the dtype of its parameters.
-
-        A float64 batch (e.g. from a user's Dataset) meets a float32 module
-        (or a float32 batch a float64 module) without a dtype error.
-        """
-        dtype = self._module_dtype()
-        if dtype is not None:
-            x = _cast_floats(to_tensor(x, device=self.device), dtype)
-        return super().infer(x, **fit_params)
-
-    def forward_iter(self, X, training=False, device="cpu"):
-        """Yield the module's outputs batch by batch; X is checked like in ``fit``.
-
-        NaN or ±inf in X raise
-        :class:`~sktorchsafe.exceptions.NonFiniteInputError` naming the rows
-        and features, instead of predictions that are silently NaN.
-        """
-        self.check_is_fitted()
-        X = self._prepare_X(X, reset=False)
-        return super().forward_iter(X, training=training, device=device)
-
-    def _check_predictions(self, y_pred, X):
-        """Raise instead of returning predictions that are NaN or ±inf.
-
-        X was finite (``forward_iter`` checks it), so the trained module
-        created them; on array input the first offending rows are replayed
-        through the module to name the layer.
-        """
-        bad = ~np.isfinite(y_pred.reshape(len(y_pred), -1)).all(axis=1)
-        if not bad.any():
-            return
-        rows = np.flatnonzero(bad)
-        diagnosis = {"rows": rows, "module": None, "created": None}
-        detail = ""
-        if not (is_dataset(X) or isinstance(X, Mapping) or torch.is_tensor(X)):
-            X = self._prepare_X(X, reset=False)
-            batch = X[rows[:256]]
-            batch = batch.toarray() if hasattr(batch, "toarray") else batch
-            found = diagnose_batch(self, torch.as_tensor(batch))
-            diagnosis.update(module=found["module"], created=found["created"])
-            detail = f" Cause: {found['detail']}."
-        raise NonFiniteTrainingError(
-            f"{type(self).__name__}: the module returns NaN or ±inf for "
-            f"{plural(rows.size, 'row')} of X: {describe(rows)}, although X is finite."
-            f"{detail} Either a layer is outside its domain on these rows, or "
-            "the weights (or BatchNorm running statistics) are no longer finite "
-            "(training without NonFiniteGuard can leave them so).",
-            **diagnosis,
-        )
-
-    # ------------------------------------------------------------ fit
-    def get_iterator(self, dataset, training=False):
-        """skorch's ``DataLoader``; no one-row last batch for ``BatchNorm1d``.
-
-        ``BatchNorm1d`` cannot normalize a single row in training mode (torch
-        raises), and a training set whose size leaves one row after the last
-        full batch is a matter of chance in cross-validation. That row is
-        left out of each epoch (``drop_last=True``), with a warning.
-        """
-        if not training:
-            return super().get_iterator(dataset, training=training)
-        kwargs = self.get_params_for("iterator_train")
-        batch_size = kwargs.get("batch_size", self.batch_size)
-        module = getattr(self, "module_", None)
-        layers = module.modules() if isinstance(module, torch.nn.Module) else ()
-        norm = next(
-            (
-                type(layer).__name__
-                for layer in layers
-                if isinstance(layer, torch.nn.BatchNorm1d)
-            ),
-            None,
-        )
-        try:
-            n_rows = len(dataset)
-        except TypeError:  # an iterable dataset
-            n_rows = 0
-        if (
-            norm is None
-            or n_rows < 2
-            or batch_size in (-1, None)
-            or n_rows % batch_size != 1
-            or kwargs.get("drop_last")
-            or "batch_sampler" in kwargs
-            or not (
-                isinstance(self.iterator_train, type)
-                and issubclass(self.iterator_train, DataLoader)
-            )
-        ):
-            return super().get_iterator(dataset, training=training)
-        warnings.warn(
-            f"{type(self).__name__}: the last training batch would hold 1 row "
-            f"({n_rows} rows, batch_size={batch_size}), on which {norm} cannot "
-            "train; it is left out of each epoch (iterator_train__drop_last=True). "
-            "Pass iterator_train__shuffle=True so that it is a different row each "
-            "epoch, or a batch_size that leaves more than one row.",
-            DataQualityWarning,
-            stacklevel=2,
-        )
-        kwargs.update(batch_size=batch_size, drop_last=True)
-        return self.iterator_train(dataset, **kwargs)
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        """skorch's train/validation split, checked against the data first.
-
-        A ``skorch.dataset.ValidSplit`` that cannot split this data (more
-        folds than rows, or, stratified, than any class has rows; a fraction
-        that leaves no training row) raises
-        :class:`~sktorchsafe.exceptions.ModuleConfigError` with the fix before
-        training starts: the net never switches to another split on its own.
-        Stratified, a class with fewer rows than the folds gives a
-        :class:`~sktorchsafe.exceptions.DataQualityWarning` that names it, in
-        place of scikit-learn's warning about the least populated class.
-        """
-        warned = self._check_split(X, y)
-        with warnings.catch_warnings():
-            if warned:
-                warnings.filterwarnings(
-                    "ignore", "The least populated class", UserWarning
-                )
-            return super().get_split_datasets(X, y, **fit_params)
-
-    def _class_counts(self, y):
-        """Labels and row counts of the classes in ``y``; None for a regressor."""
-        return None
-
-    def _check_split(self, X, y):
-        """Refuse a ``ValidSplit`` the data cannot satisfy; warn about small classes.
-
-        Returns whether a small-class warning was issued.
-        """
-        split = self.train_split
-        cv = getattr(split, "cv", None)
-        if not isinstance(split, ValidSplit) or isinstance(cv, bool):
-            return False
-        try:
-            n_rows = get_len(X)
-        except (TypeError, ValueError):  # an iterable dataset, ragged inputs
-            return False
-        found = self._class_counts(y) if split.stratified else None
-        labels, counts = found if found is not None else (None, None)
-        stratified = ", stratified=True" if split.stratified else ""
-        name = f"train_split=ValidSplit({cv!r}{stratified})"
-        who = type(self).__name__
-        fix = "Pass train_split=None to train on every row without validation"
-
-        def fix_with_folds(most):
-            fewer = f", or ValidSplit(cv{stratified}) with 2 <= cv <= {most}"
-            if most == 2:
-                fewer = f", or ValidSplit(2{stratified})"
-            return f"{fix}{fewer if most >= 2 else ''}, or collect more rows."
-
-        if isinstance(cv, Integral):
-            largest = n_rows if counts is None else int(counts.max())
-            if n_rows < cv:
-                raise ModuleConfigError(
-                    f"{who}: {name} splits the rows into {cv} folds (one for "
-                    f"validation), but X has only {plural(n_rows, 'row')}. "
-                    f"{fix_with_folds(n_rows)}"
-                )
-            if counts is None or not (counts < cv).any():
-                return False
-            parts = [
-                f"{label!r} ({plural(count, 'row')})"
-                for label, count in zip(labels, counts, strict=True)
-            ]
-            if largest < cv:
-                raise ModuleConfigError(
-                    f"{who}: {name} splits every class into {cv} folds, but no "
-                    f"class has {cv} rows: {describe(parts)}. "
-                    f"{fix_with_folds(largest)}"
-                )
-            small = [
-                part for part, count in zip(parts, counts, strict=True) if count < cv
-            ]
-            one = len(small) == 1
-            warnings.warn(
-                f"{who}: {'class' if one else 'classes'} {describe(small)} "
-                f"{'has' if one else 'have'} fewer rows than the {cv} folds of "
-                f"{name}: the validation split cannot hold {'it' if one else 'them'} "
-                "in proportion, and such a class may be missing from validation or "
-                f"from training. {fix_with_folds(int(counts.min()))}",
-                DataQualityWarning,
-                stacklevel=3,
-            )
-            return True
-        if not (isinstance(cv, Real) and 0 < cv < 1):
-            return False
-        n_valid = math.ceil(cv * n_rows)
-        problem = None
-        if n_rows - n_valid < 1:
-            problem = f"leaves no training row of the {plural(n_rows, 'row')} in X"
-        elif counts is not None and counts.min() < 2:
-            single = [
-                label for label, count in zip(labels, counts, strict=True) if count < 2
-            ]
-            problem = (
-                f"needs 2 rows of each class, but class {describe(single, quote=True)}"
-                f" {'has' if len(single) == 1 else 'have'} 1"
-            )
-        elif counts is not None and min(n_valid, n_rows - n_valid) < len(counts):
-            problem = (
-                f"needs a row of each of the {len(counts)} classes on both sides, "
-                f"but X has {plural(n_rows, 'row')} ({n_valid} for validation)"
-            )
-        if problem is None:
-            return False
-        raise ModuleConfigError(
-            f"{who}: {name} {problem}. {fix}, or collect more rows."
-        )
-
-    def fit(self, X, y=None, **fit_params):
-        """Initialize the net and train it on ``X`` and ``y``.
-
-        Re-initializes the module unless ``warm_start=True``, and learns the
-        data attributes (``n_features_in_``, the target encoding) afresh.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
-            Numeric, finite data (any float or int dtype). A skorch
-            ``Dataset``, a dict of inputs or a torch tensor is passed to skorch
-            as it is.
-        y : array-like or None
-            The target; None only when X is a Dataset that holds it.
-        **fit_params : dict
-            Passed to the module's ``forward`` and to ``train_split``.
-
-        Returns
-        -------
-        self : object
-            The fitted net.
-        """
-        if not self.warm_start or not self.initialized_:
-            self._forget_data()
-        return super().fit(X, y, **fit_params)
-
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        """Train the net further on ``X`` and ``y`` without re-initializing it.
-
-        The first call learns the data attributes; later calls check X and y
-        against them.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
-            See :meth:`fit`.
-        y : array-like or None
-            See :meth:`fit`.
-        classes : array-like or None, default=None
-            Classifier only: every class label, needed on the first call when
-            ``y`` does not show them all.
-        **fit_params : dict
-            Passed to the module's ``forward`` and to ``train_split``.
-
-        Returns
-        -------
-        self : object
-            The fitted net.
-        """
-        reset = not self._data_seen()
-        X = self._prepare_X(X, reset=reset)
-        if y is not None and not (is_dataset(X) or isinstance(X, Mapping)):
-            check_consistent_length(X, y)
-        y = self._prepare_y(y, reset=reset, classes=classes)
-        return super().partial_fit(X, y, classes=classes, **fit_params)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = True
-        tags.non_deterministic = True
-        tags.target_tags.required = True
-        return tags
 
 
 class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
@@ -597,7 +160,7 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
 
     @property
     def _default_callbacks(self):
-        return _with_guard(super()._default_callbacks)
+        return with_guard(super()._default_callbacks)
 
     # -------------------------------------------------------------- y
     def _prepare_y(self, y, *, reset, classes=None):
@@ -668,23 +231,8 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
         a trailing 1 raises
         :class:`~sktorchsafe.exceptions.ModuleConfigError` instead of broadcasting.
         """
-        self._check_tensor_output(y_pred)
-        y_true = to_tensor(y_true, device=self.device)
-        if torch.is_tensor(y_pred) and torch.is_tensor(y_true):
-            if y_pred.shape != y_true.shape:
-                if y_pred.ndim == 1 and y_true.shape == (len(y_pred), 1):
-                    y_pred = y_pred.unsqueeze(1)
-                elif y_true.ndim == 1 and y_pred.shape == (len(y_true), 1):
-                    y_true = y_true.unsqueeze(1)
-                else:
-                    raise ModuleConfigError(
-                        f"{type(self).__name__}: the module returns shape "
-                        f"{tuple(y_pred.shape)} but the targets have shape "
-                        f"{tuple(y_true.shape)}. Make the module's last layer "
-                        f"output n_outputs_={self.n_outputs_} value(s) per row."
-                    )
-            if y_true.is_floating_point() and y_true.dtype != y_pred.dtype:
-                y_true = y_true.to(y_pred.dtype)
+        check_tensor_output(self, y_pred)
+        y_pred, y_true = align_regression_output(self, y_pred, y_true)
         return super().get_loss(y_pred, y_true, X=X, training=training)
 
     # -------------------------------------------------------- predict
@@ -702,7 +250,7 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
             1-D when ``y`` was 1-D in ``fit``.
         """
         y_pred = NeuralNet.predict_proba(self, X)
-        self._check_predictions(y_pred, X)
+        check_predictions(self, y_pred, X)
         y_pred = y_pred.reshape(len(y_pred), -1)
         if getattr(self, "target_scaler_", None) is not None:
             y_pred = self.target_scaler_.inverse_transform(y_pred.astype(np.float64))
@@ -960,7 +508,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         module,
         *args,
         criterion=torch.nn.CrossEntropyLoss,
-        train_split=_STRATIFIED_SPLIT,
+        train_split=STRATIFIED_SPLIT,
         classes=None,
         **kwargs,
     ):
@@ -982,7 +530,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
                     _label_accuracy, name="valid_acc", lower_is_better=False
                 )
             callbacks.append((name, callback))
-        return _with_guard(callbacks)
+        return with_guard(callbacks)
 
     # -------------------------------------------------------------- y
     def _prepare_y(self, y, *, reset, classes=None):
@@ -1063,80 +611,16 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         Log-probabilities (a module ending with ``LogSoftmax``) reach
         ``NLLLoss`` as they are; skorch would take their log again.
         """
-        self._check_tensor_output(y_pred)
+        check_tensor_output(self, y_pred)
         if kwargs.get("training") and not getattr(self, "_outputs_checked_", True):
             self._outputs_checked_ = True
-            self._check_outputs(y_pred)
+            self._log_probabilities_ = False
+            self._log_probabilities_ = check_class_scores(self, y_pred)
         if getattr(self, "_log_probabilities_", False) and isinstance(
             self._criterion(), torch.nn.NLLLoss
         ):
             return NeuralNet.get_loss(self, y_pred, y_true, *args, **kwargs)
         return super().get_loss(y_pred, y_true, *args, **kwargs)
-
-    def _check_outputs(self, y_pred):
-        self._log_probabilities_ = False
-        criterion = self._criterion()
-        takes_probabilities = isinstance(criterion, torch.nn.NLLLoss)
-        takes_logits = isinstance(criterion, (torch.nn.CrossEntropyLoss, FocalLoss))
-        who, name = type(self).__name__, type(criterion).__name__
-        if isinstance(criterion, (torch.nn.BCELoss, torch.nn.BCEWithLogitsLoss)):
-            raise ModuleConfigError(
-                f"{who}: {name} takes one float target per output, but this "
-                "classifier trains on class codes, one per row. Use the default "
-                f"CrossEntropyLoss with one output per class ({len(self.classes_)}), "
-                "or skorch's NeuralNetBinaryClassifier for one logit per row."
-            )
-        if not torch.is_tensor(y_pred) or not (takes_probabilities or takes_logits):
-            return
-        n_classes = len(self.classes_)
-        if y_pred.ndim == 1:
-            raise ModuleConfigError(
-                f"{who}: the module returns one value per row (shape "
-                f"{tuple(y_pred.shape)}), but {name} takes one score per class, "
-                f"shape (n, {n_classes}). Make its last layer output {n_classes} "
-                "values (for one logit per row, use skorch's "
-                "NeuralNetBinaryClassifier)."
-            )
-        if y_pred.ndim != 2:
-            return
-        if y_pred.shape[1] != n_classes:
-            fix = f"Make its last layer output {n_classes} values, one per class."
-            if y_pred.shape[1] > n_classes and self.classes is None:
-                fix += (
-                    " If the data has more classes than this y shows (a "
-                    "cross-validation fold or a subset without a rare class), "
-                    "pass them all, in the order of the output columns: "
-                    "classes=[...]."
-                )
-            classes = describe(np.asarray(self.classes_).tolist(), quote=True)
-            raise ModuleConfigError(
-                f"{who}: the module returns {y_pred.shape[1]} column(s) but y has "
-                f"{n_classes} classes ({classes}). {fix}"
-            )
-        with torch.no_grad():
-            lo, hi = float(y_pred.min()), float(y_pred.max())
-            sums = y_pred.sum(dim=1)
-            s_lo, s_hi = float(sums.min()), float(sums.max())
-            log_sums = torch.logsumexp(y_pred.float(), dim=1).abs()
-            log_probabilities = hi <= 0 and float(log_sums.max()) <= 1e-3
-        probabilities = lo >= 0 and hi <= 1 and s_lo >= 1 - 1e-3 and s_hi <= 1 + 1e-3
-        self._log_probabilities_ = takes_probabilities and log_probabilities
-        seen = f"values in [{lo:.3g}, {hi:.3g}], row sums in [{s_lo:.3g}, {s_hi:.3g}]"
-        if takes_probabilities and not (probabilities or log_probabilities):
-            raise ModuleConfigError(
-                f"{who}: the module returns logits ({seen}), but NLLLoss expects "
-                "probabilities (skorch's convention: it takes their log) or "
-                "log-probabilities (PyTorch's). Use "
-                "criterion=torch.nn.CrossEntropyLoss (the default of this class), "
-                "or end the module with a softmax or log-softmax."
-            )
-        if takes_logits and probabilities:
-            raise ModuleConfigError(
-                f"{who}: the module returns probabilities ({seen}), but {name} "
-                "expects logits and applies its own softmax, which trains badly. "
-                "Drop the module's final softmax, or pass "
-                "criterion=torch.nn.NLLLoss."
-            )
 
     def _get_predict_nonlinearity(self):
         if self.predict_nonlinearity == "auto":
@@ -1163,7 +647,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         proba : ndarray of shape (n_samples, n_classes)
         """
         proba = super().predict_proba(X)
-        self._check_predictions(proba, X)
+        check_predictions(self, proba, X)
         return proba
 
     def predict(self, X):

@@ -1,0 +1,180 @@
+"""Does the module's output fit the criterion, and are its predictions finite?
+
+The checks a safe net makes on what its module returns: one tensor for a
+criterion that takes one (:func:`check_tensor_output`); for the classifier,
+one score per class and the kind of score its criterion expects, logits,
+probabilities or log-probabilities (:func:`check_class_scores`, on the first
+training batch); for the regressor, an output of the target's shape
+(:func:`align_regression_output`); and, in ``predict``, finite predictions
+from finite X, the layer that broke them named by a replay
+(:func:`check_predictions`).
+"""
+
+import numpy as np
+import torch
+from skorch.utils import to_tensor
+
+from ..core.compat import LossBase
+from ..core.messages import describe, plural
+from ..exceptions import ModuleConfigError, NonFiniteTrainingError
+from .boundary import passes_through
+from .losses import FocalLoss, MaskedMSELoss
+from .replay import diagnose_batch
+
+__all__ = [
+    "align_regression_output",
+    "check_class_scores",
+    "check_predictions",
+    "check_tensor_output",
+]
+
+
+def check_tensor_output(net, y_pred):
+    """Refuse a tuple or dict output for a criterion that takes one tensor."""
+    criterion = net._criterion()
+    if torch.is_tensor(y_pred) or not isinstance(
+        criterion, (LossBase, MaskedMSELoss, FocalLoss)
+    ):
+        return
+    raise ModuleConfigError(
+        f"{type(net).__name__}: the module returns a {type(y_pred).__name__}, "
+        f"but {type(criterion).__name__} takes one tensor. Return the "
+        "prediction alone from forward, or override get_loss to combine the "
+        "outputs (skorch's convention for several outputs; predict uses the "
+        "first)."
+    )
+
+
+def check_class_scores(net, y_pred):
+    """Check a classifier's first training output against its criterion.
+
+    The output must have one column per class; logits must not meet
+    ``NLLLoss`` (skorch takes the log of probabilities: NaN from the first
+    negative logit) and probabilities must not meet ``CrossEntropyLoss`` or
+    :class:`FocalLoss` (a double softmax). BCE losses, which take one float
+    target per output, cannot train on class codes.
+
+    Returns whether the output holds log-probabilities for ``NLLLoss`` (a
+    module ending with ``LogSoftmax``), which the classifier then passes on
+    as they are.
+    """
+    criterion = net._criterion()
+    takes_probabilities = isinstance(criterion, torch.nn.NLLLoss)
+    takes_logits = isinstance(criterion, (torch.nn.CrossEntropyLoss, FocalLoss))
+    who, name = type(net).__name__, type(criterion).__name__
+    if isinstance(criterion, (torch.nn.BCELoss, torch.nn.BCEWithLogitsLoss)):
+        raise ModuleConfigError(
+            f"{who}: {name} takes one float target per output, but this "
+            "classifier trains on class codes, one per row. Use the default "
+            f"CrossEntropyLoss with one output per class ({len(net.classes_)}), "
+            "or skorch's NeuralNetBinaryClassifier for one logit per row."
+        )
+    if not torch.is_tensor(y_pred) or not (takes_probabilities or takes_logits):
+        return False
+    n_classes = len(net.classes_)
+    if y_pred.ndim == 1:
+        raise ModuleConfigError(
+            f"{who}: the module returns one value per row (shape "
+            f"{tuple(y_pred.shape)}), but {name} takes one score per class, "
+            f"shape (n, {n_classes}). Make its last layer output {n_classes} "
+            "values (for one logit per row, use skorch's "
+            "NeuralNetBinaryClassifier)."
+        )
+    if y_pred.ndim != 2:
+        return False
+    if y_pred.shape[1] != n_classes:
+        fix = f"Make its last layer output {n_classes} values, one per class."
+        if y_pred.shape[1] > n_classes and net.classes is None:
+            fix += (
+                " If the data has more classes than this y shows (a "
+                "cross-validation fold or a subset without a rare class), "
+                "pass them all, in the order of the output columns: "
+                "classes=[...]."
+            )
+        classes = describe(np.asarray(net.classes_).tolist(), quote=True)
+        raise ModuleConfigError(
+            f"{who}: the module returns {y_pred.shape[1]} column(s) but y has "
+            f"{n_classes} classes ({classes}). {fix}"
+        )
+    with torch.no_grad():
+        lo, hi = float(y_pred.min()), float(y_pred.max())
+        sums = y_pred.sum(dim=1)
+        s_lo, s_hi = float(sums.min()), float(sums.max())
+        log_sums = torch.logsumexp(y_pred.float(), dim=1).abs()
+        log_probabilities = hi <= 0 and float(log_sums.max()) <= 1e-3
+    probabilities = lo >= 0 and hi <= 1 and s_lo >= 1 - 1e-3 and s_hi <= 1 + 1e-3
+    seen = f"values in [{lo:.3g}, {hi:.3g}], row sums in [{s_lo:.3g}, {s_hi:.3g}]"
+    if takes_probabilities and not (probabilities or log_probabilities):
+        raise ModuleConfigError(
+            f"{who}: the module returns logits ({seen}), but NLLLoss expects "
+            "probabilities (skorch's convention: it takes their log) or "
+            "log-probabilities (PyTorch's). Use "
+            "criterion=torch.nn.CrossEntropyLoss (the default of this class), "
+            "or end the module with a softmax or log-softmax."
+        )
+    if takes_logits and probabilities:
+        raise ModuleConfigError(
+            f"{who}: the module returns probabilities ({seen}), but {name} "
+            "expects logits and applies its own softmax, which trains badly. "
+            "Drop the module's final softmax, or pass "
+            "criterion=torch.nn.NLLLoss."
+        )
+    return takes_probabilities and log_probabilities
+
+
+def align_regression_output(net, y_pred, y_true):
+    """A regressor's batch output and targets, of one shape and dtype.
+
+    A 1-D output meets a one-column target (or the reverse) as ``(n, 1)``
+    both; any other difference of shape raises
+    :class:`~sktorchsafe.exceptions.ModuleConfigError` instead of
+    broadcasting to ``(n, n)`` pairs. Floating targets take the output's
+    dtype.
+    """
+    y_true = to_tensor(y_true, device=net.device)
+    if torch.is_tensor(y_pred) and torch.is_tensor(y_true):
+        if y_pred.shape != y_true.shape:
+            if y_pred.ndim == 1 and y_true.shape == (len(y_pred), 1):
+                y_pred = y_pred.unsqueeze(1)
+            elif y_true.ndim == 1 and y_pred.shape == (len(y_true), 1):
+                y_true = y_true.unsqueeze(1)
+            else:
+                raise ModuleConfigError(
+                    f"{type(net).__name__}: the module returns shape "
+                    f"{tuple(y_pred.shape)} but the targets have shape "
+                    f"{tuple(y_true.shape)}. Make the module's last layer "
+                    f"output n_outputs_={net.n_outputs_} value(s) per row."
+                )
+        if y_true.is_floating_point() and y_true.dtype != y_pred.dtype:
+            y_true = y_true.to(y_pred.dtype)
+    return y_pred, y_true
+
+
+def check_predictions(net, y_pred, X):
+    """Raise instead of returning predictions that are NaN or ±inf.
+
+    X was finite (``forward_iter`` checks it), so the trained module
+    created them; on array input the first offending rows are replayed
+    through the module to name the layer.
+    """
+    bad = ~np.isfinite(y_pred.reshape(len(y_pred), -1)).all(axis=1)
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    diagnosis = {"rows": rows, "module": None, "created": None}
+    detail = ""
+    if not passes_through(X):
+        X = net._prepare_X(X, reset=False)
+        batch = X[rows[:256]]
+        batch = batch.toarray() if hasattr(batch, "toarray") else batch
+        found = diagnose_batch(net, torch.as_tensor(batch))
+        diagnosis.update(module=found["module"], created=found["created"])
+        detail = f" Cause: {found['detail']}."
+    raise NonFiniteTrainingError(
+        f"{type(net).__name__}: the module returns NaN or ±inf for "
+        f"{plural(rows.size, 'row')} of X: {describe(rows)}, although X is finite."
+        f"{detail} Either a layer is outside its domain on these rows, or "
+        "the weights (or BatchNorm running statistics) are no longer finite "
+        "(training without NonFiniteGuard can leave them so).",
+        **diagnosis,
+    )
