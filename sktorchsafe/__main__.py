@@ -1,4 +1,4 @@
-"""``python -m sktorchsafe``: the command line (see :mod:`sktorchsafe.cli`).
+"""``python -m sktorchsafe``: the command line (see :mod:`sktorchsafe.face.cli`).
 
 Run ``python -m sktorchsafe demo`` to see plain skorch and the safe pipeline
 side by side, and ``python -m sktorchsafe diagnose data.csv --target COL`` to

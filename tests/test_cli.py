@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sktorchsafe.face.cli import main, read_table, run_demo
+from sktorchsafe.face.cli import main, read_table
+from sktorchsafe.face.demo import run_demo
 
 matplotlib.use("Agg")
 
