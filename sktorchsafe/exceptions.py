@@ -57,7 +57,28 @@ class TargetError(SktorchsafeError, ValueError):
 
     Raised for NaN or ±inf targets, a single class, or a missing ``y`` where
     the task needs one. The message names the rows and the fix.
+
+    Attributes
+    ----------
+    kind : str or None
+        What is wrong, as :func:`~sktorchsafe.diagnose` names it:
+        ``"target_nonfinite"``, ``"single_class"``, ``"target_type"``,
+        ``"target_length"``...
+    rows : ndarray or None
+        The rows (0-based) named, for ``"target_nonfinite"``.
     """
+
+    def __init__(self, message, *, kind=None, rows=None):
+        super().__init__(message)
+        self.kind = kind
+        self.rows = rows
+
+    def __reduce__(self):  # keep kind and rows through pickling (joblib)
+        return (_target_error, (self.args, self.kind, self.rows))
+
+
+def _target_error(args, kind, rows):
+    return TargetError(*args, kind=kind, rows=rows)
 
 
 class ModuleConfigError(SktorchsafeError, ValueError):

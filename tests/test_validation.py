@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
+from sktorchsafe.core.frames import numbers_in_text
+from sktorchsafe.core.messages import describe
 from sktorchsafe.core.validation import (
-    describe,
     feature_names,
     nonfinite_report,
-    numbers_in_text,
     numeric_frame,
     raise_nonfinite,
 )

@@ -244,6 +244,11 @@ FIXES = {
         "or fill in the target; for several outputs, MaskedMSELoss ignores NaN "
         "targets.",
     ),
+    "target_inf": Fix(
+        None,
+        "±inf is never a valid target: fix those values, or drop those rows from "
+        "X and y together.",
+    ),
     "target_text": Fix(
         None,
         "Read y as numbers: pandas.read_csv(..., na_values=[...]) with the "

@@ -15,6 +15,7 @@ from sklearn.utils.validation import validate_data
 
 from ..exceptions import InputTypeError, NonFiniteInputError
 from .compat import output_config
+from .frames import classify_column, is_text_dtype
 from .messages import describe, fix_for, plural
 from .stats import column_min_max
 
@@ -118,107 +119,6 @@ def raise_nonfinite(report, names, *, who, fix=None, what="X"):
     raise NonFiniteInputError(message)
 
 
-#: ``pandas.api.types.infer_dtype`` answers for object columns that hold numbers.
-_NUMBER_OBJECTS = frozenset(
-    {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}
-)
-
-#: With this share of a text column's values readable as numbers, the column
-#: is taken for numbers with placeholders ("?", "n/a") rather than for text.
-NUMERIC_TEXT_SHARE = 0.9
-
-
-def numbers_in_text(column):
-    """``(values, placeholders)`` for a text column that is mostly numbers, else None.
-
-    ``column`` is a pandas Series of strings (object or string dtype).
-    ``values`` is a float64 array with NaN for the missing entries and the
-    placeholders; ``placeholders`` maps each non-number (``"?"``, ``"n/a"``)
-    to how often it occurs, most frequent first.  ``None`` when fewer than
-    ``NUMERIC_TEXT_SHARE`` of the present values read as numbers: the column
-    is text.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> values, placeholders = numbers_in_text(pd.Series(["1.5", "?"] + ["2"] * 9))
-    >>> values[:3], placeholders
-    (array([1.5, nan, 2. ]), {'?': 1})
-    """
-    import pandas as pd
-
-    present = column.notna().to_numpy()
-    if not present.any():
-        return None
-    try:
-        values = pd.to_numeric(column, errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-    except (TypeError, ValueError):  # lists, dicts, complex numbers
-        return None
-    # A "nan" written out reads as NaN: count it as parsed, not as text.
-    spelled_nan = column.astype(str).str.strip().str.lower().eq("nan").to_numpy()
-    parsed = present & (~np.isnan(values) | spelled_nan)
-    if parsed.sum() < NUMERIC_TEXT_SHARE * present.sum():
-        return None
-    others = column[present & ~parsed].astype(str).value_counts()
-    return values, others.to_dict()
-
-
-def _is_text_dtype(dtype):
-    import pandas as pd
-
-    return isinstance(dtype, pd.StringDtype) or (
-        isinstance(dtype, np.dtype) and dtype.kind in "OSU"
-    )
-
-
-def _column_problem(column):
-    """Why a non-numeric pandas column cannot be a feature, and what to do.
-
-    Returns ``(kind, text)``: kind ``"numbers"`` for an object column of
-    numbers (it converts as it is: ``text`` is None), ``"text_numbers"`` for
-    numbers stored as text, ``"complex"`` for complex numbers, ``"objects"``
-    for objects that are neither numbers nor text, ``"other"`` for
-    everything else.
-    """
-    import pandas as pd
-
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "other", "category"
-    kind = getattr(dtype, "kind", "O")
-    if kind == "c":
-        return "complex", str(dtype)
-    if kind in "mM":
-        return "other", f"{'dates' if kind == 'M' else 'durations'}, {dtype}"
-    if not _is_text_dtype(dtype):
-        return "other", str(dtype)
-    if not column.notna().any():
-        return "numbers", None  # nothing but missing values: a column of NaN
-    inferred = pd.api.types.infer_dtype(column, skipna=True)
-    if inferred in _NUMBER_OBJECTS and not isinstance(dtype, pd.StringDtype):
-        return "numbers", None
-    if inferred in ("mixed", "mixed-integer"):
-        values = column.dropna()
-        if any(not isinstance(value, str | numbers.Number) for value in values):
-            return "objects", f"{inferred}, {dtype}"  # dicts, lists, dates...
-        if not any(isinstance(value, str) for value in values):
-            return "numbers", None  # e.g. Decimal next to int
-    if inferred in ("string", "mixed", "mixed-integer"):
-        read = numbers_in_text(column)
-        if read is not None:
-            _, placeholders = read
-            if placeholders:
-                shown = describe(
-                    [f"{value!r} x{count}" for value, count in placeholders.items()],
-                    limit=3,
-                )
-                return "text_numbers", f"not numbers: {shown}"
-            return "text_numbers", "every value is a number written as text"
-    return "other", "text" if inferred == "string" else f"{inferred}, {dtype}"
-
-
 def check_frame_columns(X, who):
     """Raise a clear error for DataFrame column names scikit-learn cannot take.
 
@@ -289,7 +189,7 @@ def _frame_problems(X):
     positions = {name: j for j, name in enumerate(X.columns)}
     problems = []
     for name, _ in bad:
-        kind, text = _column_problem(X.iloc[:, positions[name]])
+        kind, text = classify_column(X.iloc[:, positions[name]])
         if kind != "numbers":
             problems.append((name, kind, text))
     return problems
@@ -357,7 +257,7 @@ def numeric_frame(X, who):
 
     if not isinstance(X, pd.DataFrame):
         return X
-    objects = [j for j, dtype in enumerate(X.dtypes) if _is_text_dtype(dtype)]
+    objects = [j for j, dtype in enumerate(X.dtypes) if is_text_dtype(dtype)]
     if not objects:
         return X
     X = X.copy(deep=False)

@@ -15,9 +15,20 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..core.messages import FIXES, Finding, describe, plural
+from ..core.frames import (
+    as_float,
+    classify_column,
+    is_number_column,
+    numbers_in_text,
+)
+from ..core.messages import FIXES, Finding, describe, fix_for, plural, step_for
 from ..core.stats import ColumnStats, row_blocks, sample_rows
-from ..core.validation import numbers_in_text
+from ..core.targets import (
+    describe_unusable,
+    index_labels,
+    read_target,
+    unusable_rows,
+)
 from ..exceptions import (
     DataQualityError,
     DataQualityWarning,
@@ -419,7 +430,7 @@ def diagnose(X, y=None, *, task="auto"):
                 (),
                 f"X has {n_samples} rows and {n_features} columns: there is "
                 "nothing to train on.",
-                FIXES["empty"][1],
+                fix_for("empty"),
             )
         )
     elif data.numeric.shape[1]:
@@ -498,25 +509,23 @@ def _read_features(X):
     n_converted = 0  # columns not read as they are (text, missing objects)
     for j, name in enumerate(names):
         column = X.iloc[:, j]
-        if _is_number_column(column):
+        if is_number_column(column):
             numeric_idx.append(j)
             numeric_cols.append(column)
             continue
-        if _is_text(column.dtype) and not column.notna().any():
-            # Nothing but missing values (an empty column of a CSV file):
-            # measured as a feature without any value, not as text.
+        kind, text = classify_column(column)
+        if kind == "numbers":  # numbers as objects, or nothing but missing
             numeric_idx.append(j)
-            numeric_cols.append(np.full(n_samples, np.nan))
+            numeric_cols.append(as_float(column))
             n_converted += 1
-            continue
-        as_numbers = _as_numbers(column)
-        if as_numbers is None:
-            non_numeric.append(_describe_column(name, column))
-        else:
-            values, placeholders = as_numbers
+            if column.notna().any():  # a plain net cannot take objects
+                mixed.append((name, f"{name!r} (dtype {column.dtype})"))
+        elif kind == "text_numbers":
             numeric_idx.append(j)
-            numeric_cols.append(values)
-            mixed.append(_describe_mixed(name, column, placeholders))
+            numeric_cols.append(as_float(column))
+            mixed.append((name, f"{name!r} ({text})"))
+        else:
+            non_numeric.append(_describe_column(name, column))
 
     findings = []
     if non_numeric:
@@ -528,7 +537,7 @@ def _read_features(X):
                 f"X has {plural(len(non_numeric), 'non-numeric column')}: "
                 f"{describe(text for _, text in non_numeric)}. A net takes "
                 "numbers only.",
-                FIXES["non_numeric"][1],
+                fix_for("non_numeric"),
             )
         )
     if mixed:
@@ -540,7 +549,7 @@ def _read_features(X):
                 f"X has {plural(len(mixed), 'column')} of numbers stored as text "
                 f"or objects: {describe(text for _, text in mixed)}. They are "
                 "measured below as numbers, placeholders as NaN.",
-                FIXES["mixed_types"][1],
+                fix_for("mixed_types"),
             )
         )
     numeric_names = [names[j] for j in numeric_idx]
@@ -559,41 +568,10 @@ def _read_features(X):
     return _Features(names, n_samples, numeric, numeric_names, findings, features)
 
 
-def _is_number_column(column):
-    """Real numbers or booleans (not categories, complex numbers or text)."""
-    dtype = column.dtype
-    # By kind, as the steps judge a column: pyarrow-backed booleans are
-    # numbers to them (``is_numeric_dtype`` says no).
-    return getattr(dtype, "kind", "O") in "biuf" and not isinstance(
-        dtype, pd.CategoricalDtype
-    )
-
-
 def _to_float(column, dtype):
     if isinstance(column, np.ndarray):
         return column.astype(dtype, copy=False)
     return column.to_numpy(dtype=dtype, na_value=np.nan)
-
-
-def _as_numbers(column):
-    """``(values, placeholders)`` for text that is mostly numbers, else None.
-
-    ``values`` is a float64 array with NaN for the missing entries and the
-    placeholders; ``placeholders`` maps each non-number to its count (see
-    :func:`~sktorchsafe._validation.numbers_in_text`).
-    """
-    if not _is_text(column.dtype):
-        return None  # categories, dates, periods, complex numbers...
-    return numbers_in_text(column)
-
-
-def _is_text(dtype):
-    """Object or string dtype: text, or anything stored as Python objects."""
-    return (
-        pd.api.types.is_object_dtype(dtype)
-        or isinstance(dtype, pd.StringDtype)
-        or getattr(dtype, "kind", "") in ("S", "U")
-    )
 
 
 def _describe_column(name, column):
@@ -614,16 +592,6 @@ def _describe_column(name, column):
             if n_unique == len(column) - n_missing and n_unique > 20:
                 what += ": an identifier?"
     return name, f"{name!r} ({what}{missing})"
-
-
-def _describe_mixed(name, column, placeholders):
-    if placeholders:
-        shown = describe(
-            [f"{value!r} x{count}" for value, count in placeholders.items()],
-            limit=3,
-        )
-        return name, f"{name!r} (not numbers: {shown})"
-    return name, f"{name!r} (dtype {column.dtype})"
 
 
 # ------------------------------------------------------------- numeric checks
@@ -690,8 +658,8 @@ def _nan_finding(X, names, stats):
         "error",
         tuple(names[j] for j in order),
         message,
-        FIXES["nan"][1],
-        step=FIXES["nan"][0],
+        fix_for("nan"),
+        step=step_for("nan"),
         n_cells=int(stats.n_nan.sum()),
         n_rows=int(rows.size),
     )
@@ -780,35 +748,27 @@ def _outlier_finding(names, outliers):
         f"quartiles; reported above {OUTLIER_SHARE:.0%} of the values or "
         f"{FAR_IQR:g} IQR out): {describe(parts)}. They dominate a net's loss "
         "and, after scaling, squeeze the other values together.",
-        FIXES["outliers"][1],
-        step=FIXES["outliers"][0],
+        fix_for("outliers"),
+        step=step_for("outliers"),
         n_cells=int(outliers["n_beyond"][flagged].sum()),
     )
 
 
 # ---------------------------------------------------------------------- target
 def _diagnose_target(y, n_samples, task):
-    """Findings on y, the task found and the target's name."""
-    n_y = len(y) if hasattr(y, "__len__") else np.asarray(y).shape[0]
-    if n_y != n_samples:
-        raise TargetError(
-            f"diagnose: y has {n_y} rows but X has {n_samples}: pass one target "
-            "per row of X."
-        )
+    """Findings on y, the task found and the target's name.
+
+    ``y`` is read, checked and validated as :class:`TargetValidator` and the
+    nets do (:mod:`sktorchsafe.core.targets`), so each finding names the same
+    rows and kind as their errors; only a ``y`` of the wrong length raises.
+    """
     name = _target_name(y)
     findings = []
-    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
-    read = None
-    if values.ndim == 1 and pd.api.types.infer_dtype(values, skipna=True) in (
-        "string",
-        "mixed",
-        "mixed-integer",
-    ):
-        read = _as_numbers(pd.Series(values, dtype=object))
-    if read is not None:
+    as_text = _numbers_as_text(y)
+    if as_text is not None:
         # Numbers stored as text (a CSV column with "?" in it): a net needs
         # numbers; report it, then look at them as numbers.
-        values, placeholders = read
+        values, placeholders = as_text
         what = (
             "with placeholders that are not numbers: "
             + describe([f"{v!r} x{c}" for v, c in placeholders.items()], limit=3)
@@ -822,35 +782,40 @@ def _diagnose_target(y, n_samples, task):
                 (name,),
                 f"y holds numbers stored as text {what}. They are measured below "
                 "as numbers, placeholders as missing.",
-                FIXES["target_text"][1],
+                fix_for("target_text"),
             )
         )
         y = pd.Series(values, index=getattr(y, "index", None), name=name)
-    missing = _missing_targets(values)
-    if missing.any():
-        # The validator stops at missing targets: report them, then validate
+    try:
+        target = read_target(y, "diagnose", n_samples=n_samples)
+    except TargetError as exc:
+        if exc.kind == "target_length":
+            raise
+        return findings + [_target_error_finding(exc, name)], None, name
+    bad = unusable_rows(target.values)
+    if bad is not None:
+        # The validator stops at unusable targets: report them, then validate
         # the rows that have a target.
-        rows = np.flatnonzero(missing)
+        kinds, rows = bad
+        where = describe_unusable(kinds, rows, labels=index_labels(target.index, rows))
         findings.append(
             DiagnosisFinding(
                 "target_nonfinite",
                 "error",
                 (name,),
                 (
-                    f"y holds NaN, ±inf or missing labels in every row ({rows.size}): "
+                    f"y holds {' and '.join(kinds)} in every row ({rows.size}): "
                     "there is no target to learn from."
-                    if rows.size == missing.size
-                    else f"y holds NaN, ±inf or missing labels in "
-                    f"{plural(rows.size, 'row')}: {describe(rows)}. A net's loss is "
-                    "nan on such rows, and on every row once the weights are "
-                    "poisoned."
+                    if rows.size == n_samples
+                    else f"{where}. A net's loss is nan on such rows, and on every "
+                    "row once the weights are poisoned."
                 ),
-                FIXES["target_nonfinite"][1],
+                fix_for("target_nonfinite"),
                 n_rows=int(rows.size),
             )
         )
-        keep = np.flatnonzero(~missing)
-        y = y.iloc[keep] if hasattr(y, "iloc") else values[keep]
+        keep = np.setdiff1d(np.arange(n_samples), rows)
+        y = y.iloc[keep] if hasattr(y, "iloc") else target.values[keep]
         n_samples = keep.size
     if n_samples == 0:  # no row, or no target: nothing for the validator
         return findings, None, name
@@ -860,14 +825,29 @@ def _diagnose_target(y, n_samples, task):
             warnings.simplefilter("ignore", DataQualityWarning)
             validator.fit(np.zeros((n_samples, 1)), y)
     except TargetError as exc:
-        kind = "single_class" if _n_distinct(y) == 1 else "target_type"
-        step, fix = FIXES[kind]
-        findings.append(
-            DiagnosisFinding(kind, "error", (name,), _strip_who(exc), fix, step=step)
-        )
-        return findings, None, name
+        return findings + [_target_error_finding(exc, name)], None, name
     findings += [_from_step(finding) for finding in validator.findings_]
     return findings, validator.task_, name
+
+
+def _target_error_finding(exc, name):
+    """The finding of a :class:`TargetError` raised while reading y."""
+    kind = exc.kind if exc.kind in FIXES else "target_type"
+    return DiagnosisFinding(
+        kind, "error", (name,), _strip_who(exc), fix_for(kind), step=step_for(kind)
+    )
+
+
+def _numbers_as_text(y):
+    """``(values, placeholders)`` of a 1-D ``y`` of numbers stored as text, or None."""
+    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    if values.ndim != 1 or pd.api.types.infer_dtype(values, skipna=True) not in (
+        "string",
+        "mixed",
+        "mixed-integer",
+    ):
+        return None
+    return numbers_in_text(pd.Series(values, dtype=object))
 
 
 def _target_name(y):
@@ -876,29 +856,6 @@ def _target_name(y):
         return str(columns[0])
     name = getattr(y, "name", None)
     return "y" if name is None else str(name)
-
-
-def _missing_targets(values):
-    """Rows whose target is NaN, ±inf or missing (None, pandas.NA)."""
-    if values.dtype.kind == "f":
-        bad = ~np.isfinite(values)
-    elif values.dtype == object:
-        flat = values.ravel()
-        bad = np.asarray(pd.isna(flat), dtype=bool) | np.array(
-            [isinstance(v, float) and not np.isfinite(v) for v in flat], dtype=bool
-        )
-        bad = bad.reshape(values.shape)
-    else:
-        bad = np.zeros(values.shape, dtype=bool)
-    return bad.any(axis=1) if bad.ndim == 2 else bad
-
-
-def _n_distinct(y):
-    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
-    try:
-        return len(pd.unique(values.ravel()))
-    except TypeError:
-        return -1
 
 
 def _strip_who(exc):

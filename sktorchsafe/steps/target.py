@@ -18,21 +18,30 @@ from sklearn.base import (
     OneToOneFeatureMixin,
     TransformerMixin,
 )
-from sklearn.utils import check_array
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ..core.compat import Interval, StrOptions, fit_context
+from ..core.counts import merge_value_counts, value_counts
 from ..core.dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
 from ..core.messages import (
     Finding,
     describe,
-    describe_first,
     fix_for,
-    plural,
     user_stacklevel,
 )
-from ..core.stats import ColumnStats, merge_value_counts, value_counts
+from ..core.stats import ColumnStats
+from ..core.targets import (
+    BAD_KINDS,
+    index_labels,
+    raise_length,
+    raise_mixed,
+    raise_not_numeric,
+    raise_single_class,
+    raise_unusable,
+    read_target,
+    unusable_rows,
+)
 from ..core.validation import validate_pass_through
 from ..exceptions import DataQualityWarning, TargetError
 
@@ -47,30 +56,15 @@ _AUTO_TASKS = {
     "multilabel-indicator": "multilabel",
 }
 
-#: ``pandas.api.types.infer_dtype`` answers for object arrays of numbers.
-_NUMERIC_OBJECTS = {"integer", "floating", "mixed-integer-float", "decimal", "boolean"}
-
 #: With ``task="auto"``, integer labels with more classes than this and fewer
 #: rows per class than this are suspected to be a quantity, not labels.
 _MANY_CLASSES = 20
-
-#: Kinds of bad target cells, in the order messages name them.
-_BAD_KINDS = ("NaN", "+inf", "-inf", "missing labels (None/NaN)")
 
 #: Bad rows (and their index labels) a summary keeps for messages.
 _ROWS_KEPT = 10
 
 #: Distinct values a summary keeps as examples for messages.
 _N_EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class _Target:
-    """``y`` as an array (1-D for one output), with its output names and index."""
-
-    values: np.ndarray
-    names: list
-    index: object
 
 
 @dataclass
@@ -145,27 +139,18 @@ class _TargetStats:
         ``y`` that cannot be read, of the wrong length (``n_samples`` rows,
         ``None`` to skip), mixing strings and numbers, or of another type.
         """
-        target = _read_target(y, n_samples, who)
+        target = read_target(y, who, n_samples=n_samples)
         values = target.values
         base = {"n_rows": values.shape[0], "names": target.names, "ndim": values.ndim}
-        bad = _incomplete(values)
-        if bad is None:
-            numeric = _numeric_if_possible(values, who)
-            if numeric is not values:  # object numbers, now floats: ±inf?
-                values = numeric
-                bad = _incomplete(values)
+        bad = unusable_rows(values)
         if bad is not None:
             kinds, rows = bad
-            index = target.index
-            labels = None
-            if index is not None and not index.equals(pd.RangeIndex(len(index))):
-                labels = index[rows[:_ROWS_KEPT]].tolist()
             return cls(
                 **base,
                 bad_kinds=kinds,
                 bad_rows=rows[:_ROWS_KEPT].astype(np.int64),
                 n_bad=rows.size,
-                bad_labels=labels,
+                bad_labels=index_labels(target.index, rows, _ROWS_KEPT),
             )
 
         strings = values.dtype.kind not in "biuf"
@@ -199,7 +184,7 @@ class _TargetStats:
                 n_rows=n_rows,
                 names=self.names,
                 ndim=self.ndim,
-                bad_kinds=tuple(k for k in _BAD_KINDS if k in kinds),
+                bad_kinds=tuple(k for k in BAD_KINDS if k in kinds),
                 bad_rows=rows[:_ROWS_KEPT],
                 n_bad=self.n_bad + other.n_bad,
                 bad_labels=labels,
@@ -251,22 +236,18 @@ class _TargetStats:
 
         ``offset`` is added to the row numbers (rows summarized before).
         """
-        if not self.n_bad:
-            return
-        where = describe_first(self.bad_rows + offset, self.n_bad)
-        if self.bad_labels is not None:
-            where += f" (index labels {describe(self.bad_labels, quote=True)})"
-        raise TargetError(
-            f"{who}: y holds {' and '.join(self.bad_kinds)} in "
-            f"{plural(self.n_bad, 'row')}: "
-            f"{where}. A net's loss is nan on such rows, and on every row once "
-            "the weights are poisoned. Drop those rows from X and y together, or "
-            "fill in the target."
-        )
+        if self.n_bad:
+            raise_unusable(
+                who,
+                self.bad_kinds,
+                self.bad_rows + offset,
+                n_rows=self.n_bad,
+                labels=self.bad_labels,
+            )
 
     def raise_if_mixed(self, who):
         if self.mixed is not None:
-            raise _mixed_error(who, *self.mixed)
+            raise_mixed(who, *self.mixed)
 
 
 class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -546,11 +527,8 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         stats = reduce_blocks(y, block, frames=True)
         if stats.ndim == 2 and hasattr(y, "columns"):
             stats.names = [str(c) for c in y.columns]
-        if n_samples is not None and stats.n_rows != n_samples:
-            raise TargetError(
-                f"{who}: y has {stats.n_rows} rows but X has {n_samples}: pass one "
-                "target per row of X."
-            )
+        if n_samples is not None:
+            raise_length(who, stats.n_rows, n_samples)
         return stats
 
     def _judge(self, stats, warned=None, partial=False):
@@ -620,11 +598,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         if self.task == "regression":
             if stats.strings:
-                raise TargetError(
-                    f"{who}: task='regression' needs a numeric y, but y holds "
-                    f"labels such as {describe(stats.examples, quote=True)}. "
-                    "Use task='classification', or convert y to numbers."
-                )
+                raise_not_numeric(who, stats.examples)
             return "regression"
         if self.task == "classification" and kind.startswith("continuous"):
             raise TargetError(
@@ -632,7 +606,8 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "non-integer numbers (e.g. "
                 f"{describe(stats.fractional or stats.examples)}): "
                 "Unknown label type: continuous. Use task='regression', or bin "
-                "the values into classes first."
+                "the values into classes first.",
+                kind="target_type",
             )
         if kind in _AUTO_TASKS:
             return _AUTO_TASKS[kind]
@@ -641,13 +616,15 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"{who}: y has {stats.n_outputs} columns of class labels "
                 "(multiclass-multioutput), which no sktorchsafe net learns as one "
                 "task. Pass task='regression' if they are quantities, or fit one "
-                "classifier per column."
+                "classifier per column.",
+                kind="target_type",
             )
         raise TargetError(
             f"{who}: y of shape {(stats.n_rows, stats.n_outputs)} is not a "
             "target a net can learn (scikit-learn's type_of_target: "
             f"{kind!r}). Pass numbers for regression, or labels (numbers or "
-            "strings) for classification."
+            "strings) for classification.",
+            kind="target_type",
         )
 
     # --------------------------------------------------------- the findings
@@ -659,11 +636,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.classes_, self.class_counts_ = classes, counts
             return []
         if classes.size < 2:
-            raise TargetError(
-                f"{who}: y has only one class ({labels[0]!r}, in all {n} rows): "
-                "a classifier needs at least 2 classes. Check the target column, "
-                "or the split: stratified splits keep every class in every fold."
-            )
+            raise_single_class(who, labels[0], n)
         self.classes_, self.class_counts_ = classes, counts
         findings = []
         name = stats.names[0]
@@ -832,67 +805,6 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------- helpers
-def _read_target(y, n_samples, who):
-    """``y`` as a 1-D (one output) or 2-D array, with output names and index."""
-    try:
-        values = check_array(
-            y,
-            ensure_2d=False,
-            dtype=None,
-            ensure_all_finite=False,
-            input_name="y",
-        )
-    except (TypeError, ValueError) as exc:
-        raise TargetError(
-            f"{who}: y cannot be read as a target ({exc}). Pass a 1-D array or "
-            "Series (one target per row), or a 2-D array or DataFrame for several "
-            "outputs."
-        ) from exc
-    if n_samples is not None and values.shape[0] != n_samples:
-        raise TargetError(
-            f"{who}: y has {values.shape[0]} rows but X has {n_samples}: pass one "
-            "target per row of X."
-        )
-    columns = getattr(y, "columns", None)
-    if values.ndim == 2 and values.shape[1] == 1:
-        values = values[:, 0]
-    if values.dtype.kind in "US":
-        values = values.astype(object)
-    if columns is not None:
-        names = [str(c) for c in columns]
-    elif values.ndim == 1:
-        name = getattr(y, "name", None)
-        names = ["y" if name is None else str(name)]
-    else:
-        names = [f"y[:, {j}]" for j in range(values.shape[1])]
-    index = y.index if isinstance(y, pd.Series | pd.DataFrame) else None
-    return _Target(values, names, index)
-
-
-def _incomplete(values):
-    """``(kinds, rows)`` of the NaN, ±inf or missing labels in ``values``, or None."""
-    if values.dtype.kind == "f":
-        if np.isfinite(values).all():
-            return None
-        nan, posinf, neginf = np.isnan(values), values == np.inf, values == -np.inf
-        kinds = tuple(
-            kind
-            for kind, mask in (("NaN", nan), ("+inf", posinf), ("-inf", neginf))
-            if mask.any()
-        )
-        bad = nan | posinf | neginf
-    elif values.dtype == object:
-        bad = pd.isna(values)
-        if not bad.any():
-            return None
-        kinds = ("missing labels (None/NaN)",)
-    else:
-        return None
-    if bad.ndim == 2:
-        bad = bad.any(axis=1)
-    return kinds, np.flatnonzero(bad)
-
-
 def _summarize_block(block, weights=None, *, who, count_labels):
     """:meth:`_TargetStats.of` one Dask block or partition (no length check)."""
     return _TargetStats.of(block, None, who, count_labels)
@@ -914,39 +826,10 @@ def _merged_kind_2d(first, second, distinct):
     return "multiclass-multioutput"
 
 
-def _mixed_error(who, text, other):
-    return TargetError(
-        f"{who}: y mixes strings and other values (e.g. {text!r} and "
-        f"{other!r}). Make the labels one type: all strings (y.astype(str)) "
-        "or all numbers."
-    )
-
-
 def _outputs(stats):
     if stats.ndim == 1:
         return "one output"
     return f"{stats.n_outputs} outputs"
-
-
-def _numeric_if_possible(values, who):
-    """``y`` as numbers or string labels; a mix, dates or other objects raise."""
-    if values.dtype.kind in "biuf":
-        return values
-    inferred = pd.api.types.infer_dtype(values.ravel(), skipna=False)
-    if inferred in _NUMERIC_OBJECTS:
-        return values.astype(np.int64 if inferred == "integer" else np.float64)
-    if inferred in ("string", "bytes"):
-        return values
-    if inferred in ("mixed", "mixed-integer"):
-        flat = values.ravel()
-        text = next(v for v in flat if isinstance(v, str))
-        other = next(v for v in flat if not isinstance(v, str))
-        raise _mixed_error(who, text, other)
-    raise TargetError(
-        f"{who}: y holds {inferred} values (e.g. {values.ravel()[0]!r}), which "
-        "are neither numbers nor string labels. Convert y to numbers "
-        "(regression) or to labels (classification) first."
-    )
 
 
 def _labels_or_none(values):

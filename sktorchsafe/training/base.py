@@ -10,7 +10,7 @@ validates the parameters the safe nets add. :func:`with_guard` puts the
 
 from collections.abc import Mapping
 
-from sklearn.utils.validation import check_consistent_length
+from skorch.dataset import get_len
 from skorch.utils import is_dataset
 
 from ..core.compat import uncompiled, validate_parameter_constraints
@@ -122,9 +122,10 @@ class _SafeNet(_SplitChecks, _TorchBoundary):
         """
         reset = not self._data_seen()
         X = self._prepare_X(X, reset=reset)
+        n_samples = None
         if y is not None and not (is_dataset(X) or isinstance(X, Mapping)):
-            check_consistent_length(X, y)
-        y = self._prepare_y(y, reset=reset, classes=classes)
+            n_samples = get_len(X)
+        y = self._prepare_y(y, reset=reset, classes=classes, n_samples=n_samples)
         return super().partial_fit(X, y, classes=classes, **fit_params)
 
     def __sklearn_tags__(self):

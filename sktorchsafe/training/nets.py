@@ -19,10 +19,15 @@ from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
 from ..core.messages import describe, plural
-from ..core.validation import nonfinite_report
-from ..exceptions import (
-    TargetError,
+from ..core.targets import (
+    index_labels,
+    raise_not_numeric,
+    raise_single_class,
+    raise_unusable,
+    read_target,
+    unusable_rows,
 )
+from ..exceptions import TargetError
 from ..steps.standardize import SafeStandardScaler
 from .base import _SafeNet, with_guard
 from .boundary import FLOAT32_MAX as _FLOAT32_MAX
@@ -36,16 +41,6 @@ from .outputs import (
 from .split import STRATIFIED_SPLIT
 
 __all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
-
-#: What ``pandas.api.types.infer_dtype`` calls an object array of numbers.
-_NUMBER_KINDS = {
-    "floating",
-    "integer",
-    "mixed-integer-float",
-    "decimal",
-    "boolean",
-    "empty",
-}
 
 
 class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
@@ -163,45 +158,46 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
         return with_guard(super()._default_callbacks)
 
     # -------------------------------------------------------------- y
-    def _prepare_y(self, y, *, reset, classes=None):
+    def _prepare_y(self, y, *, reset, classes=None, n_samples=None):
         who = type(self).__name__
         if y is None:
             if reset:
                 self.n_outputs_, self.target_scaler_, self._y_ndim_ = None, None, None
             return None
-        raw, y = y, _target_array(y, numeric=True)
-        if y.dtype.kind not in "biuf":
-            sample = pd.to_numeric(pd.Series(y.ravel()[:100]), errors="coerce")
-            fix = (
-                "For numbers stored as text, convert them first: pd.to_numeric(y)."
-                if y.size and sample.notna().all()
-                else "For class labels use SafeNeuralNetClassifier."
-            )
-            raise TargetError(
-                f"{who}: y must be numeric for regression. Got dtype {y.dtype} "
-                f"(e.g. {describe(y.ravel()[:3].tolist(), quote=True)}). {fix}"
-            )
-        if y.ndim not in (1, 2):
-            raise TargetError(
-                f"{who}: y must be 1-D or 2-D. Got an array of shape {y.shape}."
-            )
-        y2 = y.reshape(len(y), -1).astype(np.float64, copy=False)
-        names = _target_names(raw, y2.shape[1])
+        ndim = np.ndim(y) if not hasattr(y, "ndim") else y.ndim
+        target = _read_y(y, who, n_samples)
+        if target.strings:
+            values = pd.Series(target.values.ravel()[:100], dtype=object)
+            as_numbers = pd.to_numeric(values, errors="coerce").notna().all()
+            raise_not_numeric(who, pd.unique(values), numbers_as_text=bool(as_numbers))
+        y2 = target.values.reshape(len(target.values), -1).astype(np.float64)
+        names = target.names
         allow_nan = bool(getattr(self.criterion, "supports_nan_target", False))
-        report = nonfinite_report(y2, allow_nan=allow_nan, allow_inf=False)
-        if report:
-            _raise_target(who, report, names=names)
+        bad = unusable_rows(y2, allow_nan=allow_nan)
+        if bad is not None:
+            kinds, rows = bad
+            outputs = None
+            if y2.shape[1] > 1:
+                cells = np.isinf(y2[rows]) | (~allow_nan & np.isnan(y2[rows]))
+                outputs = [names[j] for j in np.flatnonzero(cells.any(axis=0))]
+            raise_unusable(
+                who,
+                kinds,
+                rows,
+                labels=index_labels(target.index, rows),
+                outputs=outputs,
+            )
         if reset:
             empty = np.flatnonzero(np.isnan(y2).all(axis=0)) if allow_nan else []
             if len(empty):
                 raise TargetError(
-                    f"{who}: y {describe([names[j] for j in empty])} "
+                    f"{who}: y {describe([names[j] for j in empty], quote=True)} "
                     f"{'has' if len(empty) == 1 else 'have'} no observed value "
                     "(all NaN): the net cannot learn it, and would predict NaN. "
                     "Drop that target column, or fit on rows where it is observed."
                 )
             self.n_outputs_ = y2.shape[1]
-            self._y_ndim_ = y.ndim
+            self._y_ndim_ = ndim
             self.target_scaler_ = (
                 SafeStandardScaler().fit(y2) if self.scale_target else None
             )
@@ -283,7 +279,7 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
         score : float
             R² of the predictions, the uniform average over the outputs.
         """
-        y_true = _target_array(y, numeric=True)
+        y_true = _read_y(y, type(self).__name__).values
         scaler = getattr(self, "target_scaler_", None)
         masked = getattr(self.criterion, "supports_nan_target", False)
         if (
@@ -322,57 +318,11 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
         return tags
 
 
-def _target_array(y, *, numeric):
-    """``y`` as a numpy array; numeric pandas data (nullable too) as float64.
-
-    With ``numeric``, an object array of numbers (a mixed DataFrame's
-    ``.values``) becomes float64 too, None and ``pd.NA`` becoming NaN;
-    strings stay strings, even numeric ones.
-    """
+def _read_y(y, who, n_samples=None):
+    """``y`` read as every sktorchsafe step reads a target (tensors too)."""
     if torch.is_tensor(y):
-        return to_numpy(y)
-    if numeric and hasattr(y, "to_numpy") and not isinstance(y, np.ndarray):
-        dtypes = list(y.dtypes) if hasattr(y, "columns") else [y.dtype]
-        if all(pd.api.types.is_numeric_dtype(d) for d in dtypes):
-            # Nullable Int64 / Float64 / boolean columns: pd.NA becomes NaN.
-            return y.to_numpy(dtype=np.float64, na_value=np.nan)
-    y = np.asarray(y)
-    if (
-        numeric
-        and y.dtype == object
-        and pd.api.types.infer_dtype(y.ravel(), skipna=True) in _NUMBER_KINDS
-    ):
-        flat = pd.array(y.ravel(), dtype="Float64")
-        return flat.to_numpy(dtype=np.float64, na_value=np.nan).reshape(y.shape)
-    return y
-
-
-def _target_names(y, n_outputs):
-    """How messages name the target columns: DataFrame names, else positions."""
-    if hasattr(y, "columns") and len(y.columns) == n_outputs:
-        return [f"column {name!r}" for name in y.columns]
-    return [f"column {j}" for j in range(n_outputs)]
-
-
-def _raise_target(who, report, *, names):
-    parts = []
-    for j, kind, rows in report:
-        where = f"{names[j]}, " if len(names) > 1 else ""
-        parts.append(f"{kind} ({where}{plural(rows.size, 'row')}: {describe(rows)})")
-    rows = np.unique(np.concatenate([rows for _, _, rows in report]))
-    kinds = {kind for _, kind, _ in report}
-    fixes = []
-    if "NaN" in kinds:
-        fixes.append(
-            "Drop or impute the NaN targets, or use criterion=MaskedMSELoss, "
-            "which ignores them."
-        )
-    if "±inf" in kinds:
-        fixes.append("±inf is never a valid target: fix or drop those rows.")
-    raise TargetError(
-        f"{who}: y contains {describe(parts)}. Offending rows (0-based): "
-        f"{describe(rows)}. {' '.join(fixes)}"
-    )
+        y = to_numpy(y)
+    return read_target(y, who, n_samples=n_samples)
 
 
 def _label_accuracy(net, X, y):
@@ -533,34 +483,32 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         return with_guard(callbacks)
 
     # -------------------------------------------------------------- y
-    def _prepare_y(self, y, *, reset, classes=None):
+    def _prepare_y(self, y, *, reset, classes=None, n_samples=None):
         who = type(self).__name__
         if y is None:
             return None
-        y = _target_array(y, numeric=False)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+        target = _read_y(y, who, n_samples)
+        y = target.values
+        if y.dtype == object and target.given_dtype.kind in "US":
+            y = y.astype(
+                target.given_dtype
+            )  # numpy strings stay numpy strings, as classes_
         if y.ndim != 1:
             hint = "multi-output classification is not supported"
-            if y.ndim == 2 and _is_one_hot(y):
+            if _is_one_hot(y):
                 hint = (
                     "it looks one-hot encoded: pass the class of each row instead, "
                     "e.g. y.argmax(axis=1) (or the original labels)"
                 )
             raise TargetError(
                 f"{who}: y must be 1-D (one label per row). Got shape {y.shape}; "
-                f"{hint}."
+                f"{hint}.",
+                kind="target_type",
             )
-        missing = np.flatnonzero(np.asarray(pd.isna(y)))
-        if y.dtype.kind == "f":
-            missing = np.union1d(missing, np.flatnonzero(np.isinf(y)))
-        if missing.size:
-            raise TargetError(
-                f"{who}: y has missing or non-finite labels in "
-                f"{plural(missing.size, 'row')}: {describe(missing)}. "
-                "Drop those rows or "
-                "label them."
-            )
+        bad = unusable_rows(y)
+        if bad is not None:
+            kinds, rows = bad
+            raise_unusable(who, kinds, rows, labels=index_labels(target.index, rows))
         if reset:
             if self.classes is None:
                 try:
@@ -579,10 +527,7 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
                         "continuous target use SafeNeuralNetRegressor."
                     )
                 if known.size < 2:
-                    raise TargetError(
-                        f"{who}: y has a single class ({known.tolist()[0]!r}); a "
-                        "classifier needs at least two."
-                    )
+                    raise_single_class(who, known[0], len(y))
                 self.classes_inferred_ = known
             else:
                 self.classes_inferred_ = np.unique(np.asarray(self.classes))
