@@ -28,6 +28,8 @@ from sklearn.model_selection import (
     cross_val_predict,
     cross_val_score,
 )
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import EarlyStopping, GradientNormClipping
 from skorch.dataset import ValidSplit
 
@@ -43,6 +45,7 @@ from sktorchsafe.exceptions import (
     ModuleConfigError,
     NonFiniteTrainingError,
     NonFiniteTrainingWarning,
+    SktorchsafeWarning,
     TargetError,
 )
 
@@ -589,3 +592,56 @@ def test_guard_instance_replaced_by_a_custom_one(frame):
     assert messages and "lower lr" in messages[0]
     assert dict(pipe[-1].callbacks_)["nonfinite_guard"] is guard
     assert np.isfinite(pipe.predict(X)).all()  # huge, but finite
+
+
+# ------------------------------------------------ warnings name the caller
+def _small_class(frame):
+    X, _ = frame
+    y = np.array(["common"] * N_ROWS, dtype=object)
+    y[:3] = "rare"  # fewer rows than the 5 folds of the stratified split
+    return classifier(max_epochs=2), X, y, DataQualityWarning, "folds of train_split"
+
+
+def _one_row_batch(frame):
+    # 161 rows, and 129 in one KFold(5) training fold: a last batch of 1 row.
+    X, y = frame
+    X, y = pd.concat([X, X.iloc[:1]], ignore_index=True), np.r_[y, y[:1]]
+    net = regressor(module__batchnorm=True, max_epochs=2)
+    return net, X, y, DataQualityWarning, "last training batch would hold 1 row"
+
+
+def _guard_stops(frame):
+    X, y = frame
+    net = regressor(
+        optimizer=torch.optim.SGD,
+        lr=1e4,
+        max_epochs=2,
+        callbacks__nonfinite_guard__on_nonfinite="stop",
+    )
+    return net, X, y, NonFiniteTrainingWarning, "Training stopped"
+
+
+@pytest.mark.parametrize("how", ["pipeline", "grid_search"])
+@pytest.mark.parametrize(
+    "case",
+    [_small_class, _one_row_batch, _guard_stops],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_net_warnings_name_the_callers_line(frame, case, how):
+    # The net warns deep inside skorch's training loop, called by Pipeline.fit
+    # (and by GridSearchCV through joblib): the warning names this file.
+    net, X, y, category, phrase = case(frame)
+    model = Pipeline([("scale", StandardScaler()), ("net", net)])
+    if how == "grid_search":
+        model = GridSearchCV(model, {"net__lr": [net.lr]}, cv=5, error_score="raise")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    ours = [w for w in record if issubclass(w.category, SktorchsafeWarning)]
+    assert any(
+        issubclass(w.category, category) and phrase in str(w.message) for w in ours
+    ), [str(w.message) for w in record]
+    elsewhere = [
+        f"{w.filename}:{w.lineno}: {w.message}" for w in ours if w.filename != __file__
+    ]
+    assert not elsewhere
