@@ -722,9 +722,8 @@ def _outlier_counts(X, frame, stats):
         where=n_finite > 0,
     )
     n_beyond = np.rint(share * stats.n_finite).astype(np.int64)
-    # Tukey's fences lie 1.5 IQR past the quartiles: IQR = (upper - lower) / 4.
     with np.errstate(invalid="ignore", over="ignore"):
-        iqr = (clipper.upper_ - clipper.lower_) / 4
+        iqr = clipper.spread_  # the clipper's own interquartile range
         beyond = np.maximum(stats.max - clipper.upper_, clipper.lower_ - stats.min)
         far = np.where((iqr > 0) & (beyond > 0), beyond / iqr, 0.0)
     return clipper, {"n_beyond": n_beyond, "share": share, "far": far}
