@@ -22,7 +22,7 @@ from sktorchsafe import (
     TargetValidator,
     make_safe_pipeline,
 )
-from sktorchsafe.core.stats import QuantileSketch
+from sktorchsafe.core.sketches import QuantileSketch
 from sktorchsafe.exceptions import (
     NonFiniteInputError,
     ScaleDisparityWarning,

@@ -18,7 +18,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sktorchsafe import OutlierClipper
-from sktorchsafe.core.stats import inf_as_nan, nanmedian_abs_deviation
+from sktorchsafe.core.quantiles import nanmedian_abs_deviation
+from sktorchsafe.core.stats import inf_as_nan
 from sktorchsafe.exceptions import (
     DataQualityWarning,
     InputTypeError,

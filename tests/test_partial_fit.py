@@ -32,13 +32,9 @@ from sktorchsafe import (
     make_safe_pipeline,
     stream_fit,
 )
-from sktorchsafe.core.stats import (
-    InfRows,
-    QuantileSketch,
-    ValueCounts,
-    column_mode_share,
-    nanmode,
-)
+from sktorchsafe.core.counts import InfRows, ValueCounts
+from sktorchsafe.core.quantiles import column_mode_share, nanmode
+from sktorchsafe.core.sketches import QuantileSketch
 from sktorchsafe.exceptions import (
     DataQualityError,
     DataQualityWarning,

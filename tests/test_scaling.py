@@ -14,7 +14,8 @@ from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.pipeline import make_pipeline
 
 from sktorchsafe import SafeStandardScaler, ScaleDisparityChecker
-from sktorchsafe.core.stats import column_mode_share, sample_rows
+from sktorchsafe.core.quantiles import column_mode_share
+from sktorchsafe.core.stats import sample_rows
 from sktorchsafe.exceptions import (
     DataQualityWarning,
     ScaleDisparityWarning,

@@ -1,6 +1,4 @@
-"""Mergeable column statistics: exactness, merge law, overflow-proofness."""
-
-import pickle
+"""Mergeable column moments: exactness, merge law, overflow-proofness."""
 
 import numpy as np
 import pytest
@@ -8,13 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sktorchsafe.core.stats import (
-    ColumnStats,
-    QuantileSketch,
-    column_min_max,
-    nanquantile,
-    row_blocks,
-)
+from sktorchsafe.core.stats import ColumnStats, column_min_max, row_blocks
 
 finite_or_missing = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False),
@@ -155,58 +147,3 @@ def test_column_min_max_ignores_nan_keeps_inf():
     lo, hi = column_min_max(X)
     np.testing.assert_array_equal(lo, [1.0, np.nan, -3.0])
     np.testing.assert_array_equal(hi, [np.inf, np.nan, 2.0])
-
-
-@given(
-    X=hnp.arrays(
-        np.float64,
-        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=40),
-        elements=st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.just(np.nan)),
-    ),
-    q=st.lists(st.floats(0, 1), min_size=1, max_size=4),
-)
-def test_nanquantile_equals_numpy(X, q):
-    expected = np.full((len(q), X.shape[1]), np.nan)
-    for j in range(X.shape[1]):
-        col = X[:, j][~np.isnan(X[:, j])]
-        if col.size:
-            expected[:, j] = np.quantile(col, q)
-    np.testing.assert_array_equal(nanquantile(X, q), expected)
-    np.testing.assert_array_equal(nanquantile(X, q[0]), expected[0])
-
-
-def test_quantile_sketch_meets_its_rank_error_after_merges(rng):
-    X = np.column_stack([rng.lognormal(size=40_000), rng.normal(size=40_000)])
-    X[rng.random(X.shape) < 0.05] = np.nan
-    X[3, 0] = np.inf
-    parts = [QuantileSketch.from_array(chunk) for chunk in np.array_split(X, 10)]
-    merged = parts[0]
-    for part in parts[1:]:
-        merged = merged + part
-    assert merged.rank_error <= 0.01
-    np.testing.assert_array_equal(merged.count, np.isfinite(X).sum(axis=0))
-    q = np.array([0.01, 0.25, 0.5, 0.75, 0.99])
-    estimates = merged.quantile(q)
-    finite = np.where(np.isfinite(X), X, np.nan)
-    for j in range(2):
-        col = np.sort(finite[:, j][~np.isnan(finite[:, j])])
-        ranks = np.searchsorted(col, estimates[:, j], side="right") / col.size
-        assert np.all(np.abs(ranks - q) <= merged.rank_error)
-
-
-def test_quantile_sketch_pickles_and_handles_empty_columns():
-    X = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, np.nan]])
-    sketch = pickle.loads(pickle.dumps(QuantileSketch.from_array(X)))
-    assert sketch.quantile(0.5)[0] == 2.0 and np.isnan(sketch.quantile(0.5)[1])
-    with pytest.raises(ValueError, match="Cannot merge"):
-        sketch.merge(QuantileSketch(3))
-
-
-def test_nanquantile_interpolates_between_values_whose_difference_overflows():
-    big = np.finfo(np.float64).max
-    X = np.array([[-big, 1.0], [big, 3.0], [np.nan, 5.0], [big, 7.0]])
-    with np.errstate(all="raise"):
-        quantiles = nanquantile(X, [0.0, 0.25, 0.5, 1.0])
-    expected = 2.0 * np.nanquantile(X / 2.0, [0.0, 0.25, 0.5, 1.0], axis=0)
-    np.testing.assert_array_equal(quantiles, expected)
-    assert quantiles[1, 0] == 0.0

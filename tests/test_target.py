@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktorchsafe import SafeStandardScaler, TargetValidator
-from sktorchsafe.core.stats import value_counts
+from sktorchsafe.core.counts import value_counts
 from sktorchsafe.exceptions import DataQualityWarning, TargetError
 
 

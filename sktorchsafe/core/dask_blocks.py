@@ -1,7 +1,7 @@
 """Dask collections in our steps: statistics per block, merged in a tree.
 
 A step's ``fit`` on a ``dask.array.Array`` or ``dask.dataframe.DataFrame``
-computes the same mergeable statistics as on an array (:mod:`._stats`), one
+computes the same mergeable statistics as on an array (:mod:`.stats`), one
 task per row block, and merges them pairwise in a tree of tasks, so the work
 runs where the blocks live (on a ``distributed`` cluster when a ``Client`` is
 active) and only the small statistics travel.  ``transform`` maps the fitted
@@ -85,7 +85,7 @@ def reduce_blocks(
         2-D data, or a 1-D target.
     block_statistics : callable
         ``block_statistics(block, weights)`` returns a mergeable object (with a
-        ``merge`` method, such as :class:`~._stats.ColumnStats`), an ndarray of
+        ``merge`` method, such as :class:`~.stats.ColumnStats`), an ndarray of
         counts (merged by addition) or a tuple of them, for one NumPy block and
         its weights (``None`` when unweighted).
     sample_weight : dask or NumPy array of shape (n_samples,), default=None

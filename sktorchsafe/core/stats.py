@@ -1,10 +1,19 @@
-"""Mergeable per-column statistics: the one place where steps compute numbers.
+"""Mergeable per-column moments: the one place where steps compute numbers.
 
 A step's ``fit`` reduces X to statistics and its ``transform`` is a cheap
 elementwise map.  The statistics here are *mergeable*: the statistics of two
 pieces of data combine into exactly (up to rounding) the statistics of their
 concatenation, so ``fit`` on an array, ``partial_fit`` on a stream and a fit
-over the blocks of a Dask array are the same code.
+over the blocks of a Dask array are the same code.  The statistics live in
+four modules, one idea each:
+
+- here, the moments (:class:`ColumnStats`: counts, mean, variance, range) and
+  the row blocks every pass over X is read in;
+- :mod:`.quantiles`, exact order statistics of an array in memory
+  (:func:`~.quantiles.nanquantile`, modes, median absolute deviations);
+- :mod:`.sketches`, their mergeable, approximate counterpart
+  (:class:`~.sketches.QuantileSketch`);
+- :mod:`.counts`, mergeable exact counts (distinct values, rows holding ±inf).
 
 Moments use Chan, Golub & LeVeque's parallel update.  They are computed in
 float64 whatever the input dtype, over row blocks small enough to stay in
@@ -21,17 +30,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
+    "BLOCK_ELEMENTS",
+    "EXP_LIMIT",
     "ColumnStats",
     "column_min_max",
-    "column_mode_share",
     "inf_as_nan",
-    "merge_value_counts",
-    "nanmedian_abs_deviation",
-    "nanmode",
-    "nanquantile",
     "row_blocks",
     "sample_rows",
-    "value_counts",
+    "scale_exponent",
 ]
 
 #: Elements per row block (about 1 MiB of float64): large enough that Python
@@ -111,7 +117,7 @@ def column_min_max(X):
     return lo.astype(np.float64, copy=False), hi.astype(np.float64, copy=False)
 
 
-def _exponent(magnitude, limit=EXP_LIMIT):
+def scale_exponent(magnitude, limit=EXP_LIMIT):
     """Power-of-two exponent that brings ``magnitude`` near 1, or 0 if not needed.
 
     Needed where ``magnitude`` lies outside ``[2**-limit, 2**limit]``.
@@ -235,7 +241,7 @@ class ColumnStats:
             lo[inf_cols] = np.fmin.reduce(sub, axis=0)
             hi[inf_cols] = np.fmax.reduce(sub, axis=0)
 
-        exp = _exponent(np.fmax(np.abs(lo), np.abs(hi)))
+        exp = scale_exponent(np.fmax(np.abs(lo), np.abs(hi)))
         owned = inf_cols.any()  # may we write to ``block``?
         if exp.any():
             block = np.ldexp(block, -exp, out=work.get("scaled", block.shape))
@@ -312,7 +318,7 @@ class ColumnStats:
         lo, hi = np.fmin(self.min, other.min), np.fmax(self.max, other.max)
         # The unit of the merged column follows its merged magnitude, so a part
         # of zeros (unit 1) never forces a part near 1e-300 into underflow.
-        exp = _exponent(np.fmax(np.abs(lo), np.abs(hi)))
+        exp = scale_exponent(np.fmax(np.abs(lo), np.abs(hi)))
         mean_a = np.ldexp(self._mean, self._exp - exp)
         mean_b = np.ldexp(other._mean, other._exp - exp)
         m2_a = np.ldexp(self._m2, 2 * (self._exp - exp))
@@ -419,195 +425,6 @@ class _Workspace:
         return self._ones
 
 
-def _lerp(a, b, t):
-    """numpy's own linear interpolation (``np.quantile``'s 'linear' method).
-
-    Between finite values whose difference overflows (``-1e308`` and
-    ``1e308``), it interpolates between their halves and doubles the result:
-    halving is exact, so the result is what it would be without overflow.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        diff = b - a
-        out = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
-    overflow = np.isinf(diff) & np.isfinite(a) & np.isfinite(b)
-    if overflow.any():
-        t = np.broadcast_to(t, overflow.shape)
-        out[overflow] = 2.0 * _lerp(0.5 * a[overflow], 0.5 * b[overflow], t[overflow])
-    return out
-
-
-#: Bytes of column copies one worker of :func:`_each_column` holds at a time.
-COLUMN_SLAB_BYTES = 32 << 20
-
-#: Arrays with fewer cells than this are read by one thread.
-THREADED_MIN_ELEMENTS = 1 << 20
-
-
-def _each_column(X, func):
-    """Call ``func(j, col)`` for every column ``j``, ``col`` a contiguous copy.
-
-    ``col`` is a scratch buffer ``func`` may reorder in place (e.g. with
-    ``ndarray.partition``).  A C-ordered ``X`` is transposed a slab of a few
-    columns at a time (as many as share a cache line, within
-    ``COLUMN_SLAB_BYTES``), in row blocks small enough to stay in cache: one
-    read of ``X`` from memory, where gathering each strided column on its
-    own would read it once per column.  Slabs go to a thread pool (numpy's
-    sort and partition release the GIL) sized like scikit-learn's OpenMP
-    code (``OMP_NUM_THREADS`` and CPU quotas are respected).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .compat import effective_n_threads
-
-    n, p = X.shape
-    if n == 0 or p == 0:
-        return
-    itemsize = X.dtype.itemsize
-    per_line = max(1, 64 // itemsize)
-    width = int(np.clip(COLUMN_SLAB_BYTES // max(1, n * itemsize), 1, per_line))
-    if X.flags.f_contiguous:
-        width = 1  # columns are contiguous already: copy them one by one
-    rows_per_block = max(64, BLOCK_ELEMENTS // (8 * per_line))
-
-    def slab(start):
-        stop = min(start + width, p)
-        if width == 1:
-            func(start, X[:, start].copy())
-            return
-        buffer = np.empty((stop - start, n), dtype=X.dtype)
-        for r in range(0, n, rows_per_block):
-            buffer[:, r : r + rows_per_block] = X[r : r + rows_per_block, start:stop].T
-        for k in range(stop - start):
-            func(start + k, buffer[k])
-
-    starts = range(0, p, width)
-    n_threads = min(effective_n_threads(), len(starts))
-    if n_threads < 2 or n * p < THREADED_MIN_ELEMENTS:
-        for start in starts:
-            slab(start)
-        return
-    with ThreadPoolExecutor(n_threads) as pool:
-        for _ in pool.map(slab, starts):  # re-raises a worker's exception
-            pass
-
-
-def _n_not_nan(col):
-    if col.dtype.kind in "fc":
-        return col.size - np.count_nonzero(np.isnan(col))
-    return col.size
-
-
-def nanquantile(X, q):
-    """Exact NaN-skipping quantiles of each column of ``X``.
-
-    Equal to ``np.nanquantile(X, q, axis=0)`` (method ``"linear"``; float32
-    data is interpolated in float64) but many times faster on tall arrays:
-    each column is copied once (see :func:`_each_column`) and only partially
-    ordered, by ``np.partition`` around the order statistics needed, with
-    NaN left to sort last instead of being removed first.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Finite values and NaN (NaN is skipped; ±inf take part like numbers).
-    q : float or array-like of float in [0, 1]
-
-    Returns
-    -------
-    quantiles : ndarray of float64, shape (n_features,) or (len(q), n_features)
-        NaN for a column with no non-NaN value.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> nanquantile(np.array([[1.0, 5.0], [np.nan, 7.0], [3.0, 9.0]]), 0.5)
-    array([2., 7.])
-    """
-    X = np.asarray(X)
-    q_arr = np.atleast_1d(np.asarray(q, dtype=np.float64))
-    out = np.full((q_arr.size, X.shape[1]), np.nan)
-
-    def column(j, col):
-        m = _n_not_nan(col)
-        if m == 0:
-            return
-        pos = q_arr * (m - 1)
-        lo = np.floor(pos).astype(np.intp)
-        a, b = _order_statistic_pairs(col, lo, m)
-        with np.errstate(invalid="ignore"):
-            out[:, j] = _lerp(a, b, pos - lo)
-
-    _each_column(X, column)
-    return out[0] if np.ndim(q) == 0 else out
-
-
-def _order_statistic_pairs(col, lo, m):
-    """The ``lo``-th and ``lo + 1``-th smallest of ``col[:m]``, as float64.
-
-    ``col`` (NaN sorting last, ``m`` values before them) is partitioned in
-    place, one single-``kth`` partition per distinct ``lo`` on the part still
-    unordered (numpy's fast path).  The ``lo + 1``-th value is then the
-    NaN-skipping minimum of what lies right of ``lo``, up to the next
-    position already in place.  The ``lo + 1``-th of the last value is the
-    value itself.
-    """
-    kth = np.unique(lo)
-    done = 0
-    for k in kth:
-        col[done:].partition(k - done)
-        done = k + 1
-    ends = np.append(kth[1:], col.size)
-    a = col[lo].astype(np.float64)
-    b = a.copy()
-    for k, end in zip(kth, ends, strict=True):
-        if k + 1 >= m:
-            continue
-        nxt = col[k + 1] if k + 1 == end else np.fmin.reduce(col[k + 1 : end])
-        b[lo == k] = nxt
-    return a, b
-
-
-def nanmode(X):
-    """Most frequent non-NaN value of each column, the smallest one on ties.
-
-    Equal to what ``SimpleImputer(strategy="most_frequent")`` learns on
-    numeric data (and to ``scipy.stats.mode`` with NaN left out), computed
-    by sorting one contiguous copy of each column at a time (see
-    :func:`_each_column`).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Numeric data; NaN is skipped (±inf take part like numbers).
-
-    Returns
-    -------
-    mode : ndarray of float64 of shape (n_features,)
-        NaN for a column with no non-NaN value.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> nanmode(np.array([[2.0, np.nan], [1.0, np.nan], [2.0, np.nan], [1.0, 5.0]]))
-    array([1., 5.])
-    """
-    X = np.asarray(X)
-    out = np.full(X.shape[1], np.nan)
-
-    def column(j, col):
-        m = _n_not_nan(col)
-        if m == 0:
-            return
-        col.sort()  # NaN sorts last
-        values = col[:m]
-        starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-        lengths = np.diff(starts, append=m)
-        out[j] = values[starts[np.argmax(lengths)]]  # first longest: smallest
-
-    _each_column(X, column)
-    return out
-
-
 def inf_as_nan(X, columns=None):
     """``X`` with its ±inf cells turned into NaN, for statistics of finite values.
 
@@ -641,108 +458,6 @@ def inf_as_nan(X, columns=None):
         col = out[:, j]
         col[np.isinf(col)] = np.nan
     return out
-
-
-def nanmedian_abs_deviation(X, center=None):
-    """Median absolute deviation of each column from ``center``, NaN skipped.
-
-    ``median(|x - center|)`` over the non-NaN values of each column, exact
-    (through :func:`nanquantile`) and unscaled: multiply by
-    ``1 / scipy.stats.norm.ppf(0.75)`` (about 1.4826) for a consistent
-    estimate of the standard deviation of normal data, as
-    ``scipy.stats.median_abs_deviation(scale="normal")`` does.  The
-    deviations are formed a few columns at a time, so no full-size copy of
-    ``X`` is made.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Finite values and NaN (±inf take part like numbers, as in
-        :func:`nanquantile`; pass ``inf_as_nan(X)`` to leave them out).
-    center : ndarray of shape (n_features,), default=None
-        The value deviations are measured from; ``None`` uses the NaN-skipping
-        median of each column.
-
-    Returns
-    -------
-    mad : ndarray of float64 of shape (n_features,)
-        NaN for a column with no non-NaN value.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> nanmedian_abs_deviation(np.array([[1.0, 0.0], [2.0, np.nan], [9.0, 4.0]]))
-    array([1., 2.])
-    """
-    X = np.asarray(X)
-    n, p = X.shape
-    if center is None:
-        center = nanquantile(X, 0.5)
-    center = np.asarray(center, dtype=np.float64)
-    mad = np.full(p, np.nan)
-    step = max(1, (8 * BLOCK_ELEMENTS) // max(1, n))
-    for start in range(0, p, step):
-        cols = slice(start, min(start + step, p))
-        with np.errstate(over="ignore", invalid="ignore"):
-            deviation = np.abs(X[:, cols] - center[cols])
-        mad[cols] = nanquantile(deviation, 0.5)
-    return mad
-
-
-def value_counts(values):
-    """Sorted distinct values of a 1-D array and how often each occurs.
-
-    ``np.unique(values, return_counts=True)`` (same result), except that
-    object arrays (string labels) are counted through a hash table
-    (``pandas.factorize``) and only the distinct values are sorted, many
-    times faster than sorting every string.  values must hold no
-    missing value (None, NaN).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> value_counts(np.array(["b", "a", "b"], dtype=object))
-    (array(['a', 'b'], dtype=object), array([1, 2]))
-    """
-    values = np.asarray(values)
-    if values.dtype != object:
-        return np.unique(values, return_counts=True)
-    import pandas as pd
-
-    codes, uniques = pd.factorize(values)
-    counts = np.bincount(codes, minlength=len(uniques))
-    uniques = np.asarray(uniques, dtype=object)
-    order = np.argsort(uniques, kind="stable")
-    return uniques[order], counts[order]
-
-
-def merge_value_counts(first, second):
-    """Merge two ``(values, counts)`` pairs of :func:`value_counts` into one.
-
-    The counts of a value present in both are added; the values stay sorted,
-    so merging the counts of two pieces of data gives the counts of their
-    concatenation.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> merge_value_counts(value_counts(np.array([2, 1, 2])),
-    ...                    value_counts(np.array([3, 2])))
-    (array([1, 2, 3]), array([1, 3, 1]))
-    """
-    values = np.concatenate([first[0], second[0]])
-    counts = np.concatenate([first[1], second[1]])
-    if values.dtype == object:
-        import pandas as pd
-
-        codes, uniques = pd.factorize(values)
-        uniques = np.asarray(uniques, dtype=object)
-    else:
-        uniques, codes = np.unique(values, return_inverse=True)
-    merged = np.bincount(codes, weights=counts, minlength=len(uniques))
-    merged = merged.astype(np.int64)
-    order = np.argsort(uniques, kind="stable")
-    return uniques[order], merged[order]
 
 
 def sample_rows(n_rows, size, random_state):
@@ -784,377 +499,3 @@ def sample_rows(n_rows, size, random_state):
     lengths = np.diff(edges)
     offsets = (rng.random(size) * lengths).astype(np.int64)
     return (edges[:-1] + np.minimum(offsets, lengths - 1)).astype(np.intp)
-
-
-def column_mode_share(X):
-    """Share of each column's non-NaN values taken by its most frequent value.
-
-    1.0 for a constant column, ``1 / n`` when all ``n`` values differ, NaN
-    for a column with no non-NaN value.  The count of :func:`nanmode`'s
-    value over the non-NaN count.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Numeric data; NaN is skipped (pass ``inf_as_nan(X)`` to skip ±inf too).
-
-    Returns
-    -------
-    share : ndarray of float64 of shape (n_features,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 1.0], [0.0, np.nan], [5.0, 2.0], [0.0, 3.0]])
-    >>> column_mode_share(X)
-    array([0.75      , 0.33333333])
-    """
-    X = np.asarray(X)
-    n_obs = X.shape[0] - np.count_nonzero(np.isnan(X), axis=0)
-    n_mode = np.count_nonzero(X == nanmode(X), axis=0)
-    share = np.full(X.shape[1], np.nan)
-    np.divide(n_mode, n_obs, out=share, where=n_obs > 0)
-    return share
-
-
-#: KLL accuracy parameter: at k=400 the normalised rank error of any quantile
-#: is below 0.7% (with 99% confidence), within the 1% we promise.
-SKETCH_K = 400
-
-
-class QuantileSketch:
-    """Mergeable per-column quantile sketches with a stated rank error.
-
-    One Apache DataSketches KLL sketch per column, fed the finite values
-    (NaN and ±inf are left out, as in :class:`ColumnStats`).  Sketches of two
-    pieces of data merge into the sketch of their concatenation, so streamed
-    (``partial_fit``) and distributed (Dask) fits share this code.  Exact
-    in-memory fits use :func:`nanquantile` instead.
-
-    Parameters
-    ----------
-    n_features : int
-    k : int, default=SKETCH_K
-        Accuracy parameter; :attr:`rank_error` gives the bound it implies.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(10_000, 2))
-    >>> sketch = QuantileSketch.from_array(X[:5000]).merge(
-    ...     QuantileSketch.from_array(X[5000:]))
-    >>> q = sketch.quantile(0.5)
-    >>> bool(np.all(np.abs((X < q).mean(axis=0) - 0.5) <= sketch.rank_error))
-    True
-    """
-
-    def __init__(self, n_features, k=SKETCH_K):
-        from datasketches import kll_doubles_sketch
-
-        self.k = k
-        self._sketches = [kll_doubles_sketch(k) for _ in range(n_features)]
-
-    @classmethod
-    def from_array(cls, X, k=SKETCH_K):
-        """Sketch each column of a 2-D array (NaN and ±inf left out)."""
-        X = np.asarray(X)
-        sketch = cls(X.shape[1], k)
-        for j, column_sketch in enumerate(sketch._sketches):
-            col = X[:, j].astype(np.float64)
-            col = col[np.isfinite(col)]
-            if col.size:
-                column_sketch.update(col)
-        return sketch
-
-    @property
-    def n_features(self):
-        return len(self._sketches)
-
-    @property
-    def rank_error(self):
-        """Normalised rank error bound of a single quantile (99% confidence)."""
-        from datasketches import kll_doubles_sketch
-
-        return kll_doubles_sketch.get_normalized_rank_error(self.k, False)
-
-    @property
-    def count(self):
-        """Finite values sketched, per column."""
-        return np.array([s.n for s in self._sketches], dtype=np.int64)
-
-    def merge(self, other):
-        """The sketch of the concatenation of the data behind both sketches."""
-        if self.n_features != other.n_features:
-            raise ValueError(
-                f"Cannot merge sketches of {self.n_features} and "
-                f"{other.n_features} features."
-            )
-        merged = QuantileSketch(self.n_features, min(self.k, other.k))
-        for target, a, b in zip(
-            merged._sketches, self._sketches, other._sketches, strict=True
-        ):
-            target.merge(a)
-            target.merge(b)
-        return merged
-
-    __add__ = merge
-
-    def quantile(self, q):
-        """Approximate quantiles per column, shaped like :func:`nanquantile`'s."""
-        q_arr = np.atleast_1d(np.asarray(q, dtype=np.float64))
-        out = np.full((q_arr.size, self.n_features), np.nan)
-        for j, sketch in enumerate(self._sketches):
-            if not sketch.is_empty():
-                out[:, j] = [sketch.get_quantile(float(v)) for v in q_arr]
-        return out[0] if np.ndim(q) == 0 else out
-
-    @property
-    def interval_rank_error(self):
-        """Error bound on the share of values inside an interval (99% confidence).
-
-        DataSketches' "double-sided" bound: it covers a difference of two
-        ranks, such as the share of values within a distance of a center
-        (:meth:`median_abs_deviation`).  Below 0.9% at the default ``k``.
-        """
-        from datasketches import kll_doubles_sketch
-
-        return kll_doubles_sketch.get_normalized_rank_error(self.k, True)
-
-    def rank(self, values, inclusive=False):
-        """Per column ``j``, the approximate share of values below ``values[j]``.
-
-        With ``inclusive=True``, the share of values at most ``values[j]``.
-        Within :attr:`rank_error` of the true share; NaN for an empty column.
-        """
-        values = np.broadcast_to(np.asarray(values, dtype=np.float64), self.count.shape)
-        out = np.full(self.n_features, np.nan)
-        for j, sketch in enumerate(self._sketches):
-            if not sketch.is_empty():
-                out[j] = sketch.get_rank(float(values[j]), inclusive)
-        return out
-
-    def median_abs_deviation(self, center):
-        """Approximate median of ``|x - center[j]|`` over each column's values.
-
-        Read off the sketch itself: its retained values, with their weights,
-        are an approximate distribution of the column, and the weighted
-        median of their distances to ``center`` is returned.  The share of
-        the column's values within the returned distance of ``center`` is
-        that of an interval, so it is within :attr:`interval_rank_error` of
-        one half: the result is the median absolute deviation up to that rank
-        error, in one pass over the data and mergeable (no second pass with a
-        known center is needed).
-
-        Parameters
-        ----------
-        center : array-like of shape (n_features,)
-            The value each column's deviations are measured from (its
-            median, e.g. ``self.quantile(0.5)``).
-
-        Returns
-        -------
-        mad : ndarray of float64 of shape (n_features,)
-            NaN for an empty column (or a NaN center).
-        """
-        center = np.broadcast_to(np.asarray(center, dtype=np.float64), self.count.shape)
-        out = np.full(self.n_features, np.nan)
-        for j, sketch in enumerate(self._sketches):
-            if sketch.is_empty() or np.isnan(center[j]):
-                continue
-            items, weights = _retained(sketch)
-            deviation = np.abs(items - center[j])
-            order = np.argsort(deviation, kind="stable")
-            cumulative = np.cumsum(weights[order])
-            # The smallest distance within which more than half the weight
-            # lies (so it is 0 only when more than half the values sit at the
-            # center, as for the exact MAD).
-            half = np.searchsorted(cumulative, 0.5 * cumulative[-1], side="right")
-            out[j] = deviation[order][half]
-        return out
-
-    def mode_share(self):
-        """Approximate share of each column's values taken by its most frequent one.
-
-        The sketched weight of a value estimates how often it occurs, within
-        :attr:`interval_rank_error` of the column's values (it is the
-        difference of the ranks just above and just below the value).  NaN
-        for an empty column.  :func:`column_mode_share` is the exact
-        in-memory counterpart.
-        """
-        out = np.full(self.n_features, np.nan)
-        for j, sketch in enumerate(self._sketches):
-            if sketch.is_empty():
-                continue
-            items, weights = _retained(sketch)
-            _, codes = np.unique(items, return_inverse=True)
-            out[j] = np.bincount(codes, weights=weights).max() / weights.sum()
-        return out
-
-    def __getstate__(self):
-        return {"k": self.k, "sketches": [s.serialize() for s in self._sketches]}
-
-    def __setstate__(self, state):
-        from datasketches import kll_doubles_sketch
-
-        self.k = state["k"]
-        self._sketches = [kll_doubles_sketch.deserialize(b) for b in state["sketches"]]
-
-
-def _retained(sketch):
-    """The values a KLL sketch retains and their weights, as float64 arrays."""
-    items, weights = np.array(list(sketch), dtype=np.float64).reshape(-1, 2).T
-    return items, weights
-
-
-@dataclass
-class InfRows:
-    """The first rows holding ±inf in each column, and how many, mergeable.
-
-    Row numbers count from the first row of the data: merging in data order
-    (the chunks of a stream, the blocks of a Dask array as
-    :func:`sktorchsafe._dask.reduce_blocks` merges them) shifts the rows of
-    the later part by the rows of the earlier one, so messages can name rows
-    of the whole data without it being at hand.
-
-    Attributes
-    ----------
-    n_rows : int
-        Rows seen.
-    count : ndarray of int64 of shape (n_features,)
-        Per column, the ±inf cells seen.
-    rows : dict of int to ndarray of int64
-        Per column holding ±inf, its first ``limit`` rows holding them.
-    limit : int
-        How many rows are kept per column.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[1.0, np.inf], [2.0, 3.0], [-np.inf, -np.inf]])
-    >>> rows = InfRows.from_array(X[:2]).merge(InfRows.from_array(X[2:]))
-    >>> rows.count, rows.rows
-    (array([1, 2]), {0: array([2]), 1: array([0, 2])})
-    """
-
-    n_rows: int
-    count: np.ndarray
-    rows: dict
-    limit: int = 10
-
-    @classmethod
-    def from_array(cls, X, columns=None, limit=10):
-        """Rows holding ±inf in a 2-D array.
-
-        ``columns`` (boolean, shape (n_features,)) restricts the search to
-        the columns known to hold ±inf (e.g. from :class:`ColumnStats`);
-        ``None`` finds them with one :func:`column_min_max` pass.
-        """
-        X = np.asarray(X)
-        n, p = X.shape
-        if columns is None:
-            if X.dtype.kind not in "fc":
-                columns = np.zeros(p, dtype=bool)
-            else:
-                lo, hi = column_min_max(X)
-                columns = np.isinf(lo) | np.isinf(hi)
-        count = np.zeros(p, dtype=np.int64)
-        rows = {}
-        for j in np.flatnonzero(columns):
-            found = np.flatnonzero(np.isinf(X[:, j]))
-            count[j] = found.size
-            if found.size:
-                rows[int(j)] = found[:limit].astype(np.int64)
-        return cls(n_rows=n, count=count, rows=rows, limit=limit)
-
-    def merge(self, other):
-        """The rows of ``self``'s data followed by ``other``'s."""
-        limit = min(self.limit, other.limit)
-        rows = {j: r[:limit] for j, r in self.rows.items()}
-        for j, later in other.rows.items():
-            earlier = rows.get(j, np.zeros(0, dtype=np.int64))
-            if earlier.size < limit:
-                shifted = later[: limit - earlier.size] + self.n_rows
-                rows[j] = np.concatenate([earlier, shifted])
-        return InfRows(
-            n_rows=self.n_rows + other.n_rows,
-            count=self.count + other.count,
-            rows=dict(sorted(rows.items())),
-            limit=limit,
-        )
-
-    __add__ = merge
-
-
-@dataclass
-class ValueCounts:
-    """How often each distinct finite value occurs in each column, mergeable.
-
-    The exact, streaming counterpart of :func:`nanmode`: counts of two pieces
-    of data merge into the counts of their concatenation, and :meth:`mode`
-    gives what :func:`nanmode` gives on all of it.  It keeps one count per
-    distinct value, so it suits discrete columns (categories, counts, coded
-    values); a continuous column keeps as many counts as it has rows.
-
-    Attributes
-    ----------
-    values : list of ndarray
-        Per column, its distinct finite values, sorted.
-    counts : list of ndarray of int64
-        Per column, how often each of ``values`` occurs.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[2.0, np.nan], [1.0, 4.0], [2.0, np.inf], [1.0, 4.0]])
-    >>> counts = ValueCounts.from_array(X[:2]).merge(ValueCounts.from_array(X[2:]))
-    >>> counts.mode()
-    array([1., 4.])
-    """
-
-    values: list
-    counts: list
-
-    @classmethod
-    def from_array(cls, X):
-        """Counts of the finite values of each column of a 2-D array."""
-        X = np.asarray(X)
-        values, counts = [], []
-        for j in range(X.shape[1]):
-            col = X[:, j]
-            if col.dtype.kind in "fc":
-                col = col[np.isfinite(col)]
-            v, c = np.unique(col, return_counts=True)
-            values.append(v)
-            counts.append(c.astype(np.int64))
-        return cls(values, counts)
-
-    @property
-    def n_features(self):
-        return len(self.values)
-
-    def merge(self, other):
-        """The counts of the concatenation of the data behind both."""
-        if self.n_features != other.n_features:
-            raise ValueError(
-                f"Cannot merge counts of {self.n_features} and "
-                f"{other.n_features} features."
-            )
-        merged = [
-            merge_value_counts((va, ca), (vb, cb))
-            for va, ca, vb, cb in zip(
-                self.values, self.counts, other.values, other.counts, strict=True
-            )
-        ]
-        return ValueCounts([v for v, _ in merged], [c for _, c in merged])
-
-    __add__ = merge
-
-    def mode(self):
-        """Most frequent value per column, the smallest on ties; NaN if none."""
-        out = np.full(self.n_features, np.nan)
-        for j, (values, counts) in enumerate(
-            zip(self.values, self.counts, strict=True)
-        ):
-            if counts.size:
-                out[j] = values[np.argmax(counts)]  # first maximum: smallest
-        return out

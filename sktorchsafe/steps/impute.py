@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..core.compat import Interval, StrOptions, check_feature_names_in, fit_context
+from ..core.counts import ValueCounts
 from ..core.dask_blocks import (
     check_dask_input,
     is_dask_collection,
@@ -37,14 +38,12 @@ from ..core.dask_blocks import (
     transform_blocks,
 )
 from ..core.messages import describe, fix_for, user_stacklevel
+from ..core.quantiles import nanmode, nanquantile
+from ..core.sketches import QuantileSketch
 from ..core.stats import (
     ColumnStats,
-    QuantileSketch,
-    ValueCounts,
     column_min_max,
     inf_as_nan,
-    nanmode,
-    nanquantile,
     row_blocks,
     sample_rows,
 )

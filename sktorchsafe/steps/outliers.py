@@ -32,14 +32,13 @@ from ..core.dask_blocks import (
     transform_blocks,
 )
 from ..core.messages import describe, fix_for, user_stacklevel
+from ..core.quantiles import nanmedian_abs_deviation, nanquantile
+from ..core.sketches import QuantileSketch
 from ..core.stats import (
     BLOCK_ELEMENTS,
     ColumnStats,
-    QuantileSketch,
     column_min_max,
     inf_as_nan,
-    nanmedian_abs_deviation,
-    nanquantile,
     row_blocks,
 )
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X

@@ -14,6 +14,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from ..core.compat import Interval, StrOptions, fit_context
+from ..core.counts import InfRows
 from ..core.dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
 from ..core.messages import (
     FIXES,
@@ -25,14 +26,12 @@ from ..core.messages import (
     ratio_text,
     user_stacklevel,
 )
+from ..core.quantiles import column_mode_share, nanquantile
+from ..core.sketches import QuantileSketch
 from ..core.stats import (
     ColumnStats,
-    InfRows,
-    QuantileSketch,
     column_min_max,
-    column_mode_share,
     inf_as_nan,
-    nanquantile,
     row_blocks,
     sample_rows,
 )

@@ -26,7 +26,7 @@ from ..core.dask_blocks import (
     transform_blocks,
 )
 from ..core.messages import describe, user_stacklevel
-from ..core.stats import EXP_LIMIT, ColumnStats, _exponent, row_blocks
+from ..core.stats import EXP_LIMIT, ColumnStats, row_blocks, scale_exponent
 from ..core.validation import (
     check_sample_weight_finite,
     feature_names,
@@ -372,7 +372,7 @@ class SafeStandardScaler(StandardScaler):
             if stat is not None:
                 magnitude = np.fmax(magnitude, np.abs(np.asarray(stat, dtype=float)))
         limit = EXP_LIMIT if dtype == np.float64 else FLOAT32_EXP_LIMIT
-        return _exponent(magnitude, limit)
+        return scale_exponent(magnitude, limit)
 
     def _affine(self, X, out, mean, scale, shift):
         """``out = (X * 2**shift - mean) / scale`` over cache-sized row blocks.
