@@ -26,7 +26,8 @@ from .exceptions import (
     SktorchsafeWarning,
     TargetError,
 )
-from .face.diagnose import DiagnosisReport, diagnose
+from .face.diagnose import diagnose
+from .face.report import DiagnosisReport
 from .face.pipeline import make_safe_pipeline
 from .face.stream import stream_fit
 from .steps.impute import ImputerSelector

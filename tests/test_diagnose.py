@@ -15,7 +15,7 @@ from sktorchsafe import diagnose as diagnose_module_function
 from sktorchsafe.core.stats import ColumnStats
 from sktorchsafe.datasets import load_penguins, make_messy_regression
 from sktorchsafe.exceptions import DataQualityError, InputTypeError, TargetError
-from sktorchsafe.face.diagnose import DiagnosisFinding, DiagnosisReport
+from sktorchsafe.face.report import DiagnosisFinding, DiagnosisReport
 
 matplotlib.use("Agg")
 
