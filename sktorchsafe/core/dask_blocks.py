@@ -106,7 +106,7 @@ def reduce_blocks(
     import dask
     import dask.array as da
 
-    if frames and hasattr(X, "npartitions"):
+    if frames and hasattr(X, "divisions"):  # a Dask DataFrame or Series
         if sample_weight is not None:
             raise ValueError("frames=True takes no sample_weight.")
         blocks = X.to_delayed()

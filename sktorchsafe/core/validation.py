@@ -119,6 +119,25 @@ def raise_nonfinite(report, names, *, who, fix=None, what="X"):
     raise NonFiniteInputError(message)
 
 
+def check_has_features(X, who):
+    """Raise :class:`InputTypeError` for a 2-D X without a single column.
+
+    A frame left empty by a column selection (``select_dtypes`` on an
+    all-text frame) would otherwise end in numpy's "at least one array or
+    dtype is required". The message keeps scikit-learn's wording, which its
+    estimator checks look for.
+    """
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2 or shape[1] != 0:
+        return
+    raise InputTypeError(
+        f"{who}: X has 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 "
+        "is required: there is no column to learn from. If a column selection "
+        "(e.g. select_dtypes) left none, keep the columns and let TableEncoder "
+        "(make_safe_pipeline's 'encode' step) turn them into numbers."
+    )
+
+
 def check_frame_columns(X, who):
     """Raise a clear error for DataFrame column names scikit-learn cannot take.
 
@@ -330,6 +349,7 @@ def validate_X(
             'X with impute, clip and check set to "passthrough" and '
             "scale=SafeStandardScaler(with_mean=False, dtype=np.float32)."
         )
+    check_has_features(X, who)
     X = numeric_frame(X, who)
     check_params.setdefault("dtype", [np.float64, np.float32])
     X = validate_data(
@@ -386,6 +406,7 @@ def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True
     X : ndarray, sparse matrix or DataFrame
     """
     who = type(estimator).__name__
+    check_has_features(X, who)
     check_frame_columns(X, who)
     if getattr(getattr(X, "dtype", None), "kind", None) == "c":
         n_features = X.shape[1] if X.ndim == 2 else 1

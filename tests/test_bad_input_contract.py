@@ -1,0 +1,58 @@
+"""Regression tests for classes of bad input that once escaped the contract.
+
+Each test feeds a class of input that ended in a foreign traceback or a silent
+non-finite value, and asserts our answer: finite output of the promised
+shape, or an error from :mod:`sktorchsafe.exceptions` that names the problem.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sktorchsafe import (
+    ImputerSelector,
+    OutlierClipper,
+    SafeStandardScaler,
+    ScaleDisparityChecker,
+    TargetValidator,
+)
+from sktorchsafe.exceptions import InputTypeError
+
+TRANSFORMERS = [
+    ImputerSelector,
+    OutlierClipper,
+    ScaleDisparityChecker,
+    SafeStandardScaler,
+    TargetValidator,
+]
+
+
+@pytest.mark.parametrize("step", TRANSFORMERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "X",
+    [pd.DataFrame(index=range(3)), np.empty((3, 0))],
+    ids=["frame", "array"],
+)
+def test_no_columns_is_named_as_such(step, X):
+    # e.g. what select_dtypes("number") leaves of an all-text frame
+    with pytest.raises(InputTypeError, match=r"0 feature\(s\) \(shape=\(3, 0\)\)"):
+        step().fit(X, np.arange(3.0))
+
+
+@pytest.mark.parametrize("step", TRANSFORMERS, ids=lambda c: c.__name__)
+def test_no_columns_at_transform_is_named_as_such(step):
+    fitted = step().fit(np.ones((3, 2)) * [[1], [2], [3]], np.arange(3.0))
+    with pytest.raises(InputTypeError, match="0 feature"):
+        fitted.transform(pd.DataFrame(index=range(3)))
+
+
+def test_target_validator_on_a_two_column_dask_target():
+    da = pytest.importorskip("dask.array")
+    X = da.ones((10, 2), chunks=5)
+    labels = np.c_[np.arange(10) % 2, np.arange(10) % 3 == 0].astype(float)
+    validator = TargetValidator().fit(X, da.from_array(labels, chunks=5))
+    assert validator.task_ == "multilabel"
+    np.testing.assert_array_equal(validator.class_counts_, labels.sum(axis=0))
+    quantities = da.from_array(np.arange(20.0).reshape(10, 2) * 1.5, chunks=5)
+    validator = TargetValidator().fit(X, quantities)
+    assert validator.task_ == "regression" and validator.n_outputs_ == 2
