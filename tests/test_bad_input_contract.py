@@ -56,3 +56,15 @@ def test_target_validator_on_a_two_column_dask_target():
     quantities = da.from_array(np.arange(20.0).reshape(10, 2) * 1.5, chunks=5)
     validator = TargetValidator().fit(X, quantities)
     assert validator.task_ == "regression" and validator.n_outputs_ == 2
+
+
+@pytest.mark.parametrize("y", [5.0, "price", None])
+def test_diagnose_with_a_scalar_target_reports_it(y):
+    from sktorchsafe import diagnose
+
+    X = np.arange(6.0).reshape(3, 2)
+    report = diagnose(X, y)
+    if y is None:
+        assert report.task is None
+    else:
+        assert report.findings[0].kind == "target_type" and not report.ok
