@@ -279,8 +279,11 @@ def test_label_findings(clean, rng):
 
 
 def test_many_integer_classes_and_constant_target(clean, rng):
+    # Whole numbers with many distinct values and few rows each: a quantity.
     report = diagnose(clean, rng.integers(0, 400, size=N))
-    assert "many_classes" in kinds(report)
+    assert report.task == "regression"
+    assert "rows per value" in report.task_reason
+    assert "Task regression: y holds whole numbers" in str(report)
     report = diagnose(clean, np.full(N, 2.5), task="regression")
     assert "constant_target" in kinds(report)
 

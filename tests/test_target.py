@@ -121,19 +121,20 @@ def test_label_spelling_clash_warns():
     assert validator.task_ == "multiclass"
 
 
-def test_many_integer_classes_suspected_quantity(rng):
-    y = np.arange(200) % 50  # 50 classes, 4 rows each
+def test_many_whole_numbers_with_few_rows_each_are_a_quantity(rng):
+    y = np.arange(200) % 50  # 50 distinct values, 4 rows each
     validator, messages = _fit(y)
-    assert validator.task_ == "multiclass"
-    assert any("task='regression'" in m for m in messages)
-    _, messages = _fit(y, task="classification")
-    assert messages == []
-    validator, _ = _fit(y, task="regression")
-    assert validator.task_ == "regression"
+    assert validator.task_ == "regression" and messages == []
+    assert "4.0 rows per value" in validator.task_reason_
+    validator, _ = _fit(y, task="classification")
+    assert validator.task_ == "multiclass" and validator.task_reason_ is None
     prices = np.round(rng.normal(2e5, 5e4, size=300))  # whole floats
-    validator, messages = _fit(prices)
-    assert validator.task_ == "multiclass"
-    assert any("task='regression'" in m for m in messages)
+    assert _fit(prices, task="auto")[0].task_ == "regression"
+    # Few distinct values, or many rows for each: class labels.
+    assert _fit(np.arange(200) % 3)[0].task_ == "multiclass"
+    assert _fit(np.arange(2100) % 21)[0].task_ == "multiclass"
+    assert _fit(np.arange(200) % 2)[0].task_ == "binary"
+    assert "not all whole" in _fit(rng.normal(size=50))[0].task_reason_
 
 
 def test_mixed_label_types_are_rejected():

@@ -22,6 +22,8 @@ from .messages import describe, describe_first, fix_for, plural
 __all__ = [
     "BAD_KINDS",
     "Target",
+    "MANY_CLASSES",
+    "auto_task",
     "describe_unusable",
     "index_labels",
     "raise_mixed",
@@ -32,6 +34,11 @@ __all__ = [
     "read_target",
     "unusable_rows",
 ]
+
+#: With ``task="auto"``, whole numbers with more distinct values than this,
+#: and fewer rows per distinct value than this on average, are a quantity (a
+#: count, an amount, grams), not class labels.
+MANY_CLASSES = 20
 
 #: Kinds of unusable target cells, in the order messages name them.
 BAD_KINDS = ("NaN", "+inf", "-inf", "missing labels (None/NaN)")
@@ -65,6 +72,60 @@ class Target:
     def strings(self):
         """Whether ``y`` holds labels that are not numbers."""
         return self.values.dtype.kind not in "biuf"
+
+
+def auto_task(*, n_rows, n_distinct, strings, whole):
+    """The task ``task="auto"`` reads in a 1-D target, and why.
+
+    The rule, in order:
+
+    1. strings, booleans and categories are class labels;
+    2. numbers that are not all whole are a quantity: regression;
+    3. whole numbers with at most 2 distinct values are binary labels;
+    4. whole numbers with more than :data:`MANY_CLASSES` distinct values and
+       fewer than :data:`MANY_CLASSES` rows per value on average are a
+       quantity (a count, grams, a price in cents): regression;
+    5. other whole numbers are multiclass labels.
+
+    Parameters
+    ----------
+    n_rows, n_distinct : int
+        Rows, and distinct values among them.
+    strings : bool
+        The values are labels that are not numbers.
+    whole : bool
+        The numbers are all whole.
+
+    Returns
+    -------
+    task : {"binary", "multiclass", "regression"}
+    reason : str
+        Why, in words for a report.
+
+    Examples
+    --------
+    >>> auto_task(n_rows=342, n_distinct=94, strings=False, whole=True)[0]
+    'regression'
+    >>> auto_task(n_rows=150, n_distinct=3, strings=False, whole=True)[0]
+    'multiclass'
+    """
+    per_value = n_rows / max(n_distinct, 1)
+    counted = f"{plural(n_distinct, 'distinct value')} in {plural(n_rows, 'row')}"
+    if strings:
+        task = "binary" if n_distinct <= 2 else "multiclass"
+        return task, f"labels that are not numbers ({counted})"
+    if not whole:
+        return "regression", "numbers that are not all whole"
+    if n_distinct <= 2:
+        return "binary", f"whole numbers with {counted}"
+    if n_distinct > MANY_CLASSES and per_value < MANY_CLASSES:
+        return "regression", (
+            f"whole numbers with {counted} ({per_value:.1f} rows per value, "
+            f"fewer than {MANY_CLASSES}): a quantity, not class labels"
+        )
+    return "multiclass", (
+        f"whole numbers with {counted} ({per_value:.1f} rows per value): class labels"
+    )
 
 
 def read_target(y, who, *, n_samples=None):

@@ -181,16 +181,19 @@ def diagnose(X, y=None, *, task="auto"):
         features = features.join(measured)
     features["numeric"] = features.index.isin(data.numeric_names)
 
-    task_found, target_name = None, None
+    task_found, task_reason, target_name = None, None, None
     if y is not None:
-        target_findings, task_found, target_name = _diagnose_target(y, n_samples, task)
+        target_findings, validator, target_name = _diagnose_target(y, n_samples, task)
         findings += target_findings
+        if validator is not None:
+            task_found, task_reason = validator.task_, validator.task_reason_
     return DiagnosisReport(
         findings,
         features,
         n_samples=n_samples,
         n_features=n_features,
         task=task_found,
+        task_reason=task_reason,
         target_name=target_name,
         **scale_info,
     )
@@ -495,7 +498,7 @@ def _outlier_finding(names, outliers):
 
 # ---------------------------------------------------------------------- target
 def _diagnose_target(y, n_samples, task):
-    """Findings on y, the task found and the target's name.
+    """Findings on y, the fitted :class:`TargetValidator` (or None) and y's name.
 
     ``y`` is read, checked and validated as :class:`TargetValidator` and the
     nets do (:mod:`sktorchsafe.core.targets`), so each finding names the same
@@ -566,7 +569,7 @@ def _diagnose_target(y, n_samples, task):
     except TargetError as exc:
         return findings + [_target_error_finding(exc, name)], None, name
     findings += [_from_step(finding) for finding in validator.findings_]
-    return findings, validator.task_, name
+    return findings, validator, name
 
 
 def _target_error_finding(exc, name):

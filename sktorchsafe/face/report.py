@@ -93,6 +93,9 @@ class DiagnosisReport:
         The task :class:`TargetValidator` found (``"regression"``,
         ``"binary"``, ``"multiclass"``, ``"multilabel"``), None without y
         or when y could not be read as any task.
+    task_reason : str or None
+        Why ``task="auto"`` found that task (see
+        :func:`sktorchsafe.core.targets.auto_task`); None when it was given.
     target_name : str or None
         The target's name (a Series' name, else ``"y"``), None without y.
     scale_ratio, scale_threshold : float
@@ -132,6 +135,7 @@ class DiagnosisReport:
         n_samples,
         n_features,
         task=None,
+        task_reason=None,
         target_name=None,
         scale_ratio=1.0,
         scale_threshold=np.inf,
@@ -144,6 +148,7 @@ class DiagnosisReport:
         self.n_samples = n_samples
         self.n_features = n_features
         self.task = task
+        self.task_reason = task_reason
         self.target_name = target_name
         self.scale_ratio = scale_ratio
         self.scale_threshold = scale_threshold
@@ -283,6 +288,8 @@ class DiagnosisReport:
 def report_text(report):
     """The report as plain text: the verdict, a table of findings, then the fixes."""
     lines = [_wrap(f"sktorchsafe diagnosis: {report.summary()}", indent="  ")]
+    if report.task_reason is not None:
+        lines.append(_wrap(f"Task {report.task}: y holds {report.task_reason}.", ""))
     if not report.ok:
         lines.append(
             _wrap(

@@ -28,6 +28,7 @@ from ..core.messages import (
 )
 from ..core.target_stats import TargetStats, summarize_block
 from ..core.targets import (
+    auto_task,
     raise_length,
     raise_not_numeric,
     raise_single_class,
@@ -45,10 +46,6 @@ _AUTO_TASKS = {
     "continuous-multioutput": "regression",
     "multilabel-indicator": "multilabel",
 }
-
-#: With ``task="auto"``, integer labels with more classes than this and fewer
-#: rows per class than this are suspected to be a quantity, not labels.
-_MANY_CLASSES = 20
 
 
 class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -72,21 +69,22 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     - class imbalance beyond ``imbalance_threshold``;
     - labels that differ only in case or surrounding spaces;
-    - ``task="auto"`` reading many integer classes with few rows each
-      (possibly a quantity: pass ``task``);
     - a regression target far from unit scale (the regressor should
       standardize it) or a constant one.
 
     Parameters
     ----------
     task : {"auto", "regression", "classification"}, default="auto"
-        The learning task. ``"auto"`` infers it from ``y`` like scikit-learn's
-        :func:`~sklearn.utils.multiclass.type_of_target`: non-integer numbers
-        (and floats beyond 2**53, where every float is whole) are a regression
-        target, whole numbers and strings are class labels (two distinct
-        values: binary), a 2-D 0/1 indicator is multilabel. Many classes with
-        few rows each draw a warning: pass ``task`` when ``"auto"`` guesses
-        wrong. With
+        The learning task. ``"auto"`` infers it from ``y`` by the rule of
+        :func:`sktorchsafe.core.targets.auto_task`: strings, booleans and
+        categories are class labels; non-integer numbers (and floats beyond
+        2**53, where every float is whole) are a regression target; whole
+        numbers are class labels (two distinct values: binary) unless there
+        are more than 20 distinct values with fewer than 20 rows each on
+        average, which is a quantity (grams, a count): regression. A 2-D 0/1
+        indicator is multilabel. The reason is kept in ``task_reason_`` (and
+        :func:`~sktorchsafe.diagnose` prints it); pass ``task`` when
+        ``"auto"`` guesses wrong. With
         ``y=None``, ``"auto"`` has nothing to validate and ``fit`` only
         records X's shape (``task_`` is None), so the step also sits in
         unsupervised pipelines; an explicit task requires ``y``.
@@ -104,6 +102,9 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     task_ : {"regression", "binary", "multiclass", "multilabel"} or None
         The task found; None after ``fit(X)`` without ``y`` (``task="auto"``).
+    task_reason_ : str or None
+        Why ``task="auto"`` found ``task_`` for a 1-D target (None when the
+        task was given).
     classes_ : ndarray of shape (n_classes,)
         Sorted class labels (classification), as given: strings stay strings,
         ``{0, 5}`` stays ``[0, 5]``. For a multilabel target, the label
@@ -389,11 +390,24 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------- the task
     def _task(self, stats, classes, who):
+        self.task_reason_ = None
         if stats.ndim == 1:
             if classes is None:  # non-whole numbers, or task="regression"
                 kind = "labels" if stats.strings else "continuous"
             else:
                 kind = "binary" if classes.size <= 2 else "multiclass"
+            if self.task == "auto" and classes is not None:
+                task, self.task_reason_ = auto_task(
+                    n_rows=stats.n_rows,
+                    n_distinct=classes.size,
+                    strings=classes.dtype.kind not in "biuf",
+                    whole=True,
+                )
+                kind = "continuous" if task == "regression" else kind
+            elif self.task == "auto" and kind == "continuous":
+                _, self.task_reason_ = auto_task(
+                    n_rows=stats.n_rows, n_distinct=0, strings=False, whole=False
+                )
         else:
             kind = stats.kind_2d
 
@@ -479,24 +493,6 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     )
                 )
         integers = classes.dtype.kind in "iu"
-        if (
-            self.task == "auto"
-            and classes.dtype.kind in "iuf"
-            and classes.size > _MANY_CLASSES
-            and n < _MANY_CLASSES * classes.size
-        ):
-            findings.append(
-                Finding(
-                    "many_classes",
-                    "warning",
-                    (name,),
-                    f"task='auto' read y as {classes.size} classes of whole numbers "
-                    f"with {n / classes.size:.1f} rows each on average: y may be "
-                    "a quantity (a count, an amount) rather than labels.",
-                    "Pass task='regression' if it is a quantity, or "
-                    "task='classification' to keep the classes.",
-                )
-            )
         if not (integers and np.array_equal(classes, np.arange(classes.size))):
             findings.append(
                 Finding(
