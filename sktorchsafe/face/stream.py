@@ -1,40 +1,20 @@
 """``stream_fit``: fit a whole pipeline on data that arrives in chunks.
 
-Every sktorchsafe step has ``partial_fit`` on mergeable statistics, so a step
+Every sktorchsafe step follows the streaming protocol
+(:mod:`sktorchsafe.core.streaming`: reset, merge a block, finish), so a step
 fitted chunk by chunk learns what one ``fit`` on all rows would (exactly for
 moments and counts, within a quantile sketch's rank error for quantiles).
 A pipeline needs one more thing: each step must see the *final* output of the
 steps before it, so the chunks are read once per group of steps, in order.
 """
 
-import warnings
 from collections.abc import Iterator
 
-from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from ..exceptions import DataQualityWarning
-from ..steps.impute import ImputerSelector
-from ..steps.outliers import OutlierClipper
-from ..steps.scaling import ScaleDisparityChecker
-from ..steps.standardize import SafeStandardScaler
-from ..steps.target import TargetValidator
+from ..core.streaming import passes_X_through, streamed
 
 __all__ = ["stream_fit"]
-
-#: Steps whose ``transform`` returns X unchanged: the step after one of them
-#: is fitted in the same pass over the chunks.
-PASS_THROUGH = (TargetValidator, ScaleDisparityChecker)
-
-#: Steps whose data warnings stream_fit issues only from the last chunk, when
-#: they are about every row.
-QUIET_UNTIL_LAST = (
-    TargetValidator,
-    ImputerSelector,
-    OutlierClipper,
-    ScaleDisparityChecker,
-    SafeStandardScaler,
-)
 
 
 def stream_fit(pipeline, chunks):
@@ -51,13 +31,13 @@ def stream_fit(pipeline, chunks):
     with the step after it, so :func:`make_safe_pipeline`'s six steps take
     four passes. Only one chunk is in memory at a time.
 
-    Each ``partial_fit`` judges all the rows seen so far, so the data
-    warnings of sktorchsafe's steps (a feature without values, class
-    imbalance...) are issued from the last chunk only, when they are about
-    every row, and a :class:`ScaleDisparityChecker` with
-    ``on_problem="raise"`` raises only then; a single class in ``y`` is an
-    error only if the whole stream holds one. Chunks without rows are
-    skipped.
+    sktorchsafe's steps judge the data once, after the last chunk (the
+    streaming protocol's *finish*, :mod:`sktorchsafe.core.streaming`): their
+    warnings (a feature without values, class imbalance...) and errors (a
+    :class:`ScaleDisparityChecker` with ``on_problem="raise"``) are about
+    every row, as one ``fit``'s would be, and each is issued once; a single
+    class in ``y`` is an error only if the whole stream holds one. Chunks
+    without rows are skipped.
 
     Parameters
     ----------
@@ -139,73 +119,29 @@ def stream_fit(pipeline, chunks):
                 "output."
             )
     read = _reader(chunks)
-    for _, _, est in steps:
-        _reset(est)
-
     start = 0  # the first step of the group fitted in the next pass
     for index, (_, _, est) in enumerate(steps):
-        if index < len(steps) - 1 and isinstance(est, PASS_THROUGH):
+        if index < len(steps) - 1 and passes_X_through(est):
             continue  # its transform changes nothing: fit the next step too
         group = [step for _, _, step in steps[start : index + 1]]
         before = pipeline[: steps[start][0]]  # fitted in earlier passes
-        n_chunks = 0
-        for (X, y), last in _flag_last(read()):
-            n_chunks += 1
-            if len(before):
-                X = before.transform(X)
-            for step in group:
-                _partial_fit(step, X, y, last)
-        if n_chunks == 0:
-            raise ValueError(
-                "stream_fit: the chunks hold no rows (every chunk is empty, or "
-                "there is none), so there is nothing to fit on."
-            )
-        for step in group:
-            if isinstance(step, TargetValidator):
-                step._end_stream()  # a single class is an error only now
+        with streamed(*group):
+            n_chunks = 0
+            for X, y in read():
+                if _n_rows(X) == 0:
+                    continue
+                n_chunks += 1
+                if len(before):
+                    X = before.transform(X)
+                for step in group:
+                    step.partial_fit(X, y)
+            if n_chunks == 0:
+                raise ValueError(
+                    "stream_fit: the chunks hold no rows (every chunk is empty, "
+                    "or there is none), so there is nothing to fit on."
+                )
         start = index + 1
     return pipeline
-
-
-def _partial_fit(step, X, y, last):
-    """``step.partial_fit(X, y)``; data warnings of our steps only on the last chunk.
-
-    Each ``partial_fit`` judges everything seen so far, so only the last
-    chunk's findings describe the whole stream: a feature without values in
-    the first chunk, or a first chunk of one class, is no finding at all.
-    """
-    if not isinstance(step, QUIET_UNTIL_LAST):
-        step.partial_fit(X, y)
-        return
-    if last:
-        if hasattr(step, "_warned"):  # steps that warn once per stream
-            step._warned = set()  # forget what the silenced chunks recorded
-        step.partial_fit(X, y)
-        return
-    # A checker asked to raise judges the whole stream too, at its end.
-    raises = isinstance(step, ScaleDisparityChecker) and step.on_problem == "raise"
-    try:
-        if raises:
-            step.on_problem = "warn"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataQualityWarning)
-            step.partial_fit(X, y)
-    finally:
-        if raises:
-            step.on_problem = "raise"
-
-
-def _flag_last(chunks):
-    """``(chunk, is_last)`` for each chunk holding rows (empty chunks are skipped)."""
-    previous = None
-    for chunk in chunks:
-        if _n_rows(chunk[0]) == 0:
-            continue
-        if previous is not None:
-            yield previous, False
-        previous = chunk
-    if previous is not None:
-        yield previous, True
 
 
 def _n_rows(X):
@@ -232,14 +168,3 @@ def _reader(chunks):
                 yield chunk, None
 
     return read
-
-
-def _reset(estimator):
-    """Make ``estimator`` unfitted in place, as a fresh clone of itself.
-
-    Steps fitted in place (as ``Pipeline.fit`` does) stay the objects the
-    caller holds; ``partial_fit`` then starts from scratch.
-    """
-    fresh = clone(estimator)
-    estimator.__dict__.clear()
-    estimator.__dict__.update(fresh.__dict__)

@@ -10,12 +10,10 @@ fills the missing cells (NaN, and ±inf by default) and never changes the
 number of columns silently.
 """
 
-import copy
 import numbers
 import time
 import warnings
 from dataclasses import dataclass
-from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -34,7 +32,6 @@ from ..core.counts import ValueCounts
 from ..core.dask_blocks import (
     check_dask_input,
     is_dask_collection,
-    reduce_blocks,
     transform_blocks,
 )
 from ..core.messages import describe, fix_for, user_stacklevel
@@ -47,6 +44,7 @@ from ..core.stats import (
     row_blocks,
     sample_rows,
 )
+from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
 from ..exceptions import DataQualityWarning, NonFiniteInputError
 from .standardize import SafeStandardScaler
@@ -84,7 +82,7 @@ MIN_HIDDEN = 10
 ITERATIVE_MAX_NEIGHBORS = 50
 
 
-class ImputerSelector(TransformerMixin, BaseEstimator):
+class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     """Impute missing values with a strategy chosen by grid search or per column.
 
     One transformer for every imputation strategy, so that the strategy is a
@@ -307,6 +305,8 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
     iterative  0.32  0.27  1.15
     """
 
+    _fitted_private = ("_models", "_kept", "_constant", "_indicate")
+
     _parameter_constraints = {
         "strategy": [StrOptions({*STRATEGIES, "auto"}), dict],
         "fill_value": [None, Interval(Real, None, None, closed="neither")],
@@ -377,19 +377,7 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
         self : object
             Fitted imputer.
         """
-        self.__dict__.pop("_stream", None)
-        if is_dask_collection(X):
-            return self._partial_fit(X, reset=True)
-        X = self._validate(X, reset=True)
-        requested = self._requested_strategies(X.shape[1])
-        if set(requested) <= {"mean", "constant"}:
-            # ColumnStats leaves ±inf out by itself: no cleaned copy needed.
-            stream = _ImputeStream.of(X, requested=requested)
-            self._stream = stream  # exact and mergeable: partial_fit continues
-            self._fit_strategies(requested, stream.empty, stats=stream)
-            return self
-        X, empty = _missing_as_nan(X)
-        self._fit_strategies(requested, empty, X=X)
+        self._fit(X)
         return self
 
     def _check_streaming(self, requested, dask=False):
@@ -439,39 +427,11 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
         self : object
             Updated imputer.
         """
-        return self._partial_fit(X, reset=not hasattr(self, "_stream"))
-
-    def _partial_fit(self, X, reset):
-        """Merge the statistics of X (a batch, or a Dask collection) and refit."""
-        if is_dask_collection(X):
-            check_dask_input(self, X, reset=reset)
-            requested = self._requested_strategies(self.n_features_in_)
-            self._check_streaming(requested, dask=True)
-            stream = reduce_blocks(X, partial(_stream_block, requested=requested))
-            if self.on_inf == "raise":
-                raise_nonfinite_counts(
-                    stream.stats,
-                    feature_names(self, n_features=self.n_features_in_),
-                    who=type(self).__name__,
-                    fix=fix_for("inf_in_imputer"),
-                )
-        else:
-            X = self._validate(X, reset=reset)
-            requested = self._requested_strategies(X.shape[1])
-            self._check_streaming(requested)
-            stream = _ImputeStream.of(X, requested=requested)
-        if not reset:
-            if not np.array_equal(self._stream.requested, requested):
-                raise ValueError(
-                    "ImputerSelector: the strategy changed between partial_fit "
-                    "calls. Call fit, or start a new imputer, to use another one."
-                )
-            stream = self._stream.merge(stream)
-        self._stream = stream
-        self._fit_strategies(requested, stream.empty, stats=stream)
+        self._partial_fit(X)
         return self
 
-    def _validate(self, X, *, reset):
+    # The streaming protocol (sktorchsafe.core.streaming).
+    def _validate_block(self, X, *, reset):
         return validate_X(
             self,
             X,
@@ -481,6 +441,44 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
             fix=fix_for("inf_in_imputer"),
             dtype=FLOAT_DTYPES,
         )
+
+    def _check_dask_input(self, X, *, reset):
+        check_dask_input(self, X, reset=reset)
+        requested = self._requested_strategies(self.n_features_in_)
+        self._check_streaming(requested, dask=True)
+
+    def _block_statistics(self, X, sample_weight=None):
+        X = _as_float(X)  # a Dask block comes as it is
+        requested = self._requested_strategies(X.shape[1])
+        self._check_streaming(requested)
+        return _ImputeStream.of(X, requested=requested)
+
+    def _exact_statistics(self, X, sample_weight=None):
+        requested = self._requested_strategies(X.shape[1])
+        if set(requested) <= {"mean", "constant"}:
+            # Exact and mergeable (a partial_fit continues), and ColumnStats
+            # leaves ±inf out by itself: no cleaned copy needed.
+            return _ImputeStream.of(X, requested=requested)
+        X, empty = _missing_as_nan(X)
+        return _ImputeData(requested, X, empty)
+
+    def _check_statistics(self, statistics, X):
+        # In memory, validate_X refused ±inf already, naming the rows.
+        if self.on_inf == "raise" and is_dask_collection(X):
+            raise_nonfinite_counts(
+                statistics.stats,
+                feature_names(self, n_features=self.n_features_in_),
+                who=type(self).__name__,
+                fix=fix_for("inf_in_imputer"),
+            )
+
+    def _finish(self, *, partial=False):
+        """Resolve and fit the strategy of each feature from the statistics."""
+        stream = self._stream
+        if self._continues_stream():  # mergeable statistics
+            self._fit_strategies(stream.requested, stream.empty, stats=stream)
+        else:  # all of X, in memory
+            self._fit_strategies(stream.requested, stream.empty, X=stream.X)
 
     def _requested_strategies(self, n_features):
         """One strategy name (``"auto"`` included) per feature."""
@@ -722,7 +720,7 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
             check_dask_input(self, X, reset=False)
             dtype = np.float32 if getattr(X, "dtype", None) == np.float32 else None
             return transform_blocks(self._without_stream(), X, dtype=dtype or float)
-        X = self._validate(X, reset=False)
+        X = self._validate_block(X, reset=False)
         kept = self._kept
         fill = self._fill_row(X.dtype)
         model_fills = self._model_fills(X)  # before X may be filled in place
@@ -760,12 +758,6 @@ class ImputerSelector(TransformerMixin, BaseEstimator):
             for k, j in enumerate(targets):
                 out[row_idx[missing[:, k]], position[j]] = values[missing[:, k], k]
         return out
-
-    def _without_stream(self):
-        """A shallow copy without the streamed statistics, to send to blocks."""
-        light = copy.copy(self)
-        light.__dict__.pop("_stream", None)
-        return light
 
     def _fill_row(self, dtype):
         """The fill values of the kept features, in the output dtype."""
@@ -860,6 +852,11 @@ class _ImputeStream:
         )
 
     def merge(self, other):
+        if not np.array_equal(self.requested, other.requested):
+            raise ValueError(
+                "ImputerSelector: the strategy changed between partial_fit "
+                "calls. Call fit, or start a new imputer, to use another one."
+            )
         return _ImputeStream(
             requested=self.requested,
             stats=self.stats.merge(other.stats),
@@ -882,12 +879,24 @@ class _ImputeStream:
         return self.counts.mode()[np.searchsorted(kept, cols)]
 
 
-def _stream_block(block, weights=None, *, requested):
-    """:class:`_ImputeStream` of one Dask block, as float data."""
+@dataclass
+class _ImputeData:
+    """All of X in memory (NaN in place of ±inf), for the exact strategies.
+
+    It does not merge: a ``partial_fit`` after such a ``fit`` starts anew.
+    """
+
+    requested: np.ndarray
+    X: np.ndarray
+    empty: np.ndarray
+
+
+def _as_float(block):
+    """A block of data as a float ndarray, as ``validate_X`` would give it."""
     block = np.asarray(block)
     if block.dtype not in FLOAT_DTYPES:
         block = block.astype(np.float64)
-    return _ImputeStream.of(block, requested=requested)
+    return block
 
 
 class _ModelImputer:

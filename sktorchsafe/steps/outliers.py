@@ -8,7 +8,6 @@ and a fit on a Dask collection take them from mergeable statistics instead
 ``transform`` is one elementwise ``np.clip``.
 """
 
-import copy
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -41,6 +40,7 @@ from ..core.stats import (
     inf_as_nan,
     row_blocks,
 )
+from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
 from ..exceptions import DataQualityWarning, SktorchsafeWarning
 
@@ -73,7 +73,9 @@ class _BoundStatistics:
     data_max: np.ndarray
 
 
-class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class OutlierClipper(
+    StreamingMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Clip each feature to bounds learned from its finite values (winsorizing).
 
     ``fit`` learns a lower and an upper bound per feature; ``transform``
@@ -128,6 +130,11 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Lower bound per feature; ``-inf`` where the left tail is not clipped.
     upper_ : ndarray of float64 of shape (n_features,)
         Upper bound per feature; ``+inf`` where the right tail is not clipped.
+    spread_ : ndarray of float64 of shape (n_features,)
+        The spread the bounds are ``fold`` times away from: the interquartile
+        range (``"iqr"``), the distance between the two quantiles
+        (``"quantile"``), the standard deviation (``"zscore"``) or the scaled
+        median absolute deviation (``"mad"``), before any widening.
     data_min_ : ndarray of float64 of shape (n_features,)
         Smallest finite value per feature seen in fit (NaN if none).
     data_max_ : ndarray of float64 of shape (n_features,)
@@ -297,11 +304,10 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : object
             Fitted clipper.
         """
-        if is_dask_collection(X):
-            self._reset()
-            return self._partial_fit(X)
-        X = self._fit_bounds(X)
-        self._set_clipped_fraction(self._clip(X, out=None, count=True))
+        self._check_quantile_range()
+        X = self._fit(X)
+        if not is_dask_collection(X):  # exact: count what transform changes
+            self._set_clipped_fraction(self._clip(X, out=None, count=True))
         return self
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -324,7 +330,8 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if is_dask_collection(X):
             return self.fit(X).transform(X)
         X_in = X
-        X = self._fit_bounds(X)
+        self._check_quantile_range()
+        X = self._fit(X)
         out = self._output_for(X, X_in)
         self._set_clipped_fraction(self._clip(X, out=out, count=True))
         return out
@@ -353,46 +360,34 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : object
             The clipper, bounds updated.
         """
-        return self._partial_fit(X)
-
-    def _partial_fit(self, X):
         self._check_quantile_range()
-        first_call = not hasattr(self, "_stream")
-        if is_dask_collection(X):
-            check_dask_input(self, X, reset=first_call)
-            stats, sketch = reduce_blocks(X, _stream_statistics)
-            if self.on_inf == "raise":
-                raise_nonfinite_counts(
-                    stats,
-                    feature_names(self, n_features=stats.n_features),
-                    who=type(self).__name__,
-                    fix=fix_for("inf_in_clipper"),
-                )
-        else:
-            X = self._validate(X, reset=first_call)
-            stats, sketch = _stream_statistics(X)
-        if not first_call:
-            stats, sketch = self._stream[0].merge(stats), self._stream[1].merge(sketch)
-        self._stream = (stats, sketch)
-        self._set_bounds(self._streamed_statistics(stats, sketch))
-        self.clipped_fraction_ = self._estimated_clipped_fraction(stats, sketch)
+        self._partial_fit(X)
         return self
 
-    def _reset(self):
-        """Forget what earlier fits learned."""
-        for name in (
-            "lower_",
-            "upper_",
-            "data_min_",
-            "data_max_",
-            "clipped_fraction_",
-            "n_features_in_",
-            "feature_names_in_",
-            "_stream",
-        ):
-            self.__dict__.pop(name, None)
+    # The streaming protocol (sktorchsafe.core.streaming).
+    def _block_statistics(self, X, sample_weight=None):
+        return _ClipStream.of(_as_float(X))
 
-    def _validate(self, X, reset):
+    def _check_statistics(self, statistics, X):
+        # In memory, validate_X refused ±inf already, naming the rows.
+        if self.on_inf == "raise" and is_dask_collection(X):
+            raise_nonfinite_counts(
+                statistics.stats,
+                feature_names(self, n_features=statistics.stats.n_features),
+                who=type(self).__name__,
+                fix=fix_for("inf_in_clipper"),
+            )
+
+    def _finish(self, *, partial=False):
+        """Make the bounds of the statistics; warn about degenerate features."""
+        if not self._continues_stream():  # exact statistics of an in-memory fit
+            self._set_bounds(self._stream)
+            return
+        stats, sketch = self._stream.stats, self._stream.sketch
+        self._set_bounds(self._streamed_statistics(stats, sketch))
+        self.clipped_fraction_ = self._estimated_clipped_fraction(stats, sketch)
+
+    def _validate_block(self, X, *, reset):
         return validate_X(
             self,
             X,
@@ -425,22 +420,14 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 stacklevel=user_stacklevel(),
             )
 
-    def _fit_bounds(self, X):
-        """Validate X, learn the statistics and set the bounds; return X."""
-        self._check_quantile_range()
-        X = self._validate(X, reset=True)
-        self.__dict__.pop("_stream", None)
-        self._set_bounds(self._statistics(X))
-        return X
-
     def _quantile_levels(self):
         """The two quantiles (as fractions) of ``"iqr"`` or ``"quantile"``."""
         if self.method == "iqr":
             return (0.25, 0.75)
         return (self.quantile_range[0] / 100, self.quantile_range[1] / 100)
 
-    def _statistics(self, X):
-        """Per-feature statistics of the finite values of X."""
+    def _exact_statistics(self, X, sample_weight=None):
+        """Per-feature statistics of the finite values of an in-memory X."""
         if self.method == "zscore":
             # NaN and ±inf are left out of the moments.
             return _moment_statistics(ColumnStats.from_array(X))
@@ -524,6 +511,7 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         self.lower_ = lower
         self.upper_ = upper
+        self.spread_ = stats.spread
         self.data_min_ = stats.data_min
         self.data_max_ = stats.data_max
         self._warn_degenerate(constant, collapsed, empty)
@@ -602,7 +590,7 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if is_dask_collection(X):
             return self._transform_dask(X, return_counts)
         X_in = X
-        X = self._validate(X, reset=False)
+        X = self._validate_block(X, reset=False)
         out = self._output_for(X, X_in)
         counts = self._clip(X, out=out, count=return_counts)
         if not return_counts:
@@ -613,8 +601,7 @@ class OutlierClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Lazy ``transform`` of a Dask collection, block by block."""
         check_dask_input(self, X, reset=False)
         # Blocks need the bounds only, not the sketches of the stream.
-        bounds = copy.copy(self)
-        bounds.__dict__.pop("_stream", None)
+        bounds = self._without_stream()
         dtype = np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
         out = transform_blocks(bounds, X, dtype=dtype)
         if not return_counts:
@@ -709,10 +696,21 @@ def _as_float(block):
     return block
 
 
-def _stream_statistics(X, weights=None):
-    """Mergeable statistics of a chunk or a block: moments and a sketch."""
-    X = _as_float(X)
-    return ColumnStats.from_array(X), QuantileSketch.from_array(X)
+@dataclass
+class _ClipStream:
+    """Mergeable statistics of a chunk or a block: moments and a quantile sketch."""
+
+    stats: ColumnStats
+    sketch: QuantileSketch
+
+    @classmethod
+    def of(cls, X):
+        return cls(ColumnStats.from_array(X), QuantileSketch.from_array(X))
+
+    def merge(self, other):
+        return _ClipStream(
+            self.stats.merge(other.stats), self.sketch.merge(other.sketch)
+        )
 
 
 def _block_counts(clipper, block, weights=None):

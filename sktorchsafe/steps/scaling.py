@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..core.compat import Interval, StrOptions, fit_context
 from ..core.counts import InfRows
-from ..core.dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
+from ..core.dask_blocks import check_dask_input, is_dask_collection
 from ..core.messages import (
     FIXES,
     Finding,
@@ -35,6 +35,7 @@ from ..core.stats import (
     row_blocks,
     sample_rows,
 )
+from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, validate_pass_through, validate_X
 from ..exceptions import DataQualityError, DataQualityWarning, ScaleDisparityWarning
 
@@ -170,7 +171,9 @@ class ScaleReport:
         return pd.DataFrame(rows).set_index("name")
 
 
-class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class ScaleDisparityChecker(
+    StreamingMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Report features on wildly different scales, constant ones, float32 traps.
 
     A pass-through step: ``fit`` measures each feature and warns (or raises)
@@ -296,6 +299,9 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
     True
     """
 
+    _passes_X_through = True
+    _fitted_private = ("_warned",)
+
     _parameter_constraints = {
         "threshold": [Interval(Real, 1, None, closed="left")],
         "near_constant_share": [Interval(Real, 0, 1, closed="right")],
@@ -340,14 +346,7 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self : object
             Fitted checker.
         """
-        self._reset()
-        if is_dask_collection(X):
-            return self._partial_fit(X)
-        X = validate_X(self, X, reset=True, allow_inf=True, dtype="numeric")
-        names = feature_names(self, n_features=X.shape[1])
-        features, inf_rows, n_used = self._measure(X, names)
-        self._set_report(features, inf_rows, X.shape[0], n_used)
-        self._act(self.report_.findings)
+        self._fit(X)
         return self
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -371,49 +370,33 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self : object
             The checker, its report updated.
         """
-        return self._partial_fit(X)
+        self._partial_fit(X)
+        return self
 
-    def _partial_fit(self, X):
-        first_call = not hasattr(self, "_stream")
-        if is_dask_collection(X):
-            check_dask_input(self, X, reset=first_call)
-            part = reduce_blocks(X, _stream_statistics)
-        else:
-            X = validate_X(self, X, reset=first_call, allow_inf=True, dtype="numeric")
-            part = _stream_statistics(X)
-        if first_call:
-            self._warned = set()
-        else:
-            merged = zip(self._stream, part, strict=True)
-            part = tuple(old.merge(new) for old, new in merged)
-        self._stream = part
-        stats, sketch, inf = part
-        names = feature_names(self, n_features=stats.n_features)
-        features = self._features(
-            names,
-            stats.min,
-            stats.max,
-            stats.n_posinf,
-            stats.n_neginf,
-            sketch.quantile([0.25, 0.5, 0.75]),
-            stats.std,
-            sketch.mode_share(),
-            lambda columns: (stats.std[columns], stats.mean[columns]),
-        )
-        inf_rows = {names[j]: rows for j, rows in inf.rows.items()}
-        self._set_report(features, inf_rows, stats.n_rows, stats.n_rows)
+    # The streaming protocol (sktorchsafe.core.streaming).
+    def _validate_block(self, X, *, reset):
+        return validate_X(self, X, reset=reset, allow_inf=True, dtype="numeric")
+
+    def _block_statistics(self, X, sample_weight=None):
+        return _ScaleStream.of(X)
+
+    def _exact_statistics(self, X, sample_weight=None):
+        return self._measure(X)
+
+    def _finish(self, *, partial=False):
+        """Build the report from the measurements; act on its findings."""
+        measures = self._stream.measures()
+        names = feature_names(self, n_features=measures.lo.size)
+        features = self._features(names, measures)
+        inf_rows = {names[j]: rows for j, rows in measures.inf_rows.items()}
+        self._set_report(features, inf_rows, measures.n_samples, measures.n_used)
         findings = self.report_.findings
         if self.on_problem == "warn":
             # Once per stream: the numbers in a message change with every chunk.
-            findings = [f for f in findings if (f.kind, f.columns) not in self._warned]
-            self._warned.update((f.kind, f.columns) for f in findings)
+            warned = self.__dict__.setdefault("_warned", set())
+            findings = [f for f in findings if (f.kind, f.columns) not in warned]
+            warned.update((f.kind, f.columns) for f in findings)
         self._act(findings)
-        return self
-
-    def _reset(self):
-        """Forget the stream of earlier ``partial_fit`` calls."""
-        for name in ("_stream", "_warned"):
-            self.__dict__.pop(name, None)
 
     def _set_report(self, features, inf_rows, n_samples, n_used):
         """Build ``report_`` and the attributes read off it."""
@@ -453,12 +436,11 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         )
 
     # ------------------------------------------------------------ measuring
-    def _measure(self, X, names):
+    def _measure(self, X):
         """Per-feature measurements: exact ones over X, quantiles on a sample."""
         n = X.shape[0]
         lo, hi, n_posinf, n_neginf, inf_rows = _finite_extremes(X)
         rows = sample_rows(n, self.subsample, self.random_state)
-        n_used = n if rows is None else rows.size
         has_inf = (n_posinf + n_neginf) > 0
         quartiles, sample_std, mode_share = _sample_spread(X, rows, has_inf)
 
@@ -466,39 +448,24 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
             stats = ColumnStats.from_array(X[:, columns])
             return stats.std, stats.mean
 
-        features = self._features(
-            names,
-            lo,
-            hi,
-            n_posinf,
-            n_neginf,
-            quartiles,
-            sample_std,
-            mode_share,
-            all_rows,
+        return _Measures(
+            lo=lo,
+            hi=hi,
+            n_posinf=n_posinf,
+            n_neginf=n_neginf,
+            quartiles=quartiles,
+            sample_std=sample_std,
+            mode_share=mode_share,
+            all_rows=all_rows,
+            inf_rows=inf_rows,
+            n_samples=n,
+            n_used=n if rows is None else rows.size,
         )
-        return features, {names[j]: rows for j, rows in inf_rows.items()}, n_used
 
-    def _features(
-        self,
-        names,
-        lo,
-        hi,
-        n_posinf,
-        n_neginf,
-        quartiles,
-        sample_std,
-        mode_share,
-        all_rows,
-    ):
-        """One :class:`FeatureScale` per feature, from per-column statistics.
-
-        ``lo``/``hi`` (finite range) and the ±inf counts are exact;
-        ``quartiles`` (shape (3, n_features)), ``sample_std`` (used where the
-        IQR is 0) and ``mode_share`` come from a sample or a sketch;
-        ``all_rows(columns)`` gives the exact ``(std, mean)`` of the given
-        columns over all rows, for those where the sample saw one value.
-        """
+    def _features(self, names, measures):
+        """One :class:`FeatureScale` per feature, from its :class:`_Measures`."""
+        lo, hi, quartiles = measures.lo, measures.hi, measures.quartiles
+        sample_std, mode_share = measures.sample_std, measures.mode_share
         p = lo.size
         missing = np.isnan(lo)
         constant = ~missing & (lo == hi)
@@ -520,7 +487,7 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         scale[use_std], method[use_std] = sample_std[use_std], "std"
         exact = spread & ~use_iqr & ~use_std
         if exact.any():  # the sample saw at most one value: use every row
-            std, mean = all_rows(exact)
+            std, mean = measures.all_rows(exact)
             scale[exact], method[exact] = std, "std"
             center[exact] = np.where(np.isnan(center[exact]), mean, center[exact])
 
@@ -533,8 +500,8 @@ class ScaleDisparityChecker(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
                 center=float(center[j]),
                 min=float(lo[j]),
                 max=float(hi[j]),
-                n_posinf=int(n_posinf[j]),
-                n_neginf=int(n_neginf[j]),
+                n_posinf=int(measures.n_posinf[j]),
+                n_neginf=int(measures.n_neginf[j]),
                 mode_share=float(mode_share[j]),
                 constant=bool(constant[j]),
                 near_constant=bool(near_constant[j]),
@@ -597,12 +564,73 @@ def _finite_extremes(X):
     return lo, hi, n_posinf, n_neginf, inf_rows
 
 
-def _stream_statistics(X, weights=None):
-    """Mergeable statistics of a chunk or a Dask block (``weights`` unused)."""
-    X = np.asarray(X)
-    stats = ColumnStats.from_array(X)
-    has_inf = (stats.n_posinf + stats.n_neginf) > 0
-    return stats, QuantileSketch.from_array(X), InfRows.from_array(X, has_inf)
+@dataclass
+class _Measures:
+    """What the report is built from, per feature.
+
+    ``lo``/``hi`` (the finite range), the ±inf counts and ``inf_rows`` (per
+    column holding ±inf, its first rows) are exact; ``quartiles`` (shape
+    (3, n_features)), ``sample_std`` (used where the IQR is 0) and
+    ``mode_share`` come from a row sample or a sketch of ``n_used`` rows;
+    ``all_rows(columns)`` gives the exact ``(std, mean)`` of the given
+    columns over all ``n_samples`` rows, for those where the sample saw one
+    value.  Exact order statistics of a sample do not merge: ``fit``'s
+    measurements end a stream.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    n_posinf: np.ndarray
+    n_neginf: np.ndarray
+    quartiles: np.ndarray
+    sample_std: np.ndarray
+    mode_share: np.ndarray
+    all_rows: object
+    inf_rows: dict
+    n_samples: int
+    n_used: int
+
+    def measures(self):
+        return self
+
+
+@dataclass
+class _ScaleStream:
+    """Mergeable statistics of every row: moments, a quantile sketch, ±inf rows."""
+
+    stats: ColumnStats
+    sketch: QuantileSketch
+    inf: InfRows
+
+    @classmethod
+    def of(cls, X):
+        X = np.asarray(X)
+        stats = ColumnStats.from_array(X)
+        has_inf = (stats.n_posinf + stats.n_neginf) > 0
+        return cls(stats, QuantileSketch.from_array(X), InfRows.from_array(X, has_inf))
+
+    def merge(self, other):
+        return _ScaleStream(
+            self.stats.merge(other.stats),
+            self.sketch.merge(other.sketch),
+            self.inf.merge(other.inf),
+        )
+
+    def measures(self):
+        stats = self.stats
+        return _Measures(
+            lo=stats.min,
+            hi=stats.max,
+            n_posinf=stats.n_posinf,
+            n_neginf=stats.n_neginf,
+            quartiles=self.sketch.quantile([0.25, 0.5, 0.75]),
+            sample_std=stats.std,
+            mode_share=self.sketch.mode_share(),
+            all_rows=lambda columns: (stats.std[columns], stats.mean[columns]),
+            inf_rows=self.inf.rows,
+            n_samples=stats.n_rows,
+            n_used=stats.n_rows,
+        )
 
 
 def _sample_spread(X, rows, has_inf):

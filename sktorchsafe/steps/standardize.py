@@ -1,6 +1,7 @@
 """``SafeStandardScaler``: scikit-learn's StandardScaler, made safe for nets."""
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -19,14 +20,10 @@ from ..core.compat import (
     is_numpy_namespace,
     standard_scaler_partial_fit,
 )
-from ..core.dask_blocks import (
-    check_dask_input,
-    is_dask_collection,
-    reduce_blocks,
-    transform_blocks,
-)
-from ..core.messages import describe, user_stacklevel
+from ..core.dask_blocks import is_dask_collection, transform_blocks
+from ..core.messages import agree, describe, plural, user_stacklevel
 from ..core.stats import EXP_LIMIT, ColumnStats, row_blocks, scale_exponent
+from ..core.streaming import StreamingMixin
 from ..core.validation import (
     check_sample_weight_finite,
     feature_names,
@@ -46,7 +43,23 @@ FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 FLOAT32_EXP_LIMIT = 100
 
 
-class SafeStandardScaler(StandardScaler):
+@dataclass
+class _Moments:
+    """The scaler's mergeable statistics: moments, and how the last block came.
+
+    ``weighted`` and ``dtype`` follow the latest block, as scikit-learn's
+    ``n_samples_seen_`` does (float of X's dtype when weighted).
+    """
+
+    stats: ColumnStats
+    weighted: bool
+    dtype: np.dtype
+
+    def merge(self, other):
+        return _Moments(self.stats.merge(other.stats), other.weighted, other.dtype)
+
+
+class SafeStandardScaler(StreamingMixin, StandardScaler):
     """Standardize features like ``StandardScaler``, safe from overflow and ±inf.
 
     A drop-in replacement for :class:`sklearn.preprocessing.StandardScaler`:
@@ -139,10 +152,6 @@ class SafeStandardScaler(StandardScaler):
         self.dtype = dtype
 
     # ------------------------------------------------------------------ fit
-    def _reset(self):
-        super()._reset()
-        self.__dict__.pop("_stats", None)
-
     def _out_dtype(self, X_dtype):
         if self.dtype is None:
             return X_dtype
@@ -178,76 +187,77 @@ class SafeStandardScaler(StandardScaler):
         """
         self._out_dtype(None)  # reject a bad dtype before any work
         if is_dask_collection(X):
-            return self._partial_fit_dask(X, sample_weight)
-        xp, _ = get_namespace(X)
-        if not sparse.issparse(X) and not is_numpy_namespace(xp):
-            standard_scaler_partial_fit(self, X, y, sample_weight)
+            self._partial_fit(X, sample_weight=sample_weight)
             return self
-        check_sample_weight_finite(sample_weight, type(self).__name__)
-        if sparse.issparse(X):
-            self._check_sparse_finite(X, reset=not hasattr(self, "n_samples_seen_"))
-            self.__dict__.pop("_stats", None)
+        xp, _ = get_namespace(X)
+        if not sparse.issparse(X) and is_numpy_namespace(xp):
+            check_sample_weight_finite(sample_weight, type(self).__name__)
+        if sparse.issparse(X) or not is_numpy_namespace(xp):
+            # scikit-learn's own path, on the attributes: bring them up to
+            # date with the blocks merged before (if any), then go on there.
+            if getattr(self, "_stream", None) is not None:
+                self._set_attributes(self._stream)
+                del self._stream
+            if sparse.issparse(X):
+                check_sample_weight_finite(sample_weight, type(self).__name__)
+                self._check_sparse_finite(X, reset=not self._continues_stream())
             standard_scaler_partial_fit(self, X, y, sample_weight)
             return self
 
-        first_call = not hasattr(self, "n_samples_seen_")
-        # ±inf is counted by the statistics' own read of X; the rows are only
-        # searched for once one is known to be there.
-        X = validate_X(self, X, reset=first_call, allow_inf=True, dtype=FLOAT_DTYPES)
         init_callbacks = getattr(self, "_init_callback_context", None)
         callback_ctx = init_callbacks() if init_callbacks is not None else None
+        metadata = {"sample_weight": sample_weight}
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_begin(
-                estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight}
+                estimator=self, X=X, y=y, metadata=metadata
             )
-        if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
-
-        stats = ColumnStats.from_array(X, sample_weight)
-        if (stats.n_posinf + stats.n_neginf).any():
-            raise_nonfinite(
-                nonfinite_report(X),
-                feature_names(self, n_features=X.shape[1]),
-                who=type(self).__name__,
-            )
-        if not first_call:
-            stats = self._previous_stats(X.shape[1]).merge(stats)
-        self._stats = stats
-        self._set_attributes(
-            stats, weighted=sample_weight is not None, X=X, dtype=X.dtype
-        )
-
+        self._partial_fit(X, sample_weight=sample_weight)
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_end(
                 estimator=self,
                 X=X,
                 y=y,
-                metadata={"sample_weight": sample_weight},
+                metadata=metadata,
                 reconstruction_attributes={},
             )
         return self
 
-    def _partial_fit_dask(self, X, sample_weight):
-        """``partial_fit`` on a Dask collection: block statistics, tree-merged."""
-        first_call = not hasattr(self, "n_samples_seen_")
-        check_dask_input(self, X, reset=first_call)
-        stats = reduce_blocks(X, ColumnStats.from_array, sample_weight)
-        raise_nonfinite_counts(stats, feature_names(self, X=X), who=type(self).__name__)
-        if not first_call:
-            stats = self._previous_stats(stats.n_features).merge(stats)
-        self._stats = stats
-        dtype = getattr(X, "dtype", np.dtype(np.float64))
-        self._set_attributes(
-            stats, weighted=sample_weight is not None, X=X, dtype=dtype
-        )
-        return self
+    # The streaming protocol (sktorchsafe.core.streaming); ``fit`` is
+    # StandardScaler's: ``_reset`` (ours), then ``partial_fit``.
+    def _validate_block(self, X, *, reset):
+        # ±inf is counted by the statistics' own read of X (_check_statistics).
+        return validate_X(self, X, reset=reset, allow_inf=True, dtype=FLOAT_DTYPES)
 
-    def _previous_stats(self, n_features):
-        """The statistics of earlier ``partial_fit`` calls."""
-        stats = getattr(self, "_stats", None)
-        if stats is not None:
-            return stats
+    def _block_statistics(self, X, sample_weight=None):
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        return _Moments(
+            ColumnStats.from_array(X, sample_weight),
+            weighted=sample_weight is not None,
+            dtype=X.dtype,
+        )
+
+    def _check_statistics(self, statistics, X):
+        stats = statistics.stats
+        if not (stats.n_posinf + stats.n_neginf).any():
+            return
+        who = type(self).__name__
+        if is_dask_collection(X):
+            raise_nonfinite_counts(stats, feature_names(self, X=X), who=who)
+        # The rows are searched for only now that ±inf is known to be there.
+        names = feature_names(self, n_features=X.shape[1])
+        raise_nonfinite(nonfinite_report(X), names, who=who)
+
+    def _continues_stream(self):
+        # Fitted through scikit-learn's path (sparse input) counts too.
+        return hasattr(self, "n_samples_seen_") or super()._continues_stream()
+
+    def _stream_so_far(self):
+        stream = getattr(self, "_stream", None)
+        if stream is not None:
+            return stream
         # Fitted through scikit-learn's path (sparse input): rebuild the moments.
+        n_features = self.n_features_in_
         count = np.broadcast_to(
             np.asarray(self.n_samples_seen_, dtype=np.float64), (n_features,)
         ).copy()
@@ -258,31 +268,38 @@ class SafeStandardScaler(StandardScaler):
             stats._mean = np.nan_to_num(np.asarray(self.mean_, dtype=np.float64))
         if self.var_ is not None:
             stats._m2 = np.nan_to_num(np.asarray(self.var_, dtype=np.float64)) * count
-        return stats
+        return _Moments(stats, weighted=False, dtype=np.dtype(np.float64))
 
-    def _set_attributes(self, stats, *, weighted, X, dtype):
-        """Fill the StandardScaler attributes from merged statistics."""
-        if weighted:
-            n_seen = stats.count.astype(dtype)
+    def _finish(self, *, partial=False):
+        """Set the StandardScaler attributes from the merged moments; judge them."""
+        stream = getattr(self, "_stream", None)
+        if stream is None:  # scikit-learn's path set them already
+            return
+        self._set_attributes(stream)
+        empty = stream.stats.count == 0
+        if empty.any():
+            names = feature_names(self, n_features=empty.size)
+            listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
+            warnings.warn(
+                f"SafeStandardScaler: {plural(int(empty.sum()), 'feature')} "
+                f"{agree(int(empty.sum()), 'has', 'have')} no observed value: "
+                f"{listed}. Their mean_, var_ and scale_ are NaN (as in "
+                "StandardScaler), so transform returns NaN there. Impute or drop "
+                "them first: ImputerSelector keeps and fills such columns.",
+                DataQualityWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def _set_attributes(self, stream):
+        """Fill the StandardScaler attributes from merged moments."""
+        stats = stream.stats
+        if stream.weighted:
+            n_seen = stats.count.astype(stream.dtype)
         else:
             n_seen = np.rint(stats.count).astype(np.int64)
         if n_seen.size and n_seen.max() == n_seen.min():
             n_seen = n_seen[0]
         self.n_samples_seen_ = n_seen
-
-        empty = stats.count == 0
-        if empty.any():
-            names = feature_names(self, n_features=stats.n_features)
-            warnings.warn(
-                f"SafeStandardScaler: {int(empty.sum())} feature(s) have no "
-                "observed value: "
-                f"{describe([names[j] for j in np.flatnonzero(empty)], quote=True)}. "
-                "Their mean_, var_ and scale_ are NaN (as in StandardScaler), so "
-                "transform returns NaN there. Impute or drop them first: "
-                "ImputerSelector keeps and fills such columns.",
-                DataQualityWarning,
-                stacklevel=4,
-            )
 
         if not self.with_mean and not self.with_std:
             self.mean_ = None
