@@ -560,3 +560,19 @@ def test_property_findings_match_the_data(X, target):
         assert set(f.columns) <= set(report.features.index) | {"y"}
     assert str(report) and report._repr_html_()
     assert len(report.to_frame()) == len(report.findings)
+
+
+def test_placeholders_stored_as_numbers(rng):
+    # 98% zeros with five -999 placeholders: no spread, so no outlier fence
+    # sees them, but they are not measurements.
+    zeros = np.zeros(250)
+    zeros[:5] = -999
+    counts = rng.integers(0, 5, 250).astype(float)
+    counts[[7, 9]] = 9999
+    scores = np.clip(rng.normal(size=250), -1, 1)  # -1 is a real value here
+    X = pd.DataFrame({"zeros": zeros, "counts": counts, "score": scores})
+    f = finding(diagnose(X), "sentinel")
+    assert f.columns == ("zeros", "counts") and f.n_cells == 7
+    assert "'zeros' (-999 x5)" in f.message and "'counts' (9999 x2)" in f.message
+    assert f.step == "impute"
+    assert "sentinel" not in kinds(diagnose(X[["score"]]))

@@ -232,6 +232,12 @@ FIXES = {
         "signal (sklearn.feature_selection.VarianceThreshold with a small "
         "threshold).",
     ),
+    "sentinel": Fix(
+        "impute",
+        "Declare them missing before the pipeline (pandas.read_csv(..., "
+        "na_values=[-999]), or X.replace(-999, numpy.nan)); the 'impute' step "
+        "then fills them.",
+    ),
     "outliers": Fix(
         "clip",
         "OutlierClipper (make_safe_pipeline's 'clip' step) clips to these fences "

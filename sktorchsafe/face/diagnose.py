@@ -52,6 +52,9 @@ PLAIN_NET_SEVERITY = {"scale_disparity": "error", "label_encoding": "error"}
 #: about 3 IQRs of the fences even at a million rows.
 FAR_IQR = 10.0
 
+#: Numbers commonly written where a value is missing; see :func:`_sentinel_finding`.
+SENTINELS = (-1.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, 99.0, 999.0, 9999.0, 99999.0)
+
 #: Rows of the stratified sample the outlier fences and the share beyond them
 #: are measured on (the farthest value is found over every row).  At 100,000
 #: rows the standard error of a 2% share is 0.04%.
@@ -363,9 +366,12 @@ def _diagnose_numeric(X, names):
             )
         else:
             findings.append(_from_step(finding))
-    outlier_finding = _outlier_finding(names, outliers)
-    if outlier_finding is not None:
-        findings.append(outlier_finding)
+    for finding in (
+        _sentinel_finding(X, names, stats),
+        _outlier_finding(names, outliers),
+    ):
+        if finding is not None:
+            findings.append(finding)
 
     measured = report.to_frame().drop(columns=["n_posinf", "n_neginf"], errors="ignore")
     measured = measured.rename(columns={"missing": "all_missing"})
@@ -470,6 +476,45 @@ def _outlier_counts(X, frame, stats):
         beyond = np.maximum(stats.max - clipper.upper_, clipper.lower_ - stats.min)
         far = np.where((iqr > 0) & (beyond > 0), beyond / iqr, 0.0)
     return clipper, {"n_beyond": n_beyond, "share": share, "far": far}
+
+
+def _sentinel_finding(X, names, stats):
+    """Placeholders for missing values (-999, 9999...) stored as numbers.
+
+    A value is taken for a placeholder when it is one of
+    :data:`SENTINELS`, is the smallest or largest value of its column, and
+    lies farther from the other values than they spread (so -1 in a score
+    from -1 to 1 is not one, -999 beside values from 0 to 5 is). Only the
+    columns whose minimum or maximum is such a value are searched.
+    """
+    found = []
+    for j in np.flatnonzero(
+        np.isin(stats.min, SENTINELS) | np.isin(stats.max, SENTINELS)
+    ):
+        column = X[:, j]
+        for value in {stats.min[j], stats.max[j]} & set(SENTINELS):
+            is_value = column == value
+            others = column[~is_value & np.isfinite(column)]
+            if others.size == 0:
+                continue
+            low, high = others.min(), others.max()
+            gap = low - value if value < low else value - high
+            if gap > max(high - low, 0) and gap > 0:
+                found.append((j, value, int(np.count_nonzero(is_value))))
+    if not found:
+        return None
+    parts = [f"{names[j]!r} ({value:g} x{count})" for j, value, count in found]
+    return DiagnosisFinding(
+        "sentinel",
+        "warning",
+        tuple(dict.fromkeys(names[j] for j, _, _ in found)),
+        f"{plural(len(found), 'placeholder')} for missing values stored as a "
+        f"number, far from the other values: {describe(parts)}. A net takes "
+        "them for real measurements, and they pull the scaling.",
+        fix_for("sentinel"),
+        step=step_for("sentinel"),
+        n_cells=sum(count for _, _, count in found),
+    )
 
 
 def _outlier_finding(names, outliers):
