@@ -55,6 +55,7 @@ __all__ = [
     "is_numpy_namespace",
     "net_module_names",
     "output_config",
+    "parameter_constraints",
     "standard_scaler_partial_fit",
     "uncompiled",
     "validate_parameter_constraints",
@@ -131,6 +132,16 @@ def standard_scaler_partial_fit(estimator, X, y=None, sample_weight=None):
     method = StandardScaler.partial_fit
     method = getattr(method, "__wrapped__", method)  # undo @_fit_context
     return method(estimator, X, y, sample_weight)
+
+
+def parameter_constraints(estimator_class):
+    """A copy of a scikit-learn estimator class's parameter constraints.
+
+    For a subclass that adds parameters of its own
+    (``{**parameter_constraints(StandardScaler), "dtype": [...]}``); scikit-learn
+    keeps them in the private class attribute ``_parameter_constraints``.
+    """
+    return dict(estimator_class._parameter_constraints)
 
 
 def effective_n_threads():

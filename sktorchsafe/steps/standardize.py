@@ -18,6 +18,7 @@ from ..core.compat import (
     get_namespace,
     is_constant_feature,
     is_numpy_namespace,
+    parameter_constraints,
     standard_scaler_partial_fit,
 )
 from ..core.dask_blocks import is_dask_collection, transform_blocks
@@ -138,7 +139,7 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
     """
 
     _parameter_constraints = {
-        **StandardScaler._parameter_constraints,
+        **parameter_constraints(StandardScaler),
         "dtype": [
             None,
             StrOptions({"float32", "float64"}),
