@@ -576,3 +576,17 @@ def test_placeholders_stored_as_numbers(rng):
     assert "'zeros' (-999 x5)" in f.message and "'counts' (9999 x2)" in f.message
     assert f.step == "impute"
     assert "sentinel" not in kinds(diagnose(X[["score"]]))
+
+
+def test_the_html_page_embeds_the_figure_and_notes_columns_left_out(clean):
+    pytest.importorskip("matplotlib")
+    X = clean.assign(city=["a", "b"] * (N // 2))
+    X.iloc[:3, 0] = np.inf
+    report = diagnose(X)
+    page = report.to_html()
+    assert page.count("data:image/png;base64,") == 1
+    figure = report.plot()
+    notes = [text.get_text() for text in figure.texts]
+    assert any("Not drawn: 1 non-numeric column ('city')" in t for t in notes)
+    labels = [t.get_text() for t in figure.axes[0].texts]
+    assert any("3 ±inf" in label for label in labels)

@@ -6,6 +6,7 @@ terminals, HTML for notebooks and ``--html`` pages, and a matplotlib figure.
 They read the report's public attributes and ``summary()``, nothing else.
 """
 
+import base64
 import html
 import textwrap
 from dataclasses import dataclass
@@ -359,7 +360,16 @@ def report_html(report):
 
 
 def report_page(report, title):
-    """The report as a complete HTML page, with the features table."""
+    """The report as a complete HTML page: the findings, the figure (when
+    matplotlib is installed, embedded as a PNG) and the features table."""
+    png = figure_png(report) if report.features["numeric"].any() else None
+    figure = ""
+    if png is not None:
+        data = base64.b64encode(png).decode("ascii")
+        figure = (
+            f'<p><img alt="{html.escape(report.summary())}" '
+            f'src="data:image/png;base64,{data}" style="max-width:100%"></p>\n'
+        )
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
@@ -367,7 +377,7 @@ def report_page(report, title):
         "table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;"
         "text-align:left}"
-        f"</style></head><body>\n{report_html(report)}\n"
+        f"</style></head><body>\n{report_html(report)}\n{figure}"
         f"<h3>Features</h3>\n{report.features.to_html(na_rep='')}\n"
         "</body></html>\n"
     )
@@ -402,11 +412,24 @@ def report_figure(report, *, max_features):
     ax_missing.barh(positions, nan_share, color="#5d6d7e", label="NaN")
     ax_missing.barh(positions, inf_share, left=nan_share, color="#c0392b", label="±inf")
     ax_missing.set_xlabel("share of rows")
-    ax_missing.set_title("Missing / infinite values")
+    ax_missing.set_title("Missing (NaN, grey) and infinite (±inf, red)")
     ax_missing.xaxis.set_major_formatter(_percent())
     most = np.max(np.nan_to_num(nan_share + inf_share), initial=0.0)
-    ax_missing.set_xlim(0, max(0.01, 1.15 * float(most)))
-    ax_missing.legend(loc="best", fontsize="small")
+    ax_missing.set_xlim(0, max(0.01, 1.35 * float(most)))
+    ax_missing.xaxis.set_major_locator(_percent_ticks())
+    # The counts as text: three ±inf cells in 100,000 rows are no visible bar.
+    for k, (n_nan, n_inf) in enumerate(shown[["n_nan", "n_inf"]].to_numpy(int)):
+        counts = [f"{n_nan} NaN"] * bool(n_nan) + [f"{n_inf} ±inf"] * bool(n_inf)
+        if counts:
+            ax_missing.annotate(
+                ", ".join(counts),
+                (nan_share[k] + inf_share[k], positions[k]),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="x-small",
+                color="#c0392b" if n_inf else "#2c3e50",
+            )
     ax_missing.set_yticks(positions, names)
     ax_missing.invert_yaxis()
 
@@ -467,13 +490,38 @@ def report_figure(report, *, max_features):
     most = np.max(np.nan_to_num(share), initial=0.0)
     top = max(2 * report.outlier_share, 1.15 * float(most))
     ax_outliers.set_xlim(0, top)
-    ax_outliers.legend(loc="best", fontsize="small")
+    ax_outliers.xaxis.set_major_locator(_percent_ticks())
+    ax_outliers.legend(loc="lower right", fontsize="small")
 
     title = f"sktorchsafe diagnosis: {report.summary()}"
     if len(table) > len(shown):
         title += f"\nshowing {len(shown)} of {len(table)} numeric features"
     fig.suptitle(title)
+    left_out = [
+        str(name) for name in report.features.index[~report.features["numeric"]]
+    ]
+    if left_out:
+        fig.supxlabel(
+            f"Not drawn: {plural(len(left_out), 'non-numeric column')} "
+            f"({describe(left_out, limit=8, quote=True)}); see the findings.",
+            fontsize="small",
+            color="#566573",
+        )
     return fig
+
+
+def figure_png(report, *, max_features=30):
+    """The report's figure as PNG bytes, or None without matplotlib."""
+    import importlib.util
+    import io
+
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
+    buffer = io.BytesIO()
+    report_figure(report, max_features=max_features).savefig(
+        buffer, format="png", dpi=80
+    )
+    return buffer.getvalue()
 
 
 def text_table(rows):
@@ -487,9 +535,16 @@ def text_table(rows):
 
 
 def _percent():
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter
 
-    return PercentFormatter(xmax=1.0, decimals=1)
+    return FuncFormatter(lambda value, _: f"{100 * value:.4g}%")
+
+
+def _percent_ticks():
+    """Evenly spaced ticks for shares: 1%, 2%, 5%... steps, never 0.2/0.5/0.8."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
 
 
 def _shorten(text, width):
