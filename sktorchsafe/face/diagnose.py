@@ -375,8 +375,8 @@ def _diagnose_numeric(X, names):
 
     measured = report.to_frame().drop(columns=["n_posinf", "n_neginf"], errors="ignore")
     measured = measured.rename(columns={"missing": "all_missing"})
-    measured.insert(0, "n_nan", stats.n_nan)
-    measured.insert(1, "n_inf", stats.n_posinf + stats.n_neginf)
+    measured.insert(0, "n_nan", stats.n_nan.astype(np.int64))
+    measured.insert(1, "n_inf", (stats.n_posinf + stats.n_neginf).astype(np.int64))
     measured.insert(2, "mean", stats.mean)
     measured.insert(3, "std", stats.std)
     measured["lower_fence"] = clipper.lower_

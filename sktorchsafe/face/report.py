@@ -338,8 +338,13 @@ def report_html(report):
             f"<td><code>{html.escape(f.step or '-')}</code></td>"
             "</tr>"
         )
-    verdict = "OK" if report.ok else "NOT OK"
     color = "#1e8449" if report.ok else colors["error"]
+    reason = ""
+    if report.task_reason is not None:
+        reason = (
+            f"<p>Task {html.escape(report.task)}: y holds "
+            f"{html.escape(report.task_reason)}.</p>"
+        )
     header = "".join(
         f"<th>{name}</th>"
         for name in ("severity", "finding", "columns", "affected", "what", "fix")
@@ -354,7 +359,7 @@ def report_html(report):
     return (
         '<div class="sktorchsafe-diagnosis">'
         f'<p><b>sktorchsafe diagnosis</b>: <b style="color:{color}">'
-        f"{verdict}</b>. {html.escape(report.summary())}</p>"
+        f"{html.escape(report.summary())}</b></p>{reason}"
         f"{table}</div>"
     )
 
