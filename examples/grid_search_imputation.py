@@ -51,7 +51,7 @@ X.loc[season != 2007, ["delta_15n", "delta_13c"]] = np.nan
 X.loc[[10, 200], "flipper_length_mm"] = np.inf
 mass = penguins["body_mass_g"].to_numpy()
 y = ((mass - mass.mean()) / mass.std()).astype(np.float32).reshape(-1, 1)
-X.isna().groupby(season).mean().round(2)
+print(X.isna().groupby(season).mean().round(2).to_string())
 
 # %%
 # A small skorch net behind the imputer and a float32 scaler
@@ -98,7 +98,8 @@ with warnings.catch_warnings(record=True) as caught:
 
 scores = pd.DataFrame(search.cv_results_)
 splits = [f"split{i}_test_score" for i in range(3)]
-scores.set_index("param_imputerselector__strategy")[["mean_test_score", *splits]]
+table = scores.set_index("param_imputerselector__strategy")
+print(table[["mean_test_score", *splits]].round(3).to_string())
 
 # %%
 # Every candidate gets a finite score (R², higher is better). In the fold
@@ -125,9 +126,9 @@ plain_search = GridSearchCV(
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # one FitFailedWarning per failed fold
     plain_search.fit(X.replace([np.inf, -np.inf], np.nan), y, groups=season)
-pd.DataFrame(plain_search.cv_results_).set_index("param_simpleimputer__strategy")[
-    ["mean_test_score", *splits]
-]
+plain_table = pd.DataFrame(plain_search.cv_results_)
+plain_table = plain_table.set_index("param_simpleimputer__strategy")
+print(plain_table[["mean_test_score", *splits]].round(3).to_string())
 
 # %%
 # What "auto" chose
@@ -139,4 +140,4 @@ pd.DataFrame(plain_search.cv_results_).set_index("param_simpleimputer__strategy"
 # error), so below 1 means the other features help.
 auto = ImputerSelector(strategy="auto", random_state=0).fit(X)
 print(dict(zip(features, auto.strategies_, strict=True)))
-auto.selection_scores_.round(2)
+print(auto.selection_scores_.round(2).to_string())
