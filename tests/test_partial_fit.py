@@ -42,7 +42,7 @@ from sktorchsafe.exceptions import (
     ScaleDisparityWarning,
     TargetError,
 )
-from sktorchsafe.steps.outliers import MAD_TO_STD
+from sktorchsafe.steps._clip_statistics import MAD_TO_STD
 
 N_CHUNKS = 10
 RANK_ERROR = QuantileSketch(1).rank_error

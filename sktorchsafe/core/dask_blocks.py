@@ -15,6 +15,7 @@ import numpy as np
 
 __all__ = [
     "check_dask_input",
+    "float_block",
     "is_dask_collection",
     "reduce_blocks",
     "transform_blocks",
@@ -45,6 +46,19 @@ def check_dask_input(estimator, X, *, reset, numeric=True):
     # A Dask DataFrame's ``_meta`` is an empty pandas frame with its columns.
     check_feature_names(estimator, getattr(X, "_meta", X), reset=reset)
     check_n_features(estimator, X, reset=reset)
+
+
+def float_block(block):
+    """A block of a Dask collection as a float ndarray, as ``validate_X`` gives X.
+
+    float64 and float32 blocks stay as they are, any other becomes float64:
+    what a step's ``validate_X(..., dtype=(np.float64, np.float32))`` makes
+    of the data in memory.
+    """
+    block = np.asarray(block)
+    if block.dtype not in (np.float64, np.float32):
+        block = block.astype(np.float64)
+    return block
 
 
 def _as_array(X, lengths=True):

@@ -9,12 +9,10 @@ and a fit on a Dask collection take them from mergeable statistics instead
 """
 
 import warnings
-from dataclasses import dataclass
 from functools import partial
 from numbers import Real
 
 import numpy as np
-from scipy.stats import norm
 from sklearn.base import (
     BaseEstimator,
     OneToOneFeatureMixin,
@@ -26,51 +24,24 @@ from sklearn.utils.validation import check_is_fitted
 from ..core.compat import Interval, StrOptions, fit_context
 from ..core.dask_blocks import (
     check_dask_input,
+    float_block,
     is_dask_collection,
     reduce_blocks,
     transform_blocks,
 )
 from ..core.messages import describe, fix_for, user_stacklevel
-from ..core.quantiles import nanmedian_abs_deviation, nanquantile
-from ..core.sketches import QuantileSketch
 from ..core.stats import (
     BLOCK_ELEMENTS,
-    ColumnStats,
-    column_min_max,
-    inf_as_nan,
     row_blocks,
 )
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
 from ..exceptions import DataQualityWarning, SktorchsafeWarning
+from ._clip_statistics import ClipStream, exact_statistics
 
 __all__ = ["OutlierClipper"]
 
 FLOAT_DTYPES = (np.float64, np.float32)
-
-#: ``1 / Φ⁻¹(3/4)``: scales the median absolute deviation of normal data to its
-#: standard deviation (``scipy.stats.median_abs_deviation(scale="normal")``).
-MAD_TO_STD = float(1.0 / norm.ppf(0.75))
-
-
-@dataclass
-class _BoundStatistics:
-    """What ``fit`` learns from the finite values of each feature.
-
-    The bounds are ``low - k * spread`` and ``high + k * spread`` with ``k``
-    the ``fold`` or ``threshold`` parameter: ``low``/``high`` are the first and
-    third quartiles (``"iqr"``), the two quantiles (``"quantile"``, where
-    ``k = 0``), or the mean (``"zscore"``) or median (``"mad"``) on both
-    sides.  ``data_min``/``data_max`` are the observed finite range.  All are
-    float64 arrays of shape (n_features,), NaN for a feature without any
-    finite value.
-    """
-
-    low: np.ndarray
-    high: np.ndarray
-    spread: np.ndarray
-    data_min: np.ndarray
-    data_max: np.ndarray
 
 
 class OutlierClipper(
@@ -366,7 +337,7 @@ class OutlierClipper(
 
     # The streaming protocol (sktorchsafe.core.streaming).
     def _block_statistics(self, X, sample_weight=None):
-        return _ClipStream.of(_as_float(X))
+        return ClipStream.of(float_block(X))
 
     def _check_statistics(self, statistics, X):
         # In memory, validate_X refused ±inf already, naming the rows.
@@ -383,9 +354,9 @@ class OutlierClipper(
         if not self._continues_stream():  # exact statistics of an in-memory fit
             self._set_bounds(self._stream)
             return
-        stats, sketch = self._stream.stats, self._stream.sketch
-        self._set_bounds(self._streamed_statistics(stats, sketch))
-        self.clipped_fraction_ = self._estimated_clipped_fraction(stats, sketch)
+        stream = self._stream
+        self._set_bounds(stream.bound_statistics(self.method, self._quantile_levels()))
+        self.clipped_fraction_ = stream.clipped_fraction(self.lower_, self.upper_)
 
     def _validate_block(self, X, *, reset):
         return validate_X(
@@ -427,63 +398,7 @@ class OutlierClipper(
         return (self.quantile_range[0] / 100, self.quantile_range[1] / 100)
 
     def _exact_statistics(self, X, sample_weight=None):
-        """Per-feature statistics of the finite values of an in-memory X."""
-        if self.method == "zscore":
-            # NaN and ±inf are left out of the moments.
-            return _moment_statistics(ColumnStats.from_array(X))
-
-        data_min, data_max = column_min_max(X)
-        has_inf = np.isinf(data_min) | np.isinf(data_max)
-        X = inf_as_nan(X, has_inf)
-        if has_inf.any():
-            data_min[has_inf], data_max[has_inf] = column_min_max(X[:, has_inf])
-        if self.method == "mad":
-            median = nanquantile(X, 0.5)
-            with np.errstate(over="ignore"):  # a MAD near 1e308: inf, clipped later
-                spread = MAD_TO_STD * nanmedian_abs_deviation(X, median)
-            return _BoundStatistics(median, median, spread, data_min, data_max)
-        low, high = nanquantile(X, self._quantile_levels())
-        with np.errstate(over="ignore"):
-            spread = high - low
-        return _BoundStatistics(low, high, spread, data_min, data_max)
-
-    def _streamed_statistics(self, stats, sketch):
-        """Per-feature statistics from merged moments and a quantile sketch."""
-        if self.method == "zscore":
-            return _moment_statistics(stats)
-        if self.method == "mad":
-            median = sketch.quantile(0.5)
-            with np.errstate(over="ignore"):
-                spread = MAD_TO_STD * sketch.median_abs_deviation(median)
-            return _BoundStatistics(median, median, spread, stats.min, stats.max)
-        low, high = sketch.quantile(self._quantile_levels())
-        with np.errstate(over="ignore"):
-            spread = high - low
-        return _BoundStatistics(low, high, spread, stats.min, stats.max)
-
-    def _estimated_clipped_fraction(self, stats, sketch):
-        """``clipped_fraction_`` from the ranks of the bounds in the sketch.
-
-        Finite values below ``lower_`` and above ``upper_`` are estimated
-        from the sketch; ±inf (always changed by ``transform``) are counted.
-        """
-        finite = stats.count
-        with np.errstate(invalid="ignore"):
-            below = np.where(np.isfinite(self.lower_), sketch.rank(self.lower_), 0.0)
-            above = np.where(
-                np.isfinite(self.upper_),
-                1.0 - sketch.rank(self.upper_, inclusive=True),
-                0.0,
-            )
-        below = np.nan_to_num(below) * finite + stats.n_neginf
-        above = np.nan_to_num(above) * finite + stats.n_posinf
-        n_observed = stats.n_rows - stats.n_nan
-        return np.divide(
-            below + above,
-            n_observed,
-            out=np.zeros(n_observed.size),
-            where=n_observed > 0,
-        )
+        return exact_statistics(X, self.method, self._quantile_levels())
 
     def _set_bounds(self, stats):
         """Make ``lower_`` and ``upper_`` of the statistics and the parameters."""
@@ -682,40 +597,9 @@ class OutlierClipper(
         return tags
 
 
-def _moment_statistics(stats):
-    """``"zscore"`` statistics of :class:`~._stats.ColumnStats`."""
-    mean = stats.mean
-    return _BoundStatistics(mean, mean, stats.std, stats.min, stats.max)
-
-
-def _as_float(block):
-    """A block of Dask data as a float ndarray, as ``validate_X`` would give it."""
-    block = np.asarray(block)
-    if block.dtype not in FLOAT_DTYPES:
-        block = block.astype(np.float64)
-    return block
-
-
-@dataclass
-class _ClipStream:
-    """Mergeable statistics of a chunk or a block: moments and a quantile sketch."""
-
-    stats: ColumnStats
-    sketch: QuantileSketch
-
-    @classmethod
-    def of(cls, X):
-        return cls(ColumnStats.from_array(X), QuantileSketch.from_array(X))
-
-    def merge(self, other):
-        return _ClipStream(
-            self.stats.merge(other.stats), self.sketch.merge(other.sketch)
-        )
-
-
 def _block_counts(clipper, block, weights=None):
     """``(n_below, n_above, n_observed)`` of one Dask block, mergeable by sum."""
-    return clipper._clip(_as_float(block), out=None, count=True)
+    return clipper._clip(float_block(block), out=None, count=True)
 
 
 def _counts_bunch(counts):

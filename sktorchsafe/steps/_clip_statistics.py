@@ -1,0 +1,130 @@
+"""What :class:`~sktorchsafe.OutlierClipper` makes its bounds of.
+
+Per-feature statistics of the finite values (:class:`BoundStatistics`):
+exact, from an array in memory (:func:`exact_statistics`), or from the
+mergeable statistics of a stream or of Dask blocks (:class:`ClipStream`:
+moments and a quantile sketch per feature).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+from ..core.quantiles import nanmedian_abs_deviation, nanquantile
+from ..core.sketches import QuantileSketch
+from ..core.stats import ColumnStats, column_min_max, inf_as_nan
+
+__all__ = ["MAD_TO_STD", "BoundStatistics", "ClipStream", "exact_statistics"]
+
+#: ``1 / Φ⁻¹(3/4)``: scales the median absolute deviation of normal data to its
+#: standard deviation (``scipy.stats.median_abs_deviation(scale="normal")``).
+MAD_TO_STD = float(1.0 / norm.ppf(0.75))
+
+
+@dataclass
+class BoundStatistics:
+    """What ``fit`` learns from the finite values of each feature.
+
+    The bounds are ``low - k * spread`` and ``high + k * spread`` with ``k``
+    the ``fold`` or ``threshold`` parameter: ``low``/``high`` are the first and
+    third quartiles (``"iqr"``), the two quantiles (``"quantile"``, where
+    ``k = 0``), or the mean (``"zscore"``) or median (``"mad"``) on both
+    sides.  ``data_min``/``data_max`` are the observed finite range.  All are
+    float64 arrays of shape (n_features,), NaN for a feature without any
+    finite value.
+    """
+
+    low: np.ndarray
+    high: np.ndarray
+    spread: np.ndarray
+    data_min: np.ndarray
+    data_max: np.ndarray
+
+
+def moment_statistics(stats):
+    """``"zscore"`` statistics of :class:`~sktorchsafe.core.stats.ColumnStats`."""
+    mean = stats.mean
+    return BoundStatistics(mean, mean, stats.std, stats.min, stats.max)
+
+
+def exact_statistics(X, method, levels):
+    """Per-feature statistics of the finite values of an in-memory X.
+
+    ``levels`` are the two quantiles (fractions) of ``"iqr"`` and
+    ``"quantile"``.
+    """
+    if method == "zscore":
+        # NaN and ±inf are left out of the moments.
+        return moment_statistics(ColumnStats.from_array(X))
+
+    data_min, data_max = column_min_max(X)
+    has_inf = np.isinf(data_min) | np.isinf(data_max)
+    X = inf_as_nan(X, has_inf)
+    if has_inf.any():
+        data_min[has_inf], data_max[has_inf] = column_min_max(X[:, has_inf])
+    if method == "mad":
+        median = nanquantile(X, 0.5)
+        with np.errstate(over="ignore"):  # a MAD near 1e308: inf, clipped later
+            spread = MAD_TO_STD * nanmedian_abs_deviation(X, median)
+        return BoundStatistics(median, median, spread, data_min, data_max)
+    low, high = nanquantile(X, levels)
+    with np.errstate(over="ignore"):
+        spread = high - low
+    return BoundStatistics(low, high, spread, data_min, data_max)
+
+
+@dataclass
+class ClipStream:
+    """Mergeable statistics of a chunk or a block: moments and a quantile sketch."""
+
+    stats: ColumnStats
+    sketch: QuantileSketch
+
+    @classmethod
+    def of(cls, X):
+        return cls(ColumnStats.from_array(X), QuantileSketch.from_array(X))
+
+    def merge(self, other):
+        return ClipStream(
+            self.stats.merge(other.stats), self.sketch.merge(other.sketch)
+        )
+
+    def bound_statistics(self, method, levels):
+        """Per-feature statistics from the merged moments and quantile sketch."""
+        stats, sketch = self.stats, self.sketch
+        if method == "zscore":
+            return moment_statistics(stats)
+        if method == "mad":
+            median = sketch.quantile(0.5)
+            with np.errstate(over="ignore"):
+                spread = MAD_TO_STD * sketch.median_abs_deviation(median)
+            return BoundStatistics(median, median, spread, stats.min, stats.max)
+        low, high = sketch.quantile(levels)
+        with np.errstate(over="ignore"):
+            spread = high - low
+        return BoundStatistics(low, high, spread, stats.min, stats.max)
+
+    def clipped_fraction(self, lower, upper):
+        """The share of values clipped to ``lower``/``upper``, from the sketch.
+
+        Finite values below ``lower`` and above ``upper`` are estimated from
+        the ranks of the bounds in the sketch; ±inf (always changed by
+        ``transform``) are counted.
+        """
+        stats, sketch = self.stats, self.sketch
+        finite = stats.count
+        with np.errstate(invalid="ignore"):
+            below = np.where(np.isfinite(lower), sketch.rank(lower), 0.0)
+            above = np.where(
+                np.isfinite(upper), 1.0 - sketch.rank(upper, inclusive=True), 0.0
+            )
+        below = np.nan_to_num(below) * finite + stats.n_neginf
+        above = np.nan_to_num(above) * finite + stats.n_posinf
+        n_observed = stats.n_rows - stats.n_nan
+        return np.divide(
+            below + above,
+            n_observed,
+            out=np.zeros(n_observed.size),
+            where=n_observed > 0,
+        )
