@@ -23,7 +23,7 @@ from sktorchsafe.exceptions import (
     InputTypeError,
     NonFiniteInputError,
 )
-from sktorchsafe.steps.impute import _one_standard_error_choice
+from sktorchsafe.steps._impute_auto import _one_standard_error_choice
 
 SIMPLE = ["mean", "median", "most_frequent", "constant"]
 ALL = [*SIMPLE, "knn", "iterative", "auto"]

@@ -1,45 +1,35 @@
 """``ImputerSelector``: imputation whose strategy is a parameter, or chosen per column.
 
 ``fit`` reduces X to one fill value per feature (a mean, median or mode from
-:mod:`sktorchsafe._stats`, or a constant), or to a model of the feature from
-the other features (scikit-learn's ``KNNImputer`` or ``IterativeImputer``,
-fitted in standardized units on a row sample).  ``strategy="auto"`` first
+the shared statistics in :mod:`sktorchsafe.core`, or a constant), or to a
+model of the feature from the other features (scikit-learn's ``KNNImputer``
+or ``IterativeImputer``, fitted in standardized units on a row sample): the
+strategies are in :mod:`._impute_strategies`.  ``strategy="auto"`` first
 picks, for every feature, the candidate that best reconstructs observed
-values hidden from it (:func:`_one_standard_error_choice`).  ``transform``
-fills the missing cells (NaN, and ±inf by default) and never changes the
-number of columns silently.
+values hidden from it (:mod:`._impute_auto`).  ``transform`` fills the
+missing cells (NaN, and ±inf by default) and never changes the number of
+columns silently.
 """
 
-import numbers
-import time
 import warnings
-from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-from sklearn.impute import IterativeImputer, KNNImputer
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from ..core.compat import Interval, StrOptions, check_feature_names_in, fit_context
-from ..core.counts import ValueCounts
 from ..core.dask_blocks import (
     check_dask_input,
+    float_block,
     is_dask_collection,
     transform_blocks,
 )
-from ..core.messages import describe, fix_for, user_stacklevel
-from ..core.quantiles import nanmode, nanquantile
-from ..core.sketches import QuantileSketch
+from ..core.messages import agree, describe, fix_for, plural, user_stacklevel
 from ..core.stats import (
-    ColumnStats,
-    column_min_max,
     inf_as_nan,
     row_blocks,
     sample_rows,
@@ -47,39 +37,25 @@ from ..core.stats import (
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
 from ..exceptions import DataQualityWarning, NonFiniteInputError
-from .standardize import SafeStandardScaler
+from ._impute_auto import select_strategies
+from ._impute_strategies import (
+    MODEL_STRATEGIES,
+    SIMPLE_STRATEGIES,
+    STRATEGIES,
+    ImputeData,
+    ImputeStream,
+    ModelImputer,
+    Progress,
+    check_candidates,
+    check_streaming,
+    column_statistic,
+    missing_as_nan,
+    requested_strategies,
+)
 
 __all__ = ["ImputerSelector"]
 
 FLOAT_DTYPES = (np.float64, np.float32)
-
-#: Strategies that fill a feature with one value learned from it alone.
-SIMPLE_STRATEGIES = ("mean", "median", "most_frequent", "constant")
-#: Strategies that predict a feature from the other features.
-MODEL_STRATEGIES = ("knn", "iterative")
-STRATEGIES = SIMPLE_STRATEGIES + MODEL_STRATEGIES
-
-#: Strategies whose statistics merge across ``partial_fit`` calls (and over
-#: the blocks of a Dask collection).
-STREAMING_STRATEGIES = SIMPLE_STRATEGIES
-
-#: What ``strategy="auto"`` tries when ``candidates`` is None, most preferred
-#: first.
-DEFAULT_CANDIDATES = ("median", "mean", "iterative")
-
-#: Features a ``strategy`` mapping does not name use this strategy.
-UNNAMED_STRATEGY = "median"
-
-#: ``"auto"`` scores a feature only when at least this many of its observed
-#: values can be hidden; otherwise it gets the first candidate.
-MIN_HIDDEN = 10
-
-#: The ``"iterative"`` strategy regresses each feature on at most this many
-#: other features (drawn by their correlation with it, IterativeImputer's
-#: ``n_nearest_features``): its cost and memory then grow linearly with the
-#: number of features instead of with its square (one ``BayesianRidge`` per
-#: feature and round keeps a covariance matrix of its inputs).
-ITERATIVE_MAX_NEIGHBORS = 50
 
 
 class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
@@ -243,7 +219,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     mergeable statistics of every row, for the strategies ``"mean"``,
     ``"median"``, ``"most_frequent"`` and ``"constant"``:
 
-    - ``"mean"``: exact moments (:class:`sktorchsafe._stats.ColumnStats`),
+    - ``"mean"``: exact moments (:class:`sktorchsafe.core.stats.ColumnStats`),
       equal to ``fit``'s up to rounding;
     - ``"median"``: a KLL quantile sketch per feature (Apache DataSketches,
       k=400); the learned median is an observed value whose rank is within
@@ -380,26 +356,13 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         self._fit(X)
         return self
 
-    def _check_streaming(self, requested, dask=False):
-        batch_only = sorted(set(requested) - set(STREAMING_STRATEGIES))
-        if batch_only:
-            how = "fit on Dask input" if dask else "ImputerSelector.partial_fit"
-            raise ValueError(
-                f"{how} learns from batches with the strategies "
-                f"{describe(STREAMING_STRATEGIES, quote=True)} only; strategy "
-                f"{describe(batch_only, quote=True)} needs every row at once. Call "
-                "fit on the data in memory (for Dask: X.compute(), or a sample of "
-                "its rows) instead, or use strategy='median'."
-            )
-        return True
-
     def _can_partial_fit(self):
         requested = (
             [self.strategy]
             if isinstance(self.strategy, str)
             else list(self.strategy.values())
         )
-        return self._check_streaming(requested)
+        return check_streaming(requested)
 
     @available_if(_can_partial_fit)
     @fit_context(prefer_skip_nested_validation=True)
@@ -444,23 +407,22 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
     def _check_dask_input(self, X, *, reset):
         check_dask_input(self, X, reset=reset)
-        requested = self._requested_strategies(self.n_features_in_)
-        self._check_streaming(requested, dask=True)
+        check_streaming(self._requested_strategies(self.n_features_in_), dask=True)
 
     def _block_statistics(self, X, sample_weight=None):
-        X = _as_float(X)  # a Dask block comes as it is
+        X = float_block(X)  # a Dask block comes as it is
         requested = self._requested_strategies(X.shape[1])
-        self._check_streaming(requested)
-        return _ImputeStream.of(X, requested=requested)
+        check_streaming(requested)
+        return ImputeStream.of(X, requested=requested)
 
     def _exact_statistics(self, X, sample_weight=None):
         requested = self._requested_strategies(X.shape[1])
         if set(requested) <= {"mean", "constant"}:
             # Exact and mergeable (a partial_fit continues), and ColumnStats
             # leaves ±inf out by itself: no cleaned copy needed.
-            return _ImputeStream.of(X, requested=requested)
-        X, empty = _missing_as_nan(X)
-        return _ImputeData(requested, X, empty)
+            return ImputeStream.of(X, requested=requested)
+        X, empty = missing_as_nan(X)
+        return ImputeData(requested, X, empty)
 
     def _check_statistics(self, statistics, X):
         # In memory, validate_X refused ±inf already, naming the rows.
@@ -479,43 +441,6 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
             self._fit_strategies(stream.requested, stream.empty, stats=stream)
         else:  # all of X, in memory
             self._fit_strategies(stream.requested, stream.empty, X=stream.X)
-
-    def _requested_strategies(self, n_features):
-        """One strategy name (``"auto"`` included) per feature."""
-        if isinstance(self.strategy, str):
-            return np.full(n_features, self.strategy, dtype=object)
-        names = getattr(self, "feature_names_in_", None)
-        requested = np.full(n_features, UNNAMED_STRATEGY, dtype=object)
-        chosen_by = {}
-        for key, value in self.strategy.items():
-            j = _feature_index(key, names, n_features)
-            if value not in (*STRATEGIES, "auto"):
-                raise ValueError(
-                    f"ImputerSelector: strategy[{key!r}] must be one of "
-                    f"{describe((*STRATEGIES, 'auto'), limit=10, quote=True)}. "
-                    f"Got {value!r} instead."
-                )
-            if j in chosen_by and requested[j] != value:
-                raise ValueError(
-                    f"ImputerSelector: strategy names feature {j} twice, as "
-                    f"{chosen_by[j]!r} ({requested[j]!r}) and as {key!r} "
-                    f"({value!r}). Name each feature once."
-                )
-            requested[j], chosen_by[j] = value, key
-        return requested
-
-    def _candidates(self):
-        candidates = (
-            DEFAULT_CANDIDATES if self.candidates is None else tuple(self.candidates)
-        )
-        bad = [c for c in candidates if c not in STRATEGIES]
-        if not candidates or bad or len(set(candidates)) != len(candidates):
-            raise ValueError(
-                "ImputerSelector: candidates must be a non-empty list of distinct "
-                f"strategies among {describe(STRATEGIES, limit=10, quote=True)}. "
-                f"Got {self.candidates!r} instead."
-            )
-        return candidates
 
     def _fill_value(self):
         return 0.0 if self.fill_value is None else float(self.fill_value)
@@ -536,8 +461,10 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         self.selection_scores_ = None
         auto = np.flatnonzero(strategies == "auto")
         if auto.size:
-            candidates = self._candidates()
-            scores, chosen = self._select(X, rows, auto, ~empty, candidates, rng)
+            candidates = check_candidates(self.candidates)
+            scores, chosen = select_strategies(
+                self, X, rows, auto, ~empty, candidates, rng
+            )
             strategies[auto] = np.asarray(candidates, dtype=object)[chosen]
             table = np.full((len(candidates), requested.size), np.nan)
             table[:, auto] = scores
@@ -570,11 +497,11 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     def _statistic(self, strategy, X, cols, stats):
         if strategy == "constant":
             return self._fill_value()
-        if stats is not None:  # an _ImputeStream
+        if stats is not None:  # an ImputeStream
             return stats.statistic(strategy, cols)
         if 2 * cols.size < X.shape[1]:  # cheaper to copy the few columns out
-            return _column_statistic(strategy, X[:, cols])
-        return _column_statistic(strategy, X)[cols]
+            return column_statistic(strategy, X[:, cols])
+        return column_statistic(strategy, X)[cols]
 
     def _handle_empty(self, empty, names):
         if not empty.any():
@@ -582,16 +509,17 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
         count = int(empty.sum())
         what = (
-            f"ImputerSelector: {count} feature{'s have' if count > 1 else ' has'} "
-            f"no observed value in the data given to fit: {listed}"
+            f"ImputerSelector: {plural(count, 'feature')} "
+            f"{agree(count, 'has', 'have')} no observed value in the data given "
+            f"to fit: {listed}"
         )
         if self.on_all_nan == "raise":
             raise NonFiniteInputError(
-                f"{what}. Drop {'them' if count > 1 else 'it'}, or set "
+                f"{what}. Drop {agree(count, 'it', 'them')}, or set "
                 "on_all_nan='fill' to keep and fill such features (the output "
                 "width then stays the same in every fold)."
             )
-        they = "They are" if count > 1 else "It is"
+        they = agree(count, "It is", "They are")
         if self.on_all_nan == "drop":
             action = (
                 f"{they} left out of the output (on_all_nan='drop'), which "
@@ -608,8 +536,9 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         )
 
     # ------------------------------------------------------- model strategies
-    def _fit_model(self, kind, X, rows, inputs, targets, rng):
-        model = _ModelImputer(
+    def _model(self, kind, inputs, targets, rng):
+        """A :class:`ModelImputer` of ``targets`` from ``inputs``, unfitted."""
+        return ModelImputer(
             kind,
             inputs,
             targets,
@@ -618,84 +547,20 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
             random_state=rng.randint(np.iinfo(np.int32).max),
             verbose=max(0, self.verbose - 1),
         )
+
+    def _fit_model(self, kind, X, rows, inputs, targets, rng):
+        model = self._model(kind, inputs, targets, rng)
         n_rows = X.shape[0] if rows is None else rows.size
         with self._progress(f"fitting {kind!r} on {n_rows} rows"):
             return model.fit(X, rows)
 
-    def _select(self, X, rows, auto, inputs, candidates, rng):
-        """Score each candidate on hidden observed values of the ``auto`` features.
-
-        Returns the scores, of shape (len(candidates), len(auto)), NaN for a
-        feature with too few values to hide; and the index of the chosen
-        candidate per feature (see :func:`_one_standard_error_choice`).
-        """
-        sample = X.copy() if rows is None else X[rows]
-        hidden, truth = {}, {}
-        for j in auto:
-            observed = np.flatnonzero(~np.isnan(sample[:, j]))
-            n_hide = min(
-                int(self.validation_fraction * observed.size), observed.size - 1
-            )
-            if n_hide >= MIN_HIDDEN:
-                hidden[j] = np.sort(rng.choice(observed, n_hide, replace=False))
-                truth[j] = sample[hidden[j], j].copy()
-                sample[hidden[j], j] = np.nan
-        scores = np.full((len(candidates), auto.size), np.nan)
-        chosen = np.zeros(auto.size, dtype=np.intp)
-        if not hidden:
-            return scores, chosen
-        scored = np.array(sorted(hidden))
-        spread = _spread(sample[:, scored], self.scoring)
-        hidden_rows = np.unique(np.concatenate(list(hidden.values())))
-        losses = {j: [] for j in scored}
-        label = f"'auto' over {len(candidates)} candidates on {sample.shape[0]} rows"
-        with self._progress(label):
-            for candidate in candidates:
-                with self._progress(f"scoring {candidate!r}"):
-                    guess = self._reconstruct(
-                        candidate, sample, scored, inputs, hidden, hidden_rows, rng
-                    )
-                for k, j in enumerate(scored):
-                    losses[j].append(
-                        _losses(guess[j], truth[j], spread[k], self.scoring)
-                    )
-        position = {j: k for k, j in enumerate(auto)}
-        for j in scored:
-            per_cell = np.array(losses[j])  # (n_candidates, n_hidden)
-            mean_loss = per_cell.mean(axis=1)
-            scores[:, position[j]] = (
-                np.sqrt(mean_loss) if self.scoring == "rmse" else mean_loss
-            )
-            chosen[position[j]] = _one_standard_error_choice(per_cell)
-        return scores, chosen
-
-    def _reconstruct(self, candidate, sample, scored, inputs, hidden, rows, rng):
-        """The guesses of ``candidate`` for the hidden cells, per feature."""
-        if candidate in SIMPLE_STRATEGIES:
-            values = self._statistic(candidate, sample, scored, None)
-            values = np.broadcast_to(values, scored.shape)
-            return {
-                j: np.full(hidden[j].size, v)
-                for j, v in zip(scored, values, strict=True)
-            }
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model = _ModelImputer(
-                candidate,
-                inputs,
-                scored,
-                n_neighbors=self.n_neighbors,
-                max_iter=self.iterative_max_iter,
-                random_state=rng.randint(np.iinfo(np.int32).max),
-                verbose=max(0, self.verbose - 1),
-            ).fit(sample)
-            filled = model.impute(sample[rows])
-        return {
-            j: filled[np.searchsorted(rows, hidden[j]), k] for k, j in enumerate(scored)
-        }
-
     def _progress(self, label):
-        return _Progress(label if self.verbose else None)
+        return Progress(label if self.verbose else None)
+
+    def _requested_strategies(self, n_features):
+        """One strategy name (``"auto"`` included) per feature."""
+        names = getattr(self, "feature_names_in_", None)
+        return requested_strategies(self.strategy, names, n_features)
 
     # ------------------------------------------------------------ transform
     def transform(self, X):
@@ -824,285 +689,3 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
             or (isinstance(self.strategy, dict) and "auto" in self.strategy.values())
         )
         return tags
-
-
-@dataclass
-class _ImputeStream:
-    """Mergeable statistics of the simple strategies (``partial_fit``, Dask).
-
-    ``stats`` (moments, counts) covers every feature; ``sketch`` only the
-    ``"median"`` features and ``counts`` only the ``"most_frequent"`` ones,
-    as ``requested`` (one strategy per feature) asked.
-    """
-
-    requested: np.ndarray
-    stats: ColumnStats
-    sketch: QuantileSketch | None
-    counts: ValueCounts | None
-
-    @classmethod
-    def of(cls, X, *, requested):
-        median = np.flatnonzero(requested == "median")
-        frequent = np.flatnonzero(requested == "most_frequent")
-        return cls(
-            requested=requested,
-            stats=ColumnStats.from_array(X),  # NaN and ±inf are left out
-            sketch=QuantileSketch.from_array(X[:, median]) if median.size else None,
-            counts=ValueCounts.from_array(X[:, frequent]) if frequent.size else None,
-        )
-
-    def merge(self, other):
-        if not np.array_equal(self.requested, other.requested):
-            raise ValueError(
-                "ImputerSelector: the strategy changed between partial_fit "
-                "calls. Call fit, or start a new imputer, to use another one."
-            )
-        return _ImputeStream(
-            requested=self.requested,
-            stats=self.stats.merge(other.stats),
-            sketch=None if self.sketch is None else self.sketch.merge(other.sketch),
-            counts=None if self.counts is None else self.counts.merge(other.counts),
-        )
-
-    @property
-    def empty(self):
-        """Features without any finite value."""
-        return self.stats.count == 0
-
-    def statistic(self, strategy, cols):
-        """The fill values of ``strategy`` for the features ``cols``."""
-        if strategy == "mean":
-            return self.stats.mean[cols]
-        kept = np.flatnonzero(self.requested == strategy)
-        if strategy == "median":
-            return self.sketch.quantile(0.5)[np.searchsorted(kept, cols)]
-        return self.counts.mode()[np.searchsorted(kept, cols)]
-
-
-@dataclass
-class _ImputeData:
-    """All of X in memory (NaN in place of ±inf), for the exact strategies.
-
-    It does not merge: a ``partial_fit`` after such a ``fit`` starts anew.
-    """
-
-    requested: np.ndarray
-    X: np.ndarray
-    empty: np.ndarray
-
-
-def _as_float(block):
-    """A block of data as a float ndarray, as ``validate_X`` would give it."""
-    block = np.asarray(block)
-    if block.dtype not in FLOAT_DTYPES:
-        block = block.astype(np.float64)
-    return block
-
-
-class _ModelImputer:
-    """``KNNImputer`` or ``IterativeImputer`` on standardized features.
-
-    Distances (knn) and regressions (iterative) are computed on the
-    ``inputs`` features standardized with :class:`SafeStandardScaler`
-    (overflow-proof) fitted on every row, so large-scale features do not
-    dominate; the model itself learns from a row sample.  Imputations are
-    mapped back to data units; iterative ones are clipped to each feature's
-    observed range.  ``targets`` (a subset of ``inputs``) are the features
-    whose imputations are used.
-    """
-
-    def __init__(
-        self, kind, inputs, targets, *, n_neighbors, max_iter, random_state, verbose
-    ):
-        self.kind = kind
-        self.inputs = np.flatnonzero(inputs)
-        self.targets = np.asarray(targets)
-        self.n_neighbors = n_neighbors
-        self.max_iter = max_iter
-        self.random_state = random_state
-        self.verbose = verbose
-
-    def fit(self, X, rows=None):
-        every = self.inputs.size == X.shape[1]
-        with warnings.catch_warnings():
-            # A feature may have no value in a sample of rows; it is kept.
-            warnings.simplefilter("ignore", DataQualityWarning)
-            self.scaler = SafeStandardScaler().fit(X if every else X[:, self.inputs])
-        sample = X if rows is None else X[rows]
-        Zs = self.scaler.transform(sample[:, self.inputs])
-        if self.kind == "knn":
-            self.model = KNNImputer(
-                n_neighbors=self.n_neighbors, keep_empty_features=True
-            )
-        else:
-            lo, hi = column_min_max(Zs)
-            # Every observed value at 0 (constant features, one row): nothing
-            # to regress, and IterativeImputer's stopping rule (a change below
-            # tol times the largest value) can never hold.
-            degenerate = not np.any(np.fmax(-lo, hi) > 0)
-            lo, hi = np.nan_to_num(lo, nan=-np.inf), np.nan_to_num(hi, nan=np.inf)
-            hi = np.where(hi > lo, hi, np.nextafter(lo, np.inf))  # strictly above
-            n_inputs = self.inputs.size
-            self.model = IterativeImputer(
-                max_iter=self.max_iter,
-                n_nearest_features=(
-                    ITERATIVE_MAX_NEIGHBORS
-                    if n_inputs > ITERATIVE_MAX_NEIGHBORS + 1
-                    else None
-                ),
-                min_value=lo,
-                max_value=hi,
-                keep_empty_features=True,
-                random_state=self.random_state,
-                verbose=self.verbose,
-            )
-        # A feature without values in the sample is kept by the model and
-        # imputed with 0 in standardized units: its mean over every row.
-        with self._threads(), warnings.catch_warnings():
-            if self.kind == "iterative" and degenerate:
-                warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model.fit(Zs)
-        self._columns = np.searchsorted(self.inputs, self.targets)
-        return self
-
-    def _threads(self):
-        """One BLAS thread for the iterative strategy's many small regressions.
-
-        Threads only add overhead on matrices of a few features (and slow
-        them down tenfold on a busy machine); the knn distances keep them.
-        """
-        return threadpool_limits(1 if self.kind == "iterative" else None, "blas")
-
-    def impute(self, X):
-        """Imputed values of the targets for the rows of ``X`` (NaN missing)."""
-        Zs = self.scaler.transform(X[:, self.inputs])
-        with self._threads():
-            Zs = self.model.transform(Zs)[:, self._columns]
-        mean = self.scaler.mean_[self._columns]
-        scale = self.scaler.scale_[self._columns]
-        with np.errstate(over="ignore", invalid="ignore"):
-            filled = Zs * scale + mean
-        bad = ~np.isfinite(filled)
-        if bad.any():  # not expected: fall back to the feature's mean
-            filled[bad] = np.broadcast_to(mean, filled.shape)[bad]
-        return filled
-
-
-class _Progress:
-    """Context manager printing ``[ImputerSelector] label ... done in 1.2 s``."""
-
-    def __init__(self, label):
-        self.label = label
-
-    def __enter__(self):
-        if self.label:
-            print(f"[ImputerSelector] {self.label} ...", flush=True)
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        if self.label and exc[0] is None:
-            elapsed = time.perf_counter() - self.start
-            print(
-                f"[ImputerSelector] {self.label}: done in {elapsed:.1f} s", flush=True
-            )
-        return False
-
-
-def _feature_index(key, names, n_features):
-    """The position of the feature a ``strategy`` mapping names by ``key``."""
-    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
-        if 0 <= key < n_features:
-            return int(key)
-        raise ValueError(
-            f"ImputerSelector: strategy names feature {key}, but X has "
-            f"{n_features} features (positions 0 to {n_features - 1})."
-        )
-    if isinstance(key, str):
-        if names is None:
-            raise ValueError(
-                f"ImputerSelector: strategy names feature {key!r}, but X has no "
-                "column names. Fit on a DataFrame, or name features by position."
-            )
-        matches = np.flatnonzero(np.asarray(names) == key)
-        if matches.size:
-            return int(matches[0])
-        raise ValueError(
-            f"ImputerSelector: strategy names feature {key!r}, which is not a "
-            f"column of X. Columns: {describe(names, limit=10, quote=True)}."
-        )
-    raise ValueError(
-        "ImputerSelector: strategy keys must be column names (str) or positions "
-        f"(int). Got {key!r} instead."
-    )
-
-
-def _missing_as_nan(X):
-    """``X`` with ±inf as NaN (a copy only if it holds any), and its empty features.
-
-    A feature is empty when it has no finite value.
-    """
-    lo, hi = column_min_max(X)
-    has_inf = np.isinf(lo) | np.isinf(hi)
-    if has_inf.any():
-        X = inf_as_nan(X, has_inf)
-        lo[has_inf] = column_min_max(X[:, has_inf])[0]
-    return X, np.isnan(lo)
-
-
-def _column_statistic(strategy, X):
-    """The fill value of each column of ``X`` (NaN as missing, no ±inf)."""
-    if strategy == "mean":
-        return ColumnStats.from_array(X).mean
-    if strategy == "most_frequent":
-        return nanmode(X)
-    return nanquantile(X, 0.5)  # exact even where the middle values are ±1e308
-
-
-def _spread(X, scoring):
-    """Per column, the error of the best constant (1 where it is 0 or undefined).
-
-    The standard deviation for ``"rmse"``, the mean absolute deviation from
-    the median for ``"mae"``; computed on halved values, which cannot
-    overflow, and doubled.
-    """
-    if scoring == "rmse":
-        spread = ColumnStats.from_array(X).std
-    else:
-        with np.errstate(invalid="ignore"):
-            half_deviation = np.abs(0.5 * X - 0.5 * nanquantile(X, 0.5))
-        spread = 2.0 * ColumnStats.from_array(half_deviation).mean
-    return np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
-
-
-def _losses(guess, truth, spread, scoring):
-    """Per cell, the scaled absolute (``"mae"``) or squared (``"rmse"``) error.
-
-    Computed in units of ``spread``, which cannot overflow for finite data;
-    a non-finite loss (a failed guess) counts as infinitely bad.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        diff = np.abs(guess / spread - truth / spread)
-        loss = np.square(diff) if scoring == "rmse" else diff
-    return np.where(np.isfinite(loss), loss, np.inf)
-
-
-def _one_standard_error_choice(losses):
-    """The first candidate whose mean loss is within one standard error of the best.
-
-    ``losses`` has one row of per-cell losses per candidate, most preferred
-    first. The standard error is that of the mean difference between the
-    candidate's losses and the best candidate's on the same cells, so
-    differences smaller than the noise of their estimate do not decide
-    (the one-standard-error rule of model selection).
-    """
-    mean = losses.mean(axis=1)
-    best = int(np.argmin(mean))
-    if not np.isfinite(mean[best]):
-        return 0
-    n = losses.shape[1]
-    with np.errstate(invalid="ignore"):
-        diff = losses - losses[best]
-        se = diff.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(len(mean))
-        close = mean - mean[best] <= np.nan_to_num(se, nan=0.0)
-    return int(np.flatnonzero(close)[0])
