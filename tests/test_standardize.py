@@ -261,3 +261,14 @@ def test_centering_only_stays_in_data_units_and_names_overflow():
         Xt32 = SafeStandardScaler(with_std=False, dtype=np.float32).fit_transform(X)
     assert Xt32[0, 0] == 0 and np.isinf(Xt32[1:, 0]).all()
     assert np.isfinite(Xt32[:, 1]).all()
+
+
+def test_a_spread_below_the_smallest_subnormal_scales_by_one():
+    # Its standard deviation (about 2.5e-324) rounds to 0 in float64: dividing
+    # by it gave inf and NaN. StandardScaler scales such a feature by 1 too.
+    X = np.array([[5e-324], [0.0]])
+    scaler = SafeStandardScaler().fit(X)
+    assert scaler.scale_[0] == 1.0
+    Xt = scaler.transform(X)
+    assert np.isfinite(Xt).all()
+    np.testing.assert_array_equal(Xt, StandardScaler().fit_transform(X))

@@ -314,7 +314,9 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
                 self.var_ = np.ldexp(var_s, 2 * exp)
             constant = is_constant_feature(var_s, mean_s, np.asarray(n_seen))
             scale = np.ldexp(np.sqrt(var_s), exp)
-            scale[constant] = 1.0
+            # A spread below the smallest subnormal (values near 5e-324) rounds
+            # to a scale of 0: as for a constant feature, scale by 1.
+            scale[constant | (scale == 0)] = 1.0
             self.scale_ = scale
         else:
             self.var_ = None
