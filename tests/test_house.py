@@ -420,10 +420,10 @@ BLOCKER = textwrap.dedent(
             if name.split(".")[0] not in {"torch", "skorch"}:
                 return None
             frame, probe = sys._getframe(1), False
-            while frame and frame.f_code.co_filename.startswith("<frozen"):
+            while frame and frame.f_globals.get("__name__", "").startswith("importlib"):
                 # importlib.util.find_spec only looks (for a path, say): as if
                 # torch were not installed, but not an import.
-                probe = probe or frame.f_code.co_filename == "<frozen importlib.util>"
+                probe = probe or frame.f_globals["__name__"] == "importlib.util"
                 frame = frame.f_back
             if not probe:
                 where = frame.f_code.co_filename if frame else "?"
@@ -465,6 +465,25 @@ def _assert_no_torch(result, report):
         "torch or skorch was imported: " + "; ".join(report["tries"]) + "\n"
         f"{result.stderr}"
     )
+    assert not report["loaded"]
+
+
+def test_the_blocker_tells_imports_from_probes(tmp_path):
+    code = """
+    import importlib.util
+    try:
+        importlib.util.find_spec("torch")  # a probe: not recorded
+    except ImportError:
+        pass
+    import sktorchsafe
+    sktorchsafe.NonFiniteGuard  # imports skorch: recorded, then fails
+    """
+    result, report = _run_blocked(code, tmp_path)
+    assert result.returncode != 0
+    assert "ModuleNotFoundError" in result.stderr
+    assert len(report["tries"]) == 1, report
+    assert report["tries"][0].startswith(("torch from", "skorch from"))
+    assert "sktorchsafe" in report["tries"][0]
     assert not report["loaded"]
 
 
