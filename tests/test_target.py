@@ -358,4 +358,4 @@ def test_partial_fit_chunks_of_one_class_each():
     assert_array_equal(validator.class_counts_, [4, 4])
     single = TargetValidator().partial_fit(X, [0] * 4).partial_fit(X, [0] * 4)
     with pytest.raises(TargetError, match="only one class"):
-        single._end_stream()
+        single._finish()  # the whole stream judged, as stream_fit does at its end

@@ -77,16 +77,20 @@ Its public methods call the templates::
 A step that checks ``y`` (``TargetValidator``) overrides ``_statistics`` to
 summarize ``y`` (``reduce_blocks`` over a Dask ``y``), declares
 ``_passes_X_through = True``, and in ``_finish(partial=True)`` lets a single
-class so far pass. Until it adopts the protocol, :func:`passes_X_through` and
-:class:`streamed` take a step with ``_end_stream`` (its judgement of a whole
-stream) for such a step; drop that fallback then.
+class so far pass.
 """
 
 import copy
 
+import numpy as np
 from sklearn.base import clone
 
-from .dask_blocks import check_dask_input, is_dask_collection, reduce_blocks
+from .dask_blocks import (
+    check_dask_input,
+    is_dask_collection,
+    reduce_blocks,
+    transform_blocks,
+)
 
 __all__ = ["StreamingMixin", "passes_X_through", "streamed"]
 
@@ -217,6 +221,16 @@ class StreamingMixin:
         light.__dict__.pop("_stream", None)
         return light
 
+    def _transform_blocks(self, X):
+        """``transform`` of a Dask collection by the fitted step: lazy, per block.
+
+        Each block is transformed by a copy of the step without its
+        statistics; float32 data gives float32, any other float64.
+        """
+        check_dask_input(self, X, reset=False)
+        dtype = np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+        return transform_blocks(self._without_stream(), X, dtype=dtype)
+
 
 # ------------------------------------------------------------ stream_fit
 def passes_X_through(step):
@@ -225,11 +239,7 @@ def passes_X_through(step):
     A step fitted in the same pass over a stream as the step after it, since
     that one sees the same chunks either way.
     """
-    if isinstance(step, StreamingMixin):
-        return step._passes_X_through
-    # Until TargetValidator adopts StreamingMixin: its partial_fit judges each
-    # chunk and its _end_stream the whole stream, and it passes X through.
-    return hasattr(step, "_end_stream")
+    return isinstance(step, StreamingMixin) and step._passes_X_through
 
 
 class streamed:
@@ -283,6 +293,4 @@ class streamed:
         for step in self.steps:
             if isinstance(step, StreamingMixin):
                 step._finish()
-            elif hasattr(step, "_end_stream"):  # see passes_X_through
-                step._end_stream()
         return False

@@ -26,6 +26,7 @@ from ..core.messages import (
     fix_for,
     user_stacklevel,
 )
+from ..core.streaming import StreamingMixin
 from ..core.target_stats import TargetStats, summarize_block
 from ..core.targets import (
     auto_task,
@@ -48,7 +49,9 @@ _AUTO_TASKS = {
 }
 
 
-class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class TargetValidator(
+    StreamingMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Check ``y`` before a net trains on it; pass ``X`` through unchanged.
 
     A pipeline step whose ``fit`` validates the target and whose
@@ -175,6 +178,11 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "copy": ["boolean"],
     }
 
+    #: transform returns X unchanged: stream_fit fits the next step in the
+    #: same pass over the chunks.
+    _passes_X_through = True
+    _fitted_private = ("_warned",)
+
     def __init__(
         self,
         *,
@@ -212,15 +220,7 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         TargetError
             When ``y`` cannot be learned from (see the class docstring).
         """
-        self.__dict__.pop("_stream", None)
-        n_samples = self._check_X(X, reset=True)
-        if y is None:
-            self._stream, self._warned = None, set()
-            return self._without_y()
-        stats = self._summarize(y, n_samples)
-        stats.raise_if_incomplete(type(self).__name__)
-        self._stream, self._warned = stats, set()
-        self._judge(stats, warned=self._warned)
+        self._fit(X, y)
         return self
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -254,11 +254,17 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             often hold one class each): :func:`~sktorchsafe.stream_fit`
             raises it once the last chunk holds no second class.
         """
+        self._partial_fit(X, y)
+        return self
+
+    # ------------------------------------------ the streaming protocol
+    def _statistics(self, X, y=None, *, reset, whole=False):
+        """Merge step: check X's features, summarize ``y`` (block by block for
+        Dask), and check the summary against the chunks before."""
         who = type(self).__name__
-        first_call = not hasattr(self, "_stream")
-        n_samples = self._check_X(X, reset=first_call)
-        previous = getattr(self, "_stream", None)
-        if (y is None) != (previous is None) and not first_call:
+        n_samples = self._check_X(X, reset=reset)
+        previous = None if reset else self._stream
+        if not reset and (y is None) != isinstance(previous, _NoTarget):
             which = (
                 "earlier chunks but not this one"
                 if y is None
@@ -266,37 +272,39 @@ class TargetValidator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
             raise TargetError(
                 f"{who}: partial_fit got y for {which}. Pass y with every chunk, "
-                "or with none (task='auto' then only records X's features)."
+                "or with none (task='auto' then only records X's features).",
+                kind="target_type",
             )
         if y is None:
-            self._stream, self._warned = None, set()
-            return self._without_y()
+            return X, _NoTarget()
         stats = self._summarize(y, n_samples)
         stats.raise_if_incomplete(
             who, offset=0 if previous is None else previous.n_rows
         )
-        if previous is not None:
-            if (stats.ndim, stats.n_outputs) != (previous.ndim, previous.n_outputs):
-                raise TargetError(
-                    f"{who}: this chunk's y has {_outputs(stats)} but earlier "
-                    f"chunks had {_outputs(previous)}. Pass the same target "
-                    "columns with every chunk."
-                )
-            stats = previous.merge(stats)
-        else:
+        if previous is not None and (stats.ndim, stats.n_outputs) != (
+            previous.ndim,
+            previous.n_outputs,
+        ):
+            raise TargetError(
+                f"{who}: this chunk's y has {_outputs(stats)} but earlier "
+                f"chunks had {_outputs(previous)}. Pass the same target "
+                "columns with every chunk.",
+                kind="target_type",
+            )
+        return X, stats
+
+    def _finish(self, *, partial=False):
+        """Judge the summary of all of ``y`` seen; with ``partial`` (more chunks
+        may come) a single class so far is not an error, and each finding is
+        warned about once per stream."""
+        if isinstance(self._stream, _NoTarget):
+            self._without_y()
+            return
+        if not partial:
             self._warned = set()
-        self._stream = stats
-        self._judge(stats, warned=self._warned, partial=True)
-        return self
-
-    def _end_stream(self):
-        """Judge all the chunks seen as ``fit`` would: one class is an error now.
-
-        Called by :func:`~sktorchsafe.stream_fit` after the last chunk.
-        """
-        if getattr(self, "_stream", None) is not None:
-            self._judge(self._stream, warned=self._warned)
-        return self
+        elif not hasattr(self, "_warned"):
+            self._warned = set()
+        self._judge(self._stream, warned=self._warned, partial=partial)
 
     def _check_X(self, X, reset):
         """Record or check X's features; return its number of rows if known."""
@@ -606,3 +614,12 @@ def _outputs(stats):
     if stats.ndim == 1:
         return "one output"
     return f"{stats.n_outputs} outputs"
+
+
+class _NoTarget:
+    """The summary of a stream without ``y`` (``task="auto"`` records X only)."""
+
+    n_rows = 0
+
+    def merge(self, other):
+        return self
