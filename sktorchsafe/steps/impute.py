@@ -26,7 +26,6 @@ from ..core.dask_blocks import (
     check_dask_input,
     float_block,
     is_dask_collection,
-    transform_blocks,
 )
 from ..core.messages import agree, describe, fix_for, plural, user_stacklevel
 from ..core.stats import (
@@ -582,9 +581,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if is_dask_collection(X):
-            check_dask_input(self, X, reset=False)
-            dtype = np.float32 if getattr(X, "dtype", None) == np.float32 else None
-            return transform_blocks(self._without_stream(), X, dtype=dtype or float)
+            return self._transform_blocks(X)
         X = self._validate_block(X, reset=False)
         kept = self._kept
         fill = self._fill_row(X.dtype)

@@ -23,11 +23,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..core.compat import Interval, StrOptions, fit_context
 from ..core.dask_blocks import (
-    check_dask_input,
     float_block,
     is_dask_collection,
     reduce_blocks,
-    transform_blocks,
 )
 from ..core.messages import describe, fix_for, user_stacklevel
 from ..core.stats import (
@@ -514,15 +512,13 @@ class OutlierClipper(
 
     def _transform_dask(self, X, return_counts):
         """Lazy ``transform`` of a Dask collection, block by block."""
-        check_dask_input(self, X, reset=False)
-        # Blocks need the bounds only, not the sketches of the stream.
-        bounds = self._without_stream()
-        dtype = np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
-        out = transform_blocks(bounds, X, dtype=dtype)
+        out = self._transform_blocks(X)
         if not return_counts:
             return out
         import dask
 
+        # Blocks need the bounds only, not the sketches of the stream.
+        bounds = self._without_stream()
         counts = reduce_blocks(X, partial(_block_counts, bounds), compute=False)
         return out, dask.delayed(_counts_bunch)(counts)
 
