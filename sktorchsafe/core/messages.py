@@ -184,15 +184,44 @@ FIXES = {
     "empty": Fix(None, "Pass data with at least one row and one column."),
     "non_numeric": Fix(
         None,
-        "Encode such columns before the net: sklearn.compose.ColumnTransformer "
-        "with OneHotEncoder or OrdinalEncoder for categories, numbers derived "
-        "from dates (e.g. day of year), or drop it (identifiers, free text).",
+        "TableEncoder (make_safe_pipeline's 'encode' step; first in a pipeline "
+        "of your own) encodes such columns: one-hot columns or embedding codes "
+        "for categories, numbers from dates, identifiers dropped.",
     ),
     "mixed_types": Fix(
         None,
-        "Convert such columns to numbers: pandas.read_csv(..., "
-        "na_values=[...]) with the placeholders, or pandas.to_numeric(column, "
-        "errors='coerce'); the placeholders become NaN for the imputer.",
+        "TableEncoder (make_safe_pipeline's 'encode' step) reads such columns "
+        "as numbers, the placeholders as NaN for the imputer; or convert them "
+        "first: pandas.read_csv(..., na_values=[...]), or "
+        "pandas.to_numeric(column, errors='coerce').",
+    ),
+    # What TableEncoder (the 'encode' step) decided about a column.
+    "text_dates": Fix(
+        "encode",
+        "TableEncoder reads them with that format (values it cannot read are "
+        "missing) and encodes year, month, day, weekday, hour and days since "
+        "1970; parse them first (pandas.to_datetime(..., format=...)) to "
+        "choose another format.",
+    ),
+    "id_like": Fix(
+        "encode",
+        "A net cannot generalize from a value seen once. Drop such a column "
+        "before the pipeline to say so, or derive features from it (its "
+        "length, a prefix).",
+    ),
+    "high_cardinality": Fix(
+        "encode",
+        "TableEncoder target-encodes such columns when fit gets y "
+        "(high_cardinality='target': scikit-learn's TargetEncoder, "
+        "cross-fitted) and drops them otherwise; raise cardinality_threshold "
+        "to one-hot them, or embed them (categorical='codes').",
+    ),
+    "rare_categories": Fix(
+        "encode",
+        "Rare categories share the all-zero one-hot row (code 1 with "
+        "categorical='codes') of unseen ones, so a category one CV fold never "
+        "sees cannot change the width; lower min_frequency to give each its "
+        "own place.",
     ),
     # Features.
     "nan": Fix(
