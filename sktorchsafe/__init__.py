@@ -27,9 +27,10 @@ from .exceptions import (
     TargetError,
 )
 from .face.diagnose import diagnose
-from .face.report import DiagnosisReport
 from .face.pipeline import make_safe_pipeline
+from .face.report import DiagnosisReport
 from .face.stream import stream_fit
+from .steps.encode import TableEncoder
 from .steps.impute import ImputerSelector
 from .steps.outliers import OutlierClipper
 from .steps.scaling import ScaleDisparityChecker
@@ -82,6 +83,7 @@ __all__ = [
     "ScaleDisparityWarning",
     "SktorchsafeError",
     "SktorchsafeWarning",
+    "TableEncoder",
     "TargetError",
     "TargetValidator",
     "diagnose",
