@@ -224,9 +224,10 @@ def _raise_non_numeric(who, problems, frame=True):
     if "other" in groups:
         parts.append(
             f"X has non-numeric columns: {describe(groups['other'])}. Encode them "
-            "first (e.g. sklearn's OneHotEncoder or OrdinalEncoder in a "
-            "ColumnTransformer; numbers derived from dates), or drop them, before "
-            "this step."
+            "first: TableEncoder (make_safe_pipeline's 'encode' step; first in a "
+            "pipeline of your own) makes one-hot columns (scikit-learn's "
+            "OneHotEncoder inside) or codes of categories and numbers of dates, "
+            "or drop them, before this step."
         )
     if "text_numbers" in groups:
         first = next(name for name, kind, _ in problems if kind == "text_numbers")
@@ -235,7 +236,8 @@ def _raise_non_numeric(who, problems, frame=True):
             f"X has numbers stored as text: {describe(groups['text_numbers'])}. "
             "Convert them to numbers, the placeholders becoming NaN: "
             f"pandas.read_csv(..., na_values=[...]), or "
-            f"pandas.to_numeric({column}, errors='coerce')."
+            f"pandas.to_numeric({column}, errors='coerce'); TableEncoder "
+            "(make_safe_pipeline's 'encode' step) reads them so."
         )
     if "complex" in groups:
         parts.append(

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 
+from ..steps.encode import TableEncoder
 from ..steps.impute import ImputerSelector
 from ..steps.outliers import OutlierClipper
 from ..steps.scaling import ScaleDisparityChecker
@@ -13,7 +14,7 @@ from ..steps.target import TargetValidator
 __all__ = ["make_safe_pipeline"]
 
 #: The steps before the net, in order.
-STEPS = ("target", "impute", "clip", "check", "scale")
+STEPS = ("target", "encode", "impute", "clip", "check", "scale")
 
 
 def _default_target(net):
@@ -42,6 +43,7 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
     name          default                                            does
     ============  =================================================  ========
     ``target``    ``TargetValidator(task=<the net's>)``              checks y
+    ``encode``    ``TableEncoder()``                                 a table
     ``impute``    ``ImputerSelector()``                              NaN, inf
     ``clip``      ``OutlierClipper()``                               outliers
     ``check``     ``ScaleDisparityChecker()``                        reports
@@ -51,6 +53,9 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
 
     so that every parameter is reachable by name:
     ``GridSearchCV(pipe, {"impute__strategy": [...], "net__lr": [...]})``.
+    X may be a raw table: ``encode`` turns text, categories, dates and
+    numbers stored as text into numbers (and a numeric array passes it
+    untouched).
 
     Parameters
     ----------
@@ -63,9 +68,9 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
     verbose : bool, default=False
         Passed to :class:`~sklearn.pipeline.Pipeline`.
     **steps : estimator, "passthrough" or None
-        Replacements for the steps by name (``target``, ``impute``, ``clip``,
-        ``check``, ``scale``); ``"passthrough"`` or None removes a step's
-        effect while keeping its name.
+        Replacements for the steps by name (``target``, ``encode``,
+        ``impute``, ``clip``, ``check``, ``scale``); ``"passthrough"`` or None
+        removes a step's effect while keeping its name.
 
     Returns
     -------
@@ -155,7 +160,7 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
     ... )
     >>> pipe = make_safe_pipeline(net, clip="passthrough")
     >>> [name for name, _ in pipe.steps]
-    ['target', 'impute', 'clip', 'check', 'scale', 'net']
+    ['target', 'encode', 'impute', 'clip', 'check', 'scale', 'net']
     >>> import warnings
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")  # the checker reports the 1e9 spread
@@ -171,6 +176,7 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
         )
     defaults = {
         "target": _default_target(net),
+        "encode": TableEncoder(),
         "impute": ImputerSelector(),
         "clip": OutlierClipper(),
         "check": ScaleDisparityChecker(),
