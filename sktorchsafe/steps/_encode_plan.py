@@ -12,8 +12,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
+from sklearn.utils.fixes import parse_version
+from sklearn.utils.multiclass import type_of_target
 
+from ..core.compat import SKLEARN_VERSION
 from ..core.frames import (
     as_float,
     category_values,
@@ -182,10 +186,8 @@ class Encoders:
         ``fit_transform`` (rows without a target get the encodings of the
         encoder fitted on all the others, which never saw them).
         """
-        self.target = TargetEncoder(
-            target_type="auto", shuffle=True, random_state=random_state
-        )
         known = ~pd.isna(y)
+        self.target = _target_encoder(y[known], random_state)
         if crossfit:
             encoded = self.target.fit_transform(values[known], y[known])
             if known.all():
@@ -202,6 +204,18 @@ class Encoders:
         if self.target.target_type_ == "multiclass":
             return len(self.target.classes_)
         return 1
+
+
+def _target_encoder(y, random_state):
+    """A ``TargetEncoder`` cross-fitting on 5 shuffled folds (stratified for
+    classes, as its default), seeded by ``random_state``."""
+    if SKLEARN_VERSION < parse_version("1.9"):  # its cv takes only an int
+        return TargetEncoder(shuffle=True, random_state=random_state)
+    classes = type_of_target(y) in ("binary", "multiclass")
+    folds = (StratifiedKFold if classes else KFold)(
+        5, shuffle=True, random_state=random_state
+    )
+    return TargetEncoder(cv=folds)
 
 
 def target_names(encoders, plans):
@@ -294,6 +308,6 @@ def _seconds(column):
 def _codes(column, categories):
     """Integer codes: 0 missing, 1 unseen or rare, 2.. the kept categories."""
     values = category_values(column)
-    codes = pd.Categorical(values, categories=list(categories)).codes
+    codes = pd.Index(categories, dtype=object).get_indexer(values)
     missing = pd.isna(values)
     return np.where(missing, MISSING_CODE, np.where(codes < 0, OTHER_CODE, codes + 2))

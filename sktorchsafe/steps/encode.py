@@ -41,6 +41,10 @@ from ._encode_report import ColumnEncoding, EncodingReport, build_findings
 __all__ = ["ColumnEncoding", "EncodingReport", "TableEncoder"]
 
 
+#: Rows with a target the cross-fitted target encoding needs (5 folds of 2).
+_MIN_TARGET_ROWS = 10
+
+
 class _TableStream:
     """The mergeable statistics of a table: one :class:`ColumnProfile` per column.
 
@@ -503,8 +507,11 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
                 y = y.ravel()
             if y.ndim != 1:
                 why = f"y has {y.shape[1]} columns and TargetEncoder takes one"
-            elif pd.isna(y).all():
-                why = "every target is missing"
+            elif (n_known := int((~pd.isna(y)).sum())) < _MIN_TARGET_ROWS:
+                why = (
+                    f"{plural(n_known, 'row')} with a target, too few to "
+                    f"cross-fit (at least {_MIN_TARGET_ROWS})"
+                )
             else:
                 return y, "target-encoded (TargetEncoder, cross-fitted)"
         if self.high_cardinality == "target":
