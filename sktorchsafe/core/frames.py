@@ -84,6 +84,10 @@ MAX_TRACKED = 10_000
 #: most frequent first.
 _PLACEHOLDERS_KEPT = 20
 
+#: How a number written as text starts (``12``, ``-.5``, ``+inf``, ``NaN``).
+#: (No ``\s`` and no ``case=False``: pyarrow strings then match it in C.)
+_NUMBER_START = r"[ \t]*[+-]?(?:\d|\.\d|[iI][nN][fF]|[nN][aA][nN])"
+
 #: A number written with thousands separators: ``1,234`` or ``-12,345.6``.
 _THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
 
@@ -99,17 +103,27 @@ def _read_numbers(column):
     """
     present = column.notna().to_numpy()
     as_text = column.astype(str)
-    grouped = as_text.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+    candidates = np.ones(len(column), dtype=bool)
+    if pd.api.types.infer_dtype(column, skipna=True) == "string":
+        # Text only: read just what starts like a number (identifiers and
+        # words are most of the cost of pandas.to_numeric otherwise).
+        candidates = as_text.str.match(_NUMBER_START).to_numpy(dtype=bool)
+        column = column[candidates]
+    grouped = as_text[candidates].str.fullmatch(_THOUSANDS).to_numpy(dtype=bool)
     if grouped.any():
         column = column.astype(object).copy()
-        column[grouped] = as_text[grouped].str.replace(",", "", regex=False)
+        column[grouped] = as_text[candidates][grouped].str.replace(",", "", regex=False)
+    values = np.full(len(candidates), np.nan)
     try:
-        values = pd.to_numeric(column, errors="coerce")
-        values = np.asarray(values, dtype=np.float64)
+        read = pd.to_numeric(column, errors="coerce")
+        values[candidates] = np.asarray(read, dtype=np.float64)
     except (TypeError, ValueError):  # lists, dicts, complex numbers
         return None
     # A "nan" written out reads as NaN: count it as read, not as text.
-    spelled_nan = as_text.str.strip().str.lower().eq("nan").to_numpy(dtype=bool)
+    spelled_nan = np.zeros(len(candidates), dtype=bool)
+    maybe = candidates & present & np.isnan(values)
+    if maybe.any():
+        spelled_nan[maybe] = as_text[maybe].str.strip().str.lower().eq("nan")
     return values, present & (~np.isnan(values) | spelled_nan)
 
 
@@ -635,9 +649,10 @@ def _category_profile(column, tracked):
 
 
 def _text_profile(column, inferred, tracked):
-    values = category_values(column)
-    present = ~pd.isna(values)
-    n_rows, n_present = len(values), int(present.sum())
+    strings = inferred == "string"  # counted as stored, not as objects
+    values = None if strings else category_values(column)
+    present = column.notna().to_numpy() if strings else ~pd.isna(values)
+    n_rows, n_present = len(column), int(present.sum())
     profile = ColumnProfile("text", n_rows, n_rows - n_present, tracked=tracked)
     if n_present == 0:
         return profile
@@ -653,8 +668,11 @@ def _text_profile(column, inferred, tracked):
         if odd.any():
             profile.n_objects = int(odd.sum())
             profile.object_rows = tuple(np.flatnonzero(present)[odd][:5].tolist())
-    counted = pd.Series(values[present], dtype=object).value_counts(sort=False)
-    keys = pd.Series(counted.index, dtype=object)
+    if strings:
+        counted = column.value_counts(dropna=True, sort=False)
+    else:
+        counted = pd.Series(values[present], dtype=object).value_counts(sort=False)
+    keys = pd.Series(counted.index)
     rows = counted.to_numpy()
     profile.text = inferred in (None, "string", "mixed", "mixed-integer")
     profile.n_distinct = len(rows)
