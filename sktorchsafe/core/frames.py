@@ -29,7 +29,6 @@ except ImportError:  # pragma: no cover - pandas 2.0 and 2.1
     guess_datetime_format = None
 
 __all__ = [
-    "COLUMN_KINDS",
     "MAX_TRACKED",
     "NUMERIC_OBJECT_KINDS",
     "NUMERIC_TEXT_SHARE",
@@ -55,26 +54,6 @@ NUMERIC_OBJECT_KINDS = frozenset(
 #: is taken for numbers with placeholders ("?", "n/a") rather than for text.
 NUMERIC_TEXT_SHARE = 0.9
 
-
-#: What :class:`~sktorchsafe.TableEncoder` makes of a column, by kind
-#: (:meth:`ColumnProfile.kind`).
-COLUMN_KINDS = {
-    "numbers": "numbers (any numeric or boolean dtype, or objects that are "
-    "numbers): passed on, missing as NaN",
-    "text_numbers": "numbers stored as text: read as numbers, the other "
-    "values (placeholders) as NaN",
-    "dates": "dates and times: year, month, day, weekday, hour (when present) "
-    "and days since 1970-01-01",
-    "text_dates": "dates stored as text: read with the format found at fit, "
-    "then as dates",
-    "durations": "time spans: seconds",
-    "category": "at most cardinality_threshold distinct values: one-hot "
-    "columns, or one column of codes",
-    "high_cardinality": "more distinct values, some repeated: target-encoded "
-    "or dropped",
-    "id_like": "more distinct values, none repeated (identifiers, free text): dropped",
-    "all_missing": "no value at all: one column of NaN",
-}
 
 #: Distinct values a :class:`ColumnProfile` counts one by one; a column with
 #: more is high-cardinality, and only whether a value repeats is followed.
@@ -354,7 +333,9 @@ class ColumnProfile:
         return self.counts is not None and self.n_distinct == 1
 
     def kind(self, cardinality_threshold=40):
-        """What the column is, for encoding: a key of :data:`COLUMN_KINDS`.
+        """What the column is, for encoding: ``"numbers"``, ``"text_numbers"``,
+        ``"dates"``, ``"text_dates"``, ``"durations"``, ``"category"``,
+        ``"high_cardinality"``, ``"id_like"`` or ``"all_missing"``.
 
         Text that is at least ``NUMERIC_TEXT_SHARE`` numbers is numbers, at
         least that share of dates (in one format) is dates; other text and
@@ -512,14 +493,9 @@ def read_dates(column, date_format=None):
         return pd.to_datetime(
             text, format=date_format or "mixed", errors="coerce", utc=True
         )
-    return pd.to_datetime(column, errors="coerce", utc=_mixed_zones(column))
-
-
-def _mixed_zones(column):
-    """Whether date objects in ``column`` carry time zones (read them as UTC)."""
-    return any(
-        getattr(value, "tzinfo", None) is not None for value in column.dropna()[:100]
-    )
+    # Date objects, read as UTC when some carry a time zone.
+    zoned = any(getattr(v, "tzinfo", None) is not None for v in column.dropna())
+    return pd.to_datetime(column, errors="coerce", utc=zoned)
 
 
 def epoch_days(dates):

@@ -27,6 +27,7 @@ from ..core.frames import (
 )
 
 __all__ = [
+    "COLUMN_KINDS",
     "DATE_PARTS",
     "MISSING_CODE",
     "OTHER_CODE",
@@ -36,6 +37,26 @@ __all__ = [
     "frequent_categories",
     "onehot_name",
 ]
+
+#: What :class:`~sktorchsafe.TableEncoder` makes of a column, by kind
+#: (:meth:`~sktorchsafe.core.frames.ColumnProfile.kind`).
+COLUMN_KINDS = {
+    "numbers": "numbers (any numeric or boolean dtype, or objects that are "
+    "numbers): passed on, missing as NaN",
+    "text_numbers": "numbers stored as text: read as numbers, the other "
+    "values (placeholders) as NaN",
+    "dates": "dates and times: year, month, day, weekday, hour (when present) "
+    "and days since 1970-01-01",
+    "text_dates": "dates stored as text: read with the format found at fit, "
+    "then as dates",
+    "durations": "time spans: seconds",
+    "category": "at most cardinality_threshold distinct values: one-hot "
+    "columns, or one column of codes",
+    "high_cardinality": "more distinct values, some repeated: target-encoded "
+    "or dropped",
+    "id_like": "more distinct values, none repeated (identifiers, free text): dropped",
+    "all_missing": "no value at all: one column of NaN",
+}
 
 #: The numbers taken from a date, in order (``"hour"`` only when some value
 #: of the column has a time of day at fit).

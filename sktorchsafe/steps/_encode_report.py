@@ -24,7 +24,7 @@ class ColumnEncoding:
         The column's name (DataFrame column name, else ``x{i}``).
     kind : str
         What the column holds (a key of
-        :data:`sktorchsafe.core.frames.COLUMN_KINDS`): ``"numbers"``,
+        :data:`sktorchsafe.steps._encode_plan.COLUMN_KINDS`): ``"numbers"``,
         ``"text_numbers"``, ``"dates"``, ``"text_dates"``, ``"durations"``,
         ``"category"``, ``"high_cardinality"``, ``"id_like"`` or
         ``"all_missing"``.

@@ -178,8 +178,11 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
     never on the rows ``transform`` gets: unseen and rare categories and
     missing values never add a column, constant columns are kept, an
     all-missing column gives a column of NaN. A CV fold sees the same width
-    unless a category frequent in one fold is absent from another; declare
-    the categories with a pandas ``CategoricalDtype`` to fix their order.
+    unless a category frequent in the others is absent from its training
+    rows; with ``categorical="codes"`` the width is one column per category
+    column whatever the categories (only ``cardinalities_`` change). A
+    ``category`` dtype sets the order of its categories (and codes); text
+    categories are sorted.
 
     **Choices.** Columns of every kind are kept except identifiers (a value
     seen once generalizes to nothing) and high-cardinality columns without
