@@ -309,6 +309,8 @@ def _dask_fits(X):
         encoder = TableEncoder().fit(dd.from_pandas(X, npartitions=4))
         lazy = encoder.transform(dd.from_pandas(X, npartitions=4))
         assert_allclose(lazy.compute(), TableEncoder().fit(X).transform(X))
+        lazy = TableEncoder().fit_transform(dd.from_pandas(X, npartitions=4))
+        assert_allclose(lazy.compute(), TableEncoder().fit(X).transform(X))
     return [encoder]
 
 

@@ -317,6 +317,8 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
             The encoded table.
         """
         table = self._fit(X, y, crossfit=True)
+        if is_dask_collection(table):  # no target encoding on Dask
+            return self.transform(table)
         try:
             return self._encode(table, crossfit=True)
         finally:
@@ -410,7 +412,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         if _is_numeric_array(X):
             return _TableStream([ColumnProfile("unread", X.shape[0])] * X.shape[1])
         frame = self._as_frame(X)
-        names = feature_names(self, X=frame, n_features=frame.shape[1])
+        names = feature_names(self, n_features=frame.shape[1])
         tracked = max(MAX_TRACKED, self.cardinality_threshold + 1)
         profiles = []
         for j, name in enumerate(names):
