@@ -2,6 +2,7 @@
 
 import importlib.util
 import io
+import re
 import subprocess
 import sys
 
@@ -198,7 +199,7 @@ def test_help_exits_0(capsys):
 def test_read_table_rejects_directories(tmp_path):
     from sktorchsafe.face.cli import UsageError
 
-    with pytest.raises(UsageError, match="no such file"):
+    with pytest.raises(UsageError, match="is a directory"):
         read_table(tmp_path)
 
 
@@ -232,7 +233,9 @@ def test_demo_shows_the_contrast(tmp_path):
     assert np.isfinite(safe["train_loss"]).all() and np.isfinite(safe["test_r2"])
     assert plain["n_nonfinite"] > 0 and safe["n_nonfinite"] == 0
     assert "sktorchsafe diagnosis" in text and "nan" in text
-    assert text.count("epoch    train_loss") == 2  # progress of both nets
+    assert text.count("epoch    train_loss") == 1  # the safe net's progress
+    assert re.search(r"epochs 1\.\.\d+: train loss nan, nan", text)  # plain, in brief
+    assert "\x1b[" not in text  # no colour codes in a file
     assert "test R²" in text
     for name in ("diagnosis.png", "losses.png"):
         data = (tmp_path / "figures" / name).read_bytes()
@@ -256,3 +259,46 @@ def test_read_table_guesses_what_spreadsheets_leave_open(tmp_path):
     pd.testing.assert_frame_equal(read_table(tabs), expected)
     # Given explicitly, the separator is taken as it is.
     assert list(read_table(semicolons, sep=",").columns) == ["größe;n"]
+
+
+def test_cli_paths_that_cannot_work_are_usage_errors(tmp_path, capsys):
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b,t\n1,2,3\n2,3,4\n3,5,5\n")
+    assert main(["diagnose", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    missing = tmp_path / "no" / "such" / "x.html"
+    assert main(["diagnose", str(csv), "--html", str(missing)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not missing.parent.exists()
+
+
+def test_cli_png_without_matplotlib_still_diagnoses(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,2\n2,3\n3,5\n")
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else find_spec(name, *a),
+    )
+    status = main(["diagnose", str(csv), "--png", str(tmp_path / "x.png")])
+    captured = capsys.readouterr()
+    assert status in (0, 1) and "sktorchsafe diagnosis" in captured.out
+    assert "needs matplotlib" in captured.err and not (tmp_path / "x.png").exists()
+
+
+def test_cli_stops_quietly_when_the_reader_goes_away(tmp_path):
+    import subprocess
+    import sys
+
+    csv = tmp_path / "data.csv"
+    rows = "\n".join(f"{i},{i * 2},{i % 3}" for i in range(2000))
+    csv.write_text("a,b,t\n" + rows + "\n")
+    command = f"{sys.executable} -m sktorchsafe diagnose {csv} --target t | head -1"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True
+    )
+    assert done.stdout.startswith("sktorchsafe diagnosis")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

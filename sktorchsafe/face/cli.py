@@ -3,7 +3,8 @@
 ``python -m sktorchsafe`` and the ``sktorchsafe`` console script both run
 :func:`main`.  Exit status: 0 when the diagnosis is OK (and after the demo),
 1 when it is not, 2 when the command cannot run (bad arguments, a file that
-cannot be read, a missing optional dependency).
+cannot be read or written, a missing optional dependency), 141 when the
+reader of the output stopped reading (``| head``).
 
 ``diagnose`` and ``--help`` never load torch or skorch: the demo, which
 trains nets, lives in :mod:`sktorchsafe.face.demo` and is imported only when
@@ -13,6 +14,7 @@ the ``demo`` command runs.
 import argparse
 import difflib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from ..exceptions import DataQualityError, SktorchsafeError
 __all__ = ["main", "read_table"]
 
 EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
+
+#: 128 + SIGPIPE: what a shell reports for a reader that stopped reading.
+EXIT_BROKEN_PIPE = 141
 
 #: Compression suffixes pandas reads transparently.
 _COMPRESSION = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}
@@ -80,6 +85,8 @@ def read_table(path, *, sep=None, na_values=None):
     import pandas as pd
 
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{str(path)!r} is a directory; give the data file in it.")
     if not path.is_file():
         raise UsageError(f"{str(path)!r}: no such file.")
     suffixes = [s.lower() for s in path.suffixes]
@@ -221,11 +228,24 @@ def _diagnose_command(args, out):
     report = diagnose(X, y, task=args.task)
     print(report, file=out)
     if args.html:
-        Path(args.html).write_text(report.to_html(title=Path(args.file).name), "utf-8")
+        _write(
+            args.html,
+            lambda path: path.write_text(
+                report.to_html(title=Path(args.file).name), "utf-8"
+            ),
+        )
         print(f"\nwrote {args.html}", file=out)
     if args.png:
-        _save_figure(report.plot(), args.png)
-        print(f"wrote {args.png}", file=out)
+        if importlib.util.find_spec("matplotlib") is None:
+            print(
+                f"sktorchsafe diagnose: {args.png} not written: --png needs "
+                "matplotlib, which is not installed (pip install "
+                "'sktorchsafe[plot]').",
+                file=sys.stderr,
+            )
+        else:
+            _write(args.png, lambda path: _save_figure(report.plot(), path))
+            print(f"wrote {args.png}", file=out)
     try:
         report.raise_if_severe(args.fail_on)
     except DataQualityError:
@@ -235,6 +255,28 @@ def _diagnose_command(args, out):
 
 def _save_figure(figure, path):
     figure.savefig(path, dpi=110)
+
+
+def _check_writable(path, option):
+    """Raise :class:`UsageError` before any work when ``path`` cannot be written."""
+    if path is None:
+        return
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"{option} {path}: the folder {str(folder)!r} does not exist. Create "
+            "it first, or give another path."
+        )
+    if Path(path).is_dir():
+        raise UsageError(f"{option} {path} is a folder; give a file name.")
+
+
+def _write(path, write):
+    """``write(Path(path))``; an error of the file system is a usage error."""
+    try:
+        write(Path(path))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}.") from exc
 
 
 # ========================================================================= main
@@ -338,14 +380,16 @@ def main(argv=None, *, out=None):
     except SystemExit as exc:  # argparse has printed the usage error
         return EXIT_USAGE if exc.code else EXIT_OK
     try:
+        if args.command == "diagnose":
+            _check_writable(args.html, "--html")
+            _check_writable(args.png, "--png")
+            return _diagnose_command(args, out)
         if args.png and importlib.util.find_spec("matplotlib") is None:
             raise UsageError(
                 "--png needs matplotlib, which is not installed. Install the "
                 "plot extra: pip install 'sktorchsafe[plot]' (or pip install "
                 "matplotlib)."
             )
-        if args.command == "diagnose":
-            return _diagnose_command(args, out)
         from .demo import run_demo  # torch and skorch load here, for the demo only
 
         run_demo(epochs=args.epochs, png=args.png, seed=args.seed, out=out)
@@ -353,3 +397,10 @@ def main(argv=None, *, out=None):
     except (UsageError, ImportError, SktorchsafeError) as exc:
         print(f"sktorchsafe {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (``sktorchsafe diagnose f.csv | head``): stop
+        # quietly, with the status a shell gives a command killed by SIGPIPE.
+        if out is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no error at interpreter exit
+        return EXIT_BROKEN_PIPE

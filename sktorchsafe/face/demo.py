@@ -10,6 +10,7 @@ This module imports torch and skorch; the command line imports it only for
 the ``demo`` command, so that ``sktorchsafe diagnose`` runs without them.
 """
 
+import re
 import sys
 import textwrap
 import time
@@ -21,6 +22,9 @@ import torch
 from skorch import NeuralNetRegressor
 
 __all__ = ["PenguinMLP", "run_demo"]
+
+#: The colour codes of a terminal.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class PenguinMLP(torch.nn.Module):
@@ -116,8 +120,11 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         "max_epochs": epochs,
     }
 
+    colours = getattr(out, "isatty", lambda: False)()
+
     def sink(text):
-        print(text, file=out, flush=True)
+        # skorch colours its epoch table; keep the colours for a terminal only.
+        print(text if colours else _ANSI.sub("", text), file=out, flush=True)
 
     contenders = {}
     banner = "=" * 72
@@ -129,8 +136,15 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         banner,
     )
     torch.manual_seed(seed)
-    plain = NeuralNetRegressor(callbacks__print_log__sink=sink, **settings)
+    plain = NeuralNetRegressor(verbose=0, **settings)
     plain.fit(X_train.to_numpy(np.float32), y_train.to_numpy(np.float32).reshape(-1, 1))
+    losses = plain.history[:, "train_loss"]
+    n_nan = int(np.sum(~np.isfinite(losses)))
+    say(
+        f"   epochs 1..{len(losses)}: train loss "
+        + ", ".join(_fmt(v) for v in losses[:3])
+        + f", ... ({n_nan} of {len(losses)} epochs nan)"
+    )
     pred = plain.predict(X_test.to_numpy(np.float32)).ravel()
     contenders["plain skorch"] = _outcome(plain, pred, y_test, "grams²")
     say_wrapped(
