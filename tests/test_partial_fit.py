@@ -606,7 +606,7 @@ def test_stream_fit_starts_over_and_takes_a_list():
     assert_allclose(clip_scale[1].n_samples_seen_, len(y))
 
 
-def test_stream_fit_trains_a_safe_pipeline_in_four_passes():
+def test_stream_fit_trains_a_safe_pipeline_in_five_passes():
     torch = pytest.importorskip("torch")
     X, y = _regression_data(n=600)
     X[::7, 1] = np.nan
@@ -633,7 +633,8 @@ def test_stream_fit_trains_a_safe_pipeline_in_four_passes():
         )
 
     pipe = stream_fit(pipeline(), chunks)
-    assert len(reads) == 4  # [target, impute], [clip], [check, scale], [net]
+    # [target, encode], [impute], [clip], [check, scale], [net]
+    assert len(reads) == 5
     fitted = pipeline().fit(X, y)
     assert_allclose(pipe["scale"].mean_, fitted["scale"].mean_, rtol=1e-12)
     assert_allclose(pipe["clip"].upper_, fitted["clip"].upper_, rtol=1e-12)

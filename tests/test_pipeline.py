@@ -26,6 +26,7 @@ from sktorchsafe import (
     SafeNeuralNetRegressor,
     SafeStandardScaler,
     ScaleDisparityChecker,
+    TableEncoder,
     TargetValidator,
     make_safe_pipeline,
 )
@@ -296,13 +297,15 @@ def test_steps_and_defaults():
     pipe = make_safe_pipeline(SafeNeuralNetRegressor(MLP))
     assert [name for name, _ in pipe.steps] == [
         "target",
+        "encode",
         "impute",
         "clip",
         "check",
         "scale",
         "net",
     ]
-    target, impute, clip, check, scale = (pipe[i] for i in range(5))
+    target, encode, impute, clip, check, scale = (pipe[i] for i in range(6))
+    assert isinstance(encode, TableEncoder)
     assert isinstance(target, TargetValidator) and target.task == "regression"
     assert target.scale_threshold > 1e300  # the net scales the target itself
     assert isinstance(impute, ImputerSelector)

@@ -28,8 +28,8 @@ def stream_fit(pipeline, chunks):
     the sketch's rank error; see each step's Notes). The chunks are therefore
     read once per group of steps: a pass-through step
     (:class:`TargetValidator`, :class:`ScaleDisparityChecker`) shares its pass
-    with the step after it, so :func:`make_safe_pipeline`'s six steps take
-    four passes. Only one chunk is in memory at a time.
+    with the step after it, so :func:`make_safe_pipeline`'s seven steps take
+    five passes. Only one chunk is in memory at a time.
 
     sktorchsafe's steps judge the data once, after the last chunk (the
     streaming protocol's *finish*, :mod:`sktorchsafe.core.streaming`): their
