@@ -27,7 +27,7 @@ from ..core.dask_blocks import (
     is_dask_collection,
     reduce_blocks,
 )
-from ..core.messages import describe, fix_for, user_stacklevel
+from ..core.messages import Finding, describe, fix_for, plural, user_stacklevel
 from ..core.stats import (
     BLOCK_ELEMENTS,
     row_blocks,
@@ -108,6 +108,11 @@ class OutlierClipper(
         Smallest finite value per feature seen in fit (NaN if none).
     data_max_ : ndarray of float64 of shape (n_features,)
         Largest finite value per feature seen in fit (NaN if none).
+    findings_ : tuple of Finding
+        What fit found and handled itself: features whose spread is 0 although
+        they are not constant (rare indicators, one-hot columns), whose
+        bounds widen to the observed range. Constant features and features
+        without a finite value draw a ``DataQualityWarning`` instead.
     clipped_fraction_ : ndarray of float64 of shape (n_features,)
         Per feature, the share of the non-NaN training values that
         ``transform`` changes (finite values outside the bounds, and every
@@ -443,20 +448,33 @@ class OutlierClipper(
             "mad": "a MAD of 0",
             "zscore": "a standard deviation of 0",
         }[self.method]
+        self.findings_ = ()
         messages = []
+        if collapsed.any():
+            # Handled here (the bounds widen to the observed range), so a
+            # finding in the report, not a warning in every fold: rare
+            # indicators and one-hot columns all look like this.
+            cols = np.flatnonzero(collapsed)
+            self.findings_ = (
+                Finding(
+                    "zero_spread",
+                    "info",
+                    tuple(names[j] for j in cols),
+                    f"{plural(cols.size, 'feature')} with {spread} but not "
+                    f"constant: {describe([names[j] for j in cols], quote=True)}. "
+                    f"Most of their values are equal, and the {self.method!r} "
+                    "bounds would collapse onto that value and erase the "
+                    "feature, so their bounds are the observed range (data_min_, "
+                    "data_max_) instead.",
+                    "Nothing to do for indicators; use method='quantile' to clip "
+                    "the tails of other such features.",
+                ),
+            )
         if constant.any():
             messages.append(
                 listed(constant, "constant at fit")
                 + "Both bounds are that constant, so transform maps all their "
                 "values to it. Drop them if they should carry information."
-            )
-        if collapsed.any():
-            messages.append(
-                listed(collapsed, f"with {spread} but not constant")
-                + f"Most of their values are equal, and the {self.method!r} "
-                "bounds would collapse onto that value and erase the feature, "
-                "so their bounds are the observed range (data_min_, data_max_) "
-                "instead. Use method='quantile' to clip their tails."
             )
         if empty.any():
             messages.append(
