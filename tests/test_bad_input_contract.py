@@ -68,3 +68,9 @@ def test_diagnose_with_a_scalar_target_reports_it(y):
         assert report.task is None
     else:
         assert report.findings[0].kind == "target_type" and not report.ok
+
+
+@pytest.mark.parametrize("step", TRANSFORMERS, ids=lambda c: c.__name__)
+def test_no_rows_is_named_as_such(step):
+    with pytest.raises(InputTypeError, match=r"0 sample\(s\) \(shape=\(0, 2\)\)"):
+        step().fit(np.empty((0, 2)), np.empty(0))

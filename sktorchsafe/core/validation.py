@@ -120,7 +120,7 @@ def raise_nonfinite(report, names, *, who, fix=None, what="X"):
 
 
 def check_has_features(X, who):
-    """Raise :class:`InputTypeError` for a 2-D X without a single column.
+    """Raise :class:`InputTypeError` for a 2-D X without a single row or column.
 
     A frame left empty by a column selection (``select_dtypes`` on an
     all-text frame) would otherwise end in numpy's "at least one array or
@@ -128,7 +128,15 @@ def check_has_features(X, who):
     estimator checks look for.
     """
     shape = getattr(X, "shape", None)
-    if shape is None or len(shape) != 2 or shape[1] != 0:
+    if shape is None or len(shape) != 2:
+        return
+    if shape[0] == 0:
+        raise InputTypeError(
+            f"{who}: X has 0 sample(s) (shape={tuple(shape)}) while a minimum of "
+            "1 is required: there is no row to learn from or to transform. Check "
+            "the row selection (a filter or a split) that left none."
+        )
+    if shape[1] != 0:
         return
     raise InputTypeError(
         f"{who}: X has 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 "

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from sklearn.pipeline import Pipeline
 
 from ..core.streaming import passes_X_through, streamed
+from ..exceptions import InputTypeError
 
 __all__ = ["stream_fit"]
 
@@ -136,7 +137,7 @@ def stream_fit(pipeline, chunks):
                 for step in group:
                     step.partial_fit(X, y)
             if n_chunks == 0:
-                raise ValueError(
+                raise InputTypeError(
                     "stream_fit: the chunks hold no rows (every chunk is empty, "
                     "or there is none), so there is nothing to fit on."
                 )
