@@ -590,3 +590,59 @@ def test_the_html_page_embeds_the_figure_and_notes_columns_left_out(clean):
     assert any("Not drawn: 1 non-numeric column ('city')" in t for t in notes)
     labels = [t.get_text() for t in figure.axes[0].texts]
     assert any("3 ±inf" in label for label in labels)
+
+
+@pytest.mark.parametrize(
+    "loader, task",
+    [
+        ("load_iris", "multiclass"),
+        ("load_wine", "multiclass"),
+        ("load_breast_cancer", "binary"),
+        ("load_digits", "multiclass"),
+        ("load_diabetes", "regression"),
+        ("load_linnerud", "regression"),
+    ],
+)
+def test_the_task_of_every_bundled_dataset(loader, task):
+    from sklearn import datasets
+
+    X, y = getattr(datasets, loader)(return_X_y=True)
+    report = diagnose(X, y)
+    assert report.task == task and report.task_reason
+    # As shipped these tables are clean: no finding says training breaks
+    # but the scale disparity a plain net meets (breast cancer).
+    assert {f.kind for f in report.findings if f.severity == "error"} <= {
+        "scale_disparity"
+    }
+
+
+def test_the_penguins_targets():
+    from sktorchsafe.datasets import load_penguins
+
+    frame = load_penguins(numeric_only=False).frame
+    X = frame.drop(columns=["body_mass_g", "species"])
+    assert diagnose(X, frame["body_mass_g"]).task == "regression"
+    assert diagnose(X, frame["species"]).task == "multiclass"
+
+
+def test_table_problems_are_found(rng):
+    n = 300
+    amount = rng.lognormal(size=n)
+    X = pd.DataFrame(
+        {
+            "amount": amount,
+            "copy_of_amount": amount,
+            "visits": np.where(rng.random(n) < 0.8, 0, rng.integers(1, 9, n)),
+            "when": pd.date_range("2020-01-01", periods=n, freq="D").astype(str),
+            "id": [f"u{i:05d}" for i in range(n)],
+            "city": rng.choice([f"c{i}" for i in range(60)], n),
+        }
+    )
+    X.iloc[5] = X.iloc[4]
+    y = 3 * amount + 1
+    found = kinds(diagnose(X, y))
+    assert {"duplicate_rows", "duplicate_columns", "zero_inflated", "skewed"} <= found
+    assert {"leakage", "text_dates", "high_cardinality"} <= found
+    assert "id_like" in kinds(diagnose(X.iloc[10:][["id", "amount"]]))
+    assert finding(diagnose(X, y), "duplicate_rows").n_rows == 1
+    assert finding(diagnose(X, y), "leakage").columns == ("amount", "copy_of_amount")

@@ -183,12 +183,13 @@ def test_multilabel_indicator():
     assert len(messages) == 1 and "'odd'" in messages[0]
 
 
-def test_multiclass_multioutput_is_rejected():
+def test_multiclass_multioutput_is_a_quantity_unless_classes_are_asked():
     y = np.array([[0, 1], [1, 2], [2, 0], [1, 1]])
     with pytest.raises(TargetError, match="multiclass-multioutput"):
-        TargetValidator().fit(_X(4), y)
-    validator, _ = _fit(y, task="regression")
-    assert validator.n_outputs_ == 2
+        TargetValidator(task="classification").fit(_X(4), y)
+    validator, _ = _fit(y)  # auto: several columns of whole numbers
+    assert validator.task_ == "regression" and validator.n_outputs_ == 2
+    assert "2 columns of whole numbers" in validator.task_reason_
 
 
 # ---------------------------------------------------------------- regression

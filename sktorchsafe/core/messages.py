@@ -267,6 +267,30 @@ FIXES = {
         "na_values=[-999]), or X.replace(-999, numpy.nan)); the 'impute' step "
         "then fills them.",
     ),
+    "duplicate_rows": Fix(
+        None,
+        "Drop the copies (X.drop_duplicates(), with y) or keep copies in one "
+        "fold (sklearn.model_selection.GroupKFold with a group per distinct row).",
+    ),
+    "duplicate_columns": Fix(
+        None,
+        "Drop the copies: they add nothing but weights (X.T.drop_duplicates().T).",
+    ),
+    "zero_inflated": Fix(
+        None,
+        "Often fine; a net may learn better with an indicator of zero beside "
+        "the value (X[col] == 0) or a log1p of counts.",
+    ),
+    "skewed": Fix(
+        "clip",
+        "OutlierClipper (the 'clip' step) tames the far tail; for amounts and "
+        "counts a log1p before the pipeline often helps a net more.",
+    ),
+    "leakage": Fix(
+        None,
+        "Check how the feature was made: if it is computed from the target or "
+        "recorded after it, drop it.",
+    ),
     "outliers": Fix(
         "clip",
         "OutlierClipper (make_safe_pipeline's 'clip' step) clips to these fences "

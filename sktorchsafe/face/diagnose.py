@@ -39,6 +39,11 @@ from ..steps.outliers import OutlierClipper
 from ..steps.scaling import ScaleDisparityChecker
 from ..steps.target import TargetValidator
 from .report import OUTLIER_SHARE, DiagnosisFinding, DiagnosisReport
+from .table_checks import (
+    column_kind_findings,
+    distribution_findings,
+    duplicate_findings,
+)
 
 __all__ = ["DiagnosisFinding", "DiagnosisReport", "diagnose"]
 
@@ -176,11 +181,21 @@ def diagnose(X, y=None, *, task="auto"):
                 fix_for("empty"),
             )
         )
-    elif data.numeric.shape[1]:
+    else:
+        frame = data.frame
+        if frame is None:
+            frame = pd.DataFrame(data.numeric, columns=data.numeric_names)
+        findings += duplicate_findings(frame)
+        other = [name for name in data.names if name not in data.numeric_names]
+        findings += column_kind_findings(frame, other)
+    if n_samples and data.numeric.shape[1]:
         numeric_findings, measured, scale_info = _diagnose_numeric(
             data.numeric, data.numeric_names
         )
         findings += numeric_findings
+        findings += distribution_findings(
+            data.numeric, data.numeric_names, _numeric_target(y, n_samples)
+        )
         features = features.join(measured)
     features["numeric"] = features.index.isin(data.numeric_names)
 
@@ -213,6 +228,7 @@ class _Features:
     numeric_names: list
     findings: list
     features: pd.DataFrame
+    frame: pd.DataFrame | None = None
 
 
 def _read_features(X):
@@ -311,7 +327,9 @@ def _read_features(X):
     features = pd.DataFrame(
         {"dtype": [str(dtype_) for dtype_ in X.dtypes]}, index=pd.Index(names)
     )
-    return _Features(names, n_samples, numeric, numeric_names, findings, features)
+    return _Features(
+        names, n_samples, numeric, numeric_names, findings, features, frame=X
+    )
 
 
 def _to_float(column, dtype):
@@ -635,6 +653,16 @@ def _numbers_as_text(y):
     ):
         return None
     return numbers_in_text(pd.Series(values, dtype=object))
+
+
+def _numeric_target(y, n_samples):
+    """``y`` as float numbers of ``n_samples`` rows, or None (labels, 2-D, bad)."""
+    if y is None:
+        return None
+    values = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce")
+    if len(values) != n_samples or values.isna().all():
+        return None
+    return values.to_numpy(dtype=np.float64)
 
 
 def _target_name(y):

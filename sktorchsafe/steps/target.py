@@ -418,6 +418,18 @@ class TargetValidator(
                 )
         else:
             kind = stats.kind_2d
+            if (
+                self.task == "auto"
+                and kind == "multiclass-multioutput"
+                and not stats.strings
+            ):
+                # Several columns of whole numbers: no net learns them as one
+                # classification task; they are quantities (linnerud).
+                kind = "continuous-multioutput"
+                self.task_reason_ = (
+                    f"{stats.n_outputs} columns of whole numbers: quantities "
+                    "(several columns of class labels are no single task)"
+                )
 
         if self.task == "regression":
             if stats.strings:

@@ -1,0 +1,207 @@
+"""The table-wide checks of :func:`~sktorchsafe.diagnose` that no step makes.
+
+Duplicate rows and columns, zero-inflated and skewed features, features that
+nearly equal the target (a leak), and what the columns that are not numbers
+hold (dates, identifiers, many-valued categories: the kinds
+:class:`~sktorchsafe.TableEncoder` reads with :mod:`sktorchsafe.core.frames`).
+Each function returns a list of findings; the numbers come from one sample
+of rows where a full pass would cost more than the finding is worth.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..core.frames import profile_column
+from ..core.messages import agree, describe, fix_for, plural, step_for
+from .report import DiagnosisFinding
+
+__all__ = ["column_kind_findings", "duplicate_findings", "distribution_findings"]
+
+#: A feature with more than this share of zeros (and other values too) is
+#: zero-inflated.
+ZERO_SHARE = 0.5
+
+#: A feature whose sample skewness is beyond this is skewed (|skew| > 2 is
+#: the usual "highly skewed" line; the outlier fences catch the tails).
+SKEW_LIMIT = 2.0
+
+#: A feature whose correlation with a numeric target is beyond this may leak it.
+LEAK_CORRELATION = 0.999
+
+
+def _finding(kind, severity, columns, message, **counts):
+    return DiagnosisFinding(
+        kind,
+        severity,
+        tuple(columns),
+        message,
+        fix_for(kind),
+        step=step_for(kind),
+        **counts,
+    )
+
+
+def duplicate_findings(frame):
+    """Rows that repeat another row, and columns that repeat another column."""
+    findings = []
+    if frame.shape[0] > 1:
+        try:
+            repeated = frame.duplicated(keep="first").to_numpy()
+        except TypeError:  # unhashable cells (lists, dicts): compare as text
+            repeated = frame.astype(str).duplicated(keep="first").to_numpy()
+        if repeated.any():
+            rows = np.flatnonzero(repeated)
+            findings.append(
+                _finding(
+                    "duplicate_rows",
+                    "warning",
+                    (),
+                    f"{plural(rows.size, 'row')} of X repeat an earlier row "
+                    f"exactly: {describe(rows)}. Copies on both sides of a split "
+                    "make validation scores too good.",
+                    n_rows=int(rows.size),
+                )
+            )
+    if frame.shape[1] > 1 and frame.shape[0]:
+        hashes = {}
+        for j in range(frame.shape[1]):
+            column = frame.iloc[:, j]
+            try:
+                hashed = pd.util.hash_pandas_object(column, index=False)
+            except TypeError:  # unhashable cells
+                hashed = pd.util.hash_pandas_object(column.astype(str), index=False)
+            key = int(hashed.sum())
+            hashes.setdefault(key, []).append(j)
+        pairs = []
+        for group in hashes.values():
+            first = frame.iloc[:, group[0]]
+            for j in group[1:]:
+                if first.equals(frame.iloc[:, j]):
+                    pairs.append((frame.columns[group[0]], frame.columns[j]))
+        if pairs:
+            findings.append(
+                _finding(
+                    "duplicate_columns",
+                    "info",
+                    [str(copy) for _, copy in pairs],
+                    f"{plural(len(pairs), 'column')} repeat another column: "
+                    + describe([f"{b!r} = {a!r}" for a, b in pairs])
+                    + ".",
+                )
+            )
+    return findings
+
+
+def distribution_findings(X, names, y=None):
+    """Zero-inflated and skewed features, and features that nearly equal y."""
+    findings = []
+    finite = np.where(np.isfinite(X), X, np.nan)
+    n_present = np.count_nonzero(~np.isnan(finite), axis=0)
+    zeros = np.count_nonzero(finite == 0, axis=0)
+    share = np.divide(zeros, n_present, out=np.zeros(X.shape[1]), where=n_present > 0)
+    distinct = np.array([np.unique(c[~np.isnan(c)])[:3].size for c in finite.T])
+    inflated = np.flatnonzero((share > ZERO_SHARE) & (distinct > 2))
+    skew = np.array([_skewness(column) for column in finite.T])
+    if inflated.size:
+        parts = [f"{names[j]!r} ({share[j]:.0%} zeros)" for j in inflated]
+        findings.append(
+            _finding(
+                "zero_inflated",
+                "info",
+                [names[j] for j in inflated],
+                f"{plural(inflated.size, 'feature')} {agree(inflated, 'is', 'are')}"
+                f" mostly zeros with other values beside: {describe(parts)}.",
+                n_cells=int(zeros[inflated].sum()),
+            )
+        )
+    skewed = np.flatnonzero(np.isfinite(skew) & (np.abs(skew) > SKEW_LIMIT))
+    skewed = np.setdiff1d(skewed, inflated)
+    if skewed.size:
+        parts = [f"{names[j]!r} (skewness {skew[j]:+.1f})" for j in skewed]
+        findings.append(
+            _finding(
+                "skewed",
+                "info",
+                [names[j] for j in skewed],
+                f"{plural(skewed.size, 'feature')} {agree(skewed, 'has', 'have')}"
+                f" a long tail on one side: {describe(parts)}.",
+            )
+        )
+    if y is not None:
+        target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
+        leaks = []
+        for j in range(X.shape[1]):
+            r = _correlation(finite[:, j], target)
+            if abs(r) > LEAK_CORRELATION:
+                leaks.append((j, r))
+        if leaks:
+            parts = [f"{names[j]!r} (correlation {r:+.4f})" for j, r in leaks]
+            findings.append(
+                _finding(
+                    "leakage",
+                    "warning",
+                    [names[j] for j, _ in leaks],
+                    f"{plural(len(leaks), 'feature')} almost equal the target: "
+                    f"{describe(parts)}. A feature that is the target in "
+                    "disguise scores well in validation and fails in use.",
+                )
+            )
+    return findings
+
+
+def _correlation(x, y):
+    """Pearson's correlation over the rows where both are finite (0 if undefined)."""
+    both = np.isfinite(x) & np.isfinite(y)
+    if both.sum() < 3:
+        return 0.0
+    x, y = x[both].astype(np.float64), y[both].astype(np.float64)
+    x = x / (np.abs(x).max() or 1.0)  # scaled first: 1e308 cannot overflow
+    y = y / (np.abs(y).max() or 1.0)
+    x, y = x - x.mean(), y - y.mean()
+    denominator = np.sqrt(np.sum(x * x) * np.sum(y * y))
+    return float(np.sum(x * y) / denominator) if denominator > 0 else 0.0
+
+
+def _skewness(column):
+    """The sample skewness of a column's finite values (scale-free: values are
+    divided by the largest first, so 1e308 does not overflow); NaN without
+    spread."""
+    values = column[~np.isnan(column)].astype(np.float64)
+    if values.size < 3:
+        return np.nan
+    largest = np.abs(values).max()
+    if largest == 0:
+        return np.nan
+    values = values / largest
+    centered = values - values.mean()
+    m2 = np.mean(centered**2)
+    if m2 <= np.finfo(np.float64).tiny:
+        return np.nan
+    return float(np.mean(centered**3) / m2**1.5)
+
+
+def column_kind_findings(frame, names):
+    """Dates, identifiers and many-valued categories among the non-numeric columns."""
+    by_kind = {}
+    for name in names:
+        kind = profile_column(frame[name]).kind()
+        if kind in ("dates", "text_dates", "id_like", "high_cardinality"):
+            by_kind.setdefault("text_dates" if kind == "dates" else kind, []).append(
+                name
+            )
+    words = {
+        "text_dates": "dates (the encode step turns them into year, month, day, "
+        "weekday and days since 1970)",
+        "id_like": "identifiers (no value repeats)",
+        "high_cardinality": "categories with more than 40 distinct values",
+    }
+    return [
+        _finding(
+            kind,
+            "info",
+            columns,
+            f"{plural(len(columns), 'column')} of {words[kind]}: "
+            f"{describe(columns, quote=True)}.",
+        )
+        for kind, columns in by_kind.items()
+    ]
