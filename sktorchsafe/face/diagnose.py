@@ -184,7 +184,7 @@ def diagnose(X, y=None, *, task="auto"):
     else:
         frame = data.frame
         if frame is None:
-            frame = pd.DataFrame(data.numeric, columns=data.numeric_names)
+            frame = pd.DataFrame(data.numeric, columns=data.numeric_names, copy=False)
         findings += duplicate_findings(frame)
         other = [name for name in data.names if name not in data.numeric_names]
         findings += column_kind_findings(frame, other)

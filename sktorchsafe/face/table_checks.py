@@ -8,14 +8,24 @@ Each function returns a list of findings; the numbers come from one sample
 of rows where a full pass would cost more than the finding is worth.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from ..core.frames import profile_column
 from ..core.messages import agree, describe, fix_for, plural, step_for
+from ..core.stats import sample_rows
 from .report import DiagnosisFinding
 
 __all__ = ["column_kind_findings", "duplicate_findings", "distribution_findings"]
+
+#: Rows of the sample the distributions (and the column hashes) are read on:
+#: a skewness or a share of zeros is known to about 1% from 20,000 rows.
+SAMPLE = 20_000
+
+#: Columns a first hash of the rows is taken on (see :func:`_repeated_rows`).
+ROW_KEY_COLUMNS = 4
 
 #: A feature with more than this share of zeros (and other values too) is
 #: zero-inflated.
@@ -45,10 +55,7 @@ def duplicate_findings(frame):
     """Rows that repeat another row, and columns that repeat another column."""
     findings = []
     if frame.shape[0] > 1:
-        try:
-            repeated = frame.duplicated(keep="first").to_numpy()
-        except TypeError:  # unhashable cells (lists, dicts): compare as text
-            repeated = frame.astype(str).duplicated(keep="first").to_numpy()
+        repeated = _repeated_rows(frame)
         if repeated.any():
             rows = np.flatnonzero(repeated)
             findings.append(
@@ -63,14 +70,12 @@ def duplicate_findings(frame):
                 )
             )
     if frame.shape[1] > 1 and frame.shape[0]:
+        # Columns are grouped by the hash of a sample of their rows; only the
+        # columns that agree there are compared in full.
+        rows = sample_rows(frame.shape[0], SAMPLE, random_state=0)
+        sample = frame if rows is None else frame.iloc[rows]
         hashes = {}
-        for j in range(frame.shape[1]):
-            column = frame.iloc[:, j]
-            try:
-                hashed = pd.util.hash_pandas_object(column, index=False)
-            except TypeError:  # unhashable cells
-                hashed = pd.util.hash_pandas_object(column.astype(str), index=False)
-            key = int(hashed.sum())
+        for j, key in enumerate(_fingerprint(sample, axis=0)):
             hashes.setdefault(key, []).append(j)
         pairs = []
         for group in hashes.values():
@@ -92,16 +97,75 @@ def duplicate_findings(frame):
     return findings
 
 
+def _hash(values):
+    """A 64-bit hash per row of a Series or DataFrame (unhashable cells as text)."""
+    try:
+        return pd.util.hash_pandas_object(values, index=False)
+    except TypeError:  # lists, dicts
+        return pd.util.hash_pandas_object(values.astype(str), index=False)
+
+
+def _fingerprint(frame, axis):
+    """A 64-bit hash of each row (``axis=1``) or column (``axis=0``), exact
+    over the bytes of the values: equal rows or columns hash equal, and the
+    callers compare the (rare) equal hashes in full."""
+    if axis == 1:
+        return _hash(frame).to_numpy()
+    return np.array([int(_hash(frame.iloc[:, j]).sum()) for j in range(frame.shape[1])])
+
+
+def _repeated_rows(frame):
+    """Whether each row repeats an earlier one.
+
+    Rows that repeat agree on every column, so the rows are first hashed on
+    the few columns with the most distinct values in a sample (cheap, and
+    nearly as selective as all of them); only the rows whose hash repeats
+    are compared in full.
+    """
+    rows = sample_rows(frame.shape[0], SAMPLE, random_state=0)
+    sample = frame if rows is None else frame.iloc[rows]
+    distinct = []
+    for j in range(frame.shape[1]):
+        try:
+            distinct.append(sample.iloc[:, j].nunique(dropna=False))
+        except TypeError:  # unhashable cells
+            distinct.append(0)
+    keys = np.argsort(distinct, kind="stable")[::-1][:ROW_KEY_COLUMNS]
+    hashed = _fingerprint(frame.iloc[:, np.sort(keys)], axis=1)
+    candidates = pd.Series(hashed).duplicated(keep=False).to_numpy()
+    repeated = np.zeros(frame.shape[0], dtype=bool)
+    if candidates.any():
+        subset = frame.iloc[np.flatnonzero(candidates)]
+        try:
+            again = subset.duplicated(keep="first").to_numpy()
+        except TypeError:
+            again = subset.astype(str).duplicated(keep="first").to_numpy()
+        repeated[np.flatnonzero(candidates)] = again
+    return repeated
+
+
 def distribution_findings(X, names, y=None):
-    """Zero-inflated and skewed features, and features that nearly equal y."""
+    """Zero-inflated and skewed features, and features that nearly equal y.
+
+    Measured on a sample of at most :data:`SAMPLE` rows (every row when there
+    are fewer), as the outlier shares are.
+    """
     findings = []
+    rows = sample_rows(X.shape[0], SAMPLE, random_state=0)
+    if rows is not None:
+        X = X[rows]
+        y = None if y is None else np.asarray(y)[rows]
     finite = np.where(np.isfinite(X), X, np.nan)
     n_present = np.count_nonzero(~np.isnan(finite), axis=0)
     zeros = np.count_nonzero(finite == 0, axis=0)
     share = np.divide(zeros, n_present, out=np.zeros(X.shape[1]), where=n_present > 0)
-    distinct = np.array([np.unique(c[~np.isnan(c)])[:3].size for c in finite.T])
-    inflated = np.flatnonzero((share > ZERO_SHARE) & (distinct > 2))
-    skew = np.array([_skewness(column) for column in finite.T])
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        nonzero = np.where(finite == 0, np.nan, finite)
+        # Zeros and at least two other values: more than an indicator.
+        varied = np.nanmin(nonzero, axis=0) < np.nanmax(nonzero, axis=0)
+        skew = _skewness(finite)
+    inflated = np.flatnonzero((share > ZERO_SHARE) & varied)
     if inflated.size:
         parts = [f"{names[j]!r} ({share[j]:.0%} zeros)" for j in inflated]
         findings.append(
@@ -162,22 +226,22 @@ def _correlation(x, y):
     return float(np.sum(x * y) / denominator) if denominator > 0 else 0.0
 
 
-def _skewness(column):
-    """The sample skewness of a column's finite values (scale-free: values are
-    divided by the largest first, so 1e308 does not overflow); NaN without
-    spread."""
-    values = column[~np.isnan(column)].astype(np.float64)
-    if values.size < 3:
-        return np.nan
-    largest = np.abs(values).max()
-    if largest == 0:
-        return np.nan
-    values = values / largest
-    centered = values - values.mean()
-    m2 = np.mean(centered**2)
-    if m2 <= np.finfo(np.float64).tiny:
-        return np.nan
-    return float(np.mean(centered**3) / m2**1.5)
+def _skewness(X):
+    """The sample skewness of each column's finite values (NaN left out).
+
+    Scale-free, so each column is divided by its largest magnitude first and
+    1e308 cannot overflow; NaN for a column with fewer than 3 values or no
+    spread. Call under ``np.errstate`` and with RuntimeWarnings ignored.
+    """
+    largest = np.nanmax(np.abs(X), axis=0)
+    scaled = X / np.where(largest > 0, largest, 1.0)
+    centered = scaled - np.nanmean(scaled, axis=0)
+    m2 = np.nanmean(centered**2, axis=0)
+    m3 = np.nanmean(centered**3, axis=0)
+    enough = (np.count_nonzero(~np.isnan(X), axis=0) >= 3) & (
+        m2 > np.finfo(np.float64).tiny
+    )
+    return np.where(enough, m3 / np.where(enough, m2, 1.0) ** 1.5, np.nan)
 
 
 def column_kind_findings(frame, names):
