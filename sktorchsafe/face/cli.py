@@ -235,6 +235,13 @@ def _diagnose_command(args, out):
             ),
         )
         print(f"\nwrote {args.html}", file=out)
+    for path, text in (
+        (args.json, report.to_json),
+        (args.markdown, report.to_markdown),
+    ):
+        if path:
+            _write(path, lambda target, text=text: target.write_text(text(), "utf-8"))
+            print(f"wrote {path}", file=out)
     if args.png:
         if importlib.util.find_spec("matplotlib") is None:
             print(
@@ -324,6 +331,12 @@ def build_parser():
     diag.add_argument("--html", metavar="OUT.html", help="also write an HTML report")
     diag.add_argument("--png", metavar="OUT.png", help="also save the figure")
     diag.add_argument(
+        "--json", metavar="OUT.json", help="also write the report as JSON"
+    )
+    diag.add_argument(
+        "--markdown", metavar="OUT.md", help="also write the report as Markdown"
+    )
+    diag.add_argument(
         "--fail-on",
         choices=["error", "warning", "info"],
         default="error",
@@ -383,6 +396,8 @@ def main(argv=None, *, out=None):
         if args.command == "diagnose":
             _check_writable(args.html, "--html")
             _check_writable(args.png, "--png")
+            _check_writable(args.json, "--json")
+            _check_writable(args.markdown, "--markdown")
             return _diagnose_command(args, out)
         if args.png and importlib.util.find_spec("matplotlib") is None:
             raise UsageError(

@@ -8,6 +8,7 @@ They read the report's public attributes and ``summary()``, nothing else.
 
 import base64
 import html
+import json
 import textwrap
 from dataclasses import dataclass
 
@@ -245,6 +246,50 @@ class DiagnosisReport:
     def __repr__(self):
         return f"<DiagnosisReport: {self.summary()}>"
 
+    def to_dict(self):
+        """The report as plain Python data (what :meth:`to_json` writes).
+
+        Keys: ``summary``, ``ok``, ``n_samples``, ``n_features``, ``task``,
+        ``task_reason``, ``target_name``, ``findings`` (a list of dicts with
+        the fields of :meth:`to_frame`, ``columns`` as a list) and
+        ``features`` (per-feature measurements, by feature name).
+        """
+        findings = []
+        for f in self.findings:
+            findings.append(
+                {
+                    "severity": f.severity,
+                    "kind": f.kind,
+                    "columns": list(f.columns),
+                    "n_cells": f.n_cells,
+                    "n_rows": f.n_rows,
+                    "step": f.step,
+                    "message": f.message,
+                    "fix": f.fix,
+                }
+            )
+        features = json.loads(self.features.to_json(orient="index"))
+        return {
+            "summary": self.summary(),
+            "ok": bool(self.ok),
+            "n_samples": int(self.n_samples),
+            "n_features": int(self.n_features),
+            "task": self.task,
+            "task_reason": self.task_reason,
+            "target_name": self.target_name,
+            "findings": findings,
+            "features": features,
+        }
+
+    def to_json(self, **kwargs):
+        """The report as JSON text (:meth:`to_dict`); ``kwargs`` go to
+        :func:`json.dumps` (e.g. ``indent=2``). Non-finite numbers are null."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def to_markdown(self):
+        """The report as Markdown: the verdict, then a table of the findings."""
+        return report_markdown(self)
+
     def _repr_html_(self):
         return report_html(self)
 
@@ -319,6 +364,35 @@ def report_text(report):
         lines.append(_wrap(f"{k}. {f.message}", indent="   "))
         lines.append(_wrap(f"Fix: {f.fix}", indent="   ", first="   "))
     return "\n".join(lines)
+
+
+def report_markdown(report):
+    """The report as Markdown: the verdict, the task, a table of findings."""
+    lines = [f"**sktorchsafe diagnosis**: {report.summary()}", ""]
+    if report.task_reason is not None:
+        lines += [f"Task {report.task}: y holds {report.task_reason}.", ""]
+    if not report.findings:
+        return "\n".join(lines)
+
+    def cell(text):
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines += [
+        "| severity | finding | columns | affected | what | fix | step |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in report.findings:
+        row = (
+            f.severity,
+            f"`{f.kind}`",
+            describe(f.columns, limit=8),
+            f.affected,
+            f.message,
+            f.fix or "",
+            f"`{f.step or '-'}`",
+        )
+        lines.append("| " + " | ".join(cell(value) for value in row) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def report_html(report):

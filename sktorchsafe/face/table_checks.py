@@ -38,6 +38,9 @@ SKEW_LIMIT = 2.0
 #: A feature whose correlation with a numeric target is beyond this may leak it.
 LEAK_CORRELATION = 0.999
 
+#: Rows below which a correlation says too little to call a leak.
+LEAK_MIN_ROWS = 30
+
 
 def _finding(kind, severity, columns, message, **counts):
     return DiagnosisFinding(
@@ -191,7 +194,7 @@ def distribution_findings(X, names, y=None):
                 f" a long tail on one side: {describe(parts)}.",
             )
         )
-    if y is not None:
+    if y is not None and len(y) >= LEAK_MIN_ROWS:
         target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
         leaks = []
         for j in range(X.shape[1]):
@@ -205,7 +208,8 @@ def distribution_findings(X, names, y=None):
                     "leakage",
                     "warning",
                     [names[j] for j, _ in leaks],
-                    f"{plural(len(leaks), 'feature')} almost equal the target: "
+                    f"{plural(len(leaks), 'feature')} "
+                    f"{agree(leaks, 'almost equals', 'almost equal')} the target: "
                     f"{describe(parts)}. A feature that is the target in "
                     "disguise scores well in validation and fails in use.",
                 )
