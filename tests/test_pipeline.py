@@ -142,10 +142,13 @@ def test_features_at_1e6_and_1e_3_with_sgd(rng):
     assert_plain_diverges(plain)
 
     pipe = safe_regressor(lr=0.1)
-    with pytest.warns(ScaleDisparityWarning):
-        warnings.simplefilter("always", ScaleDisparityWarning)
+    with warnings.catch_warnings():
+        # The scale step handles the disparity: reported, not warned about.
+        warnings.simplefilter("error", ScaleDisparityWarning)
         pipe.fit(X, y)
     assert_learns(pipe, X, y)
+    findings = pipe.named_steps["check"].report_.findings
+    assert "scale_disparity" in {f.kind for f in findings}
 
 
 @pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")  # skorch
