@@ -78,7 +78,8 @@ def duplicate_findings(frame):
         rows = sample_rows(frame.shape[0], SAMPLE, random_state=0)
         sample = frame if rows is None else frame.iloc[rows]
         hashes = {}
-        for j, key in enumerate(_fingerprint(sample, axis=0)):
+        for j in range(frame.shape[1]):
+            key = int(_hash(sample.iloc[:, j]).sum())
             hashes.setdefault(key, []).append(j)
         pairs = []
         for group in hashes.values():
@@ -108,15 +109,6 @@ def _hash(values):
         return pd.util.hash_pandas_object(values.astype(str), index=False)
 
 
-def _fingerprint(frame, axis):
-    """A 64-bit hash of each row (``axis=1``) or column (``axis=0``), exact
-    over the bytes of the values: equal rows or columns hash equal, and the
-    callers compare the (rare) equal hashes in full."""
-    if axis == 1:
-        return _hash(frame).to_numpy()
-    return np.array([int(_hash(frame.iloc[:, j]).sum()) for j in range(frame.shape[1])])
-
-
 def _repeated_rows(frame):
     """Whether each row repeats an earlier one.
 
@@ -134,7 +126,7 @@ def _repeated_rows(frame):
         except TypeError:  # unhashable cells
             distinct.append(0)
     keys = np.argsort(distinct, kind="stable")[::-1][:ROW_KEY_COLUMNS]
-    hashed = _fingerprint(frame.iloc[:, np.sort(keys)], axis=1)
+    hashed = _hash(frame.iloc[:, np.sort(keys)]).to_numpy()
     candidates = pd.Series(hashed).duplicated(keep=False).to_numpy()
     repeated = np.zeros(frame.shape[0], dtype=bool)
     if candidates.any():
