@@ -41,10 +41,12 @@ class SktorchsafeWarning(UserWarning):
 
 
 class NonFiniteInputError(SktorchsafeError, ValueError):
-    """X holds NaN or ±inf where the step cannot accept them.
+    """X holds NaN or ±inf where the step cannot accept them, or finite values
+    that the step's output cannot hold (they would become ±inf there).
 
     The message names the features (DataFrame column names, else ``x{i}``),
-    the first offending rows, and the pipeline step that fixes it.
+    the first offending rows, and the pipeline step that fixes it. Also
+    raised for NaN or ±inf sample weights.
     """
 
 
@@ -110,10 +112,11 @@ class NonFiniteTrainingError(SktorchsafeError, RuntimeError):
 
 
 class DataQualityError(SktorchsafeError, ValueError):
-    """A data check found a problem and was asked to raise (``on_problem="raise"``).
+    """A data check found a problem and was asked to raise (``on_problem="raise"``),
+    or data that no statistic can be computed from (negative sample weights).
 
     The findings are kept on the exception as ``findings`` for programs that
-    act on them.
+    act on them (empty for sample weights).
     """
 
     def __init__(self, message, findings=()):

@@ -1,6 +1,7 @@
 """Shared input checks: names, rows and fixes in messages."""
 
 import re
+import warnings
 from decimal import Decimal
 
 import numpy as np
@@ -118,3 +119,40 @@ def test_sparse_input_to_a_dense_step_names_the_fix(step):
     X = sparse.csr_array(np.eye(4))
     with pytest.raises(InputTypeError, match="sparse matrix.*toarray"):
         getattr(sktorchsafe, step)().fit(X)
+
+
+@pytest.mark.parametrize(
+    "weight, match",
+    [
+        ([1.0, -1.0, 2.0], r"negative at 1 row: 1, e\.g\. -1\.0.*>= 0"),
+        ([-1, -1, -1], r"negative at 3 rows: 0, 1, 2"),
+        (-2.0, r"negative \(the one weight of every row, -2\.0\)"),
+    ],
+)
+def test_negative_sample_weights_are_rejected(weight, match):
+    from sktorchsafe.core.validation import check_sample_weight_finite
+    from sktorchsafe.exceptions import DataQualityError
+
+    with pytest.raises(DataQualityError, match=match) as info:
+        check_sample_weight_finite(weight, "Step")
+    assert isinstance(info.value, ValueError)
+
+
+def test_sample_weight_check_passes_good_weights_and_names_nan():
+    from sktorchsafe.core.validation import check_sample_weight_finite
+
+    check_sample_weight_finite([0.0, 1.0, 2.5], "Step")
+    check_sample_weight_finite(None, "Step")
+    check_sample_weight_finite(3, "Step")
+    with pytest.raises(NonFiniteInputError, match="at 1 row: 1"):
+        check_sample_weight_finite([1.0, np.nan], "Step")
+
+
+def test_nonfinite_report_on_huge_finite_values_is_quiet():
+    # their column sums overflow to inf (and inf - inf to NaN): no NaN row is
+    # there, and numpy's overflow warning stays inside the check
+    X = np.array([[1e308, 1.0], [1e308, np.nan], [-1e308, 2.0], [-1e308, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = nonfinite_report(X, allow_nan=False)
+    assert [(j, kind, list(rows)) for j, kind, rows in report] == [(1, "NaN", [1])]

@@ -217,3 +217,10 @@ def __getattr__(name):
 
         return _Loss
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# scikit-learn's parameter error (a ValueError and a TypeError), for parameters
+# checked outside ``_parameter_constraints``: a function's, a torch loss's.
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402, TID251
+
+__all__ += ["InvalidParameterError"]

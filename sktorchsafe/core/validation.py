@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import validate_data
 
-from ..exceptions import InputTypeError, NonFiniteInputError
+from ..exceptions import DataQualityError, InputTypeError, NonFiniteInputError
 from .compat import output_config
 from .frames import classify_column, is_text_dtype
 from .messages import describe, fix_for, plural
@@ -88,7 +88,11 @@ def nonfinite_report(X, *, allow_nan=True, allow_inf=False):
         if coo is not None:
             bad_cols = np.unique(coo.col[np.isnan(coo.data)])
         else:
-            bad_cols = np.flatnonzero(np.isnan(np.add.reduce(X, axis=0)))
+            # A sum is NaN where a column holds NaN (or where huge finite
+            # values overflow to inf and -inf: no NaN row is found there).
+            with np.errstate(over="ignore", invalid="ignore"):
+                sums = np.add.reduce(X, axis=0)
+            bad_cols = np.flatnonzero(np.isnan(sums))
         for j in bad_cols:
             rows = np.flatnonzero(np.isnan(_dense_column(X, j)))
             if rows.size:
@@ -373,16 +377,40 @@ def validate_X(
 
 
 def check_sample_weight_finite(sample_weight, who):
-    """Reject NaN, infinite or negative sample weights with a clear message."""
-    if sample_weight is None or isinstance(sample_weight, numbers.Number):
+    """Reject NaN, infinite or negative sample weights with a clear message.
+
+    NaN and ±inf raise :class:`NonFiniteInputError`; negative weights (which
+    make a weighted variance negative, hence NaN statistics) raise
+    :class:`DataQualityError`. Both name the first rows. A scalar weight is
+    checked the same way.
+    """
+    if sample_weight is None:
         return
-    w = np.asarray(sample_weight, dtype=np.float64)
+    scalar = isinstance(sample_weight, numbers.Number)
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        return  # not numbers: scikit-learn's own check names what it got
+    w = w.ravel()
+
+    def where(rows):
+        if scalar:
+            return f"(the one weight of every row, {float(w[0])!r})"
+        return f"at {plural(rows.size, 'row')}: {describe(rows)}"
+
     bad = np.flatnonzero(~np.isfinite(w))
     if bad.size:
         raise NonFiniteInputError(
-            f"{who}: sample_weight contains NaN or ±inf at "
-            f"{plural(bad.size, 'row')}: {describe(bad)}. Give every row a finite "
-            "weight (0 drops a row)."
+            f"{who}: sample_weight contains NaN or ±inf {where(bad)}. Give every "
+            "row a finite weight (0 drops a row)."
+        )
+    negative = np.flatnonzero(w < 0)
+    if negative.size:
+        example = "" if scalar else f", e.g. {float(w[negative[0]])!r}"
+        raise DataQualityError(
+            f"{who}: sample_weight is negative {where(negative)}{example}. "
+            "Weights must be >= 0 (0 drops a row): a negative weight makes the "
+            "weighted variance negative and every statistic NaN."
         )
 
 
@@ -437,7 +465,7 @@ def validate_pass_through(estimator, X, *, reset, copy=False, accept_sparse=True
     n_samples, n_features = X.shape
     for n, what in ((n_samples, "sample"), (n_features, "feature")):
         if n < 1:
-            raise ValueError(
+            raise InputTypeError(
                 f"Found array with 0 {what}(s) (shape={tuple(X.shape)}) while a "
                 f"minimum of 1 is required by {type(estimator).__name__}."
             )
