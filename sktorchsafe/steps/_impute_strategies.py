@@ -11,9 +11,11 @@ in standardized units).
 import numbers
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer
@@ -24,7 +26,7 @@ from ..core.messages import describe
 from ..core.quantiles import nanmode, nanquantile
 from ..core.sketches import QuantileSketch
 from ..core.stats import ColumnStats, column_min_max, inf_as_nan
-from ..exceptions import DataQualityWarning
+from ..exceptions import DataQualityWarning, InputTypeError
 from .standardize import SafeStandardScaler
 
 __all__ = [
@@ -41,7 +43,10 @@ __all__ = [
     "check_streaming",
     "column_statistic",
     "missing_as_nan",
+    "most_frequent_object",
     "requested_strategies",
+    "sparse_statistic",
+    "text_statistic",
 ]
 
 #: Strategies that fill a feature with one value learned from it alone.
@@ -72,11 +77,13 @@ ITERATIVE_MAX_NEIGHBORS = 50
 def requested_strategies(strategy, names, n_features):
     """One strategy name (``"auto"`` included) per feature.
 
-    ``strategy`` is ImputerSelector's parameter: a name, or a mapping from
-    features (by ``names``, or by position) to names.
+    ``strategy`` is ImputerSelector's parameter: a name, a callable, or a
+    mapping from features (by ``names``, or by position) to names.
     """
-    if isinstance(strategy, str):
-        return np.full(n_features, strategy, dtype=object)
+    if isinstance(strategy, str) or callable(strategy):
+        requested = np.empty(n_features, dtype=object)
+        requested[:] = [strategy] * n_features
+        return requested
     requested = np.full(n_features, UNNAMED_STRATEGY, dtype=object)
     chosen_by = {}
     for key, value in strategy.items():
@@ -141,7 +148,10 @@ def check_candidates(candidates):
 
 def check_streaming(requested, dask=False):
     """Raise unless every strategy in ``requested`` learns from batches."""
-    batch_only = sorted(set(requested) - set(STREAMING_STRATEGIES))
+    batch_only = sorted(
+        {s if isinstance(s, str) else "a callable" for s in requested}
+        - set(STREAMING_STRATEGIES)
+    )
     if batch_only:
         how = "fit on Dask input" if dask else "ImputerSelector.partial_fit"
         raise ValueError(
@@ -156,11 +166,100 @@ def check_streaming(requested, dask=False):
 
 def column_statistic(strategy, X):
     """The fill value of each column of ``X`` (NaN as missing, no ±inf)."""
+    if callable(strategy):
+        return np.array([float(strategy(col[~np.isnan(col)])) for col in X.T])
     if strategy == "mean":
         return ColumnStats.from_array(X).mean
     if strategy == "most_frequent":
         return nanmode(X)
     return nanquantile(X, 0.5)  # exact even where the middle values are ±1e308
+
+
+def sparse_statistic(strategy, X):
+    """The fill value of each column of a CSC matrix (NaN and ±inf missing).
+
+    Implicit zeros are observed values, as in scikit-learn's SimpleImputer.
+    """
+    n_rows = X.shape[0]
+    out = np.full(X.shape[1], np.nan)
+    for j in range(X.shape[1]):
+        data = X.data[X.indptr[j] : X.indptr[j + 1]]
+        observed = data[np.isfinite(data)]
+        n_zeros = n_rows - data.size
+        if observed.size + n_zeros:
+            out[j] = _with_zeros(strategy, observed, n_zeros)
+    return out
+
+
+def _with_zeros(strategy, observed, n_zeros):
+    """The statistic of ``observed`` and ``n_zeros`` more zeros."""
+    if callable(strategy):
+        return float(strategy(np.concatenate([observed, np.zeros(n_zeros)])))
+    n = observed.size + n_zeros
+    if strategy == "mean":
+        return float(np.sum(observed / n))  # divided first: cannot overflow
+    if strategy == "median":
+        values = np.sort(observed)
+        first_positive = np.searchsorted(values, 0.0)
+
+        def at(k):  # the k-th smallest of values and the zeros
+            if k < first_positive:
+                return values[k]
+            return 0.0 if k < first_positive + n_zeros else values[k - n_zeros]
+
+        return float(0.5 * at((n - 1) // 2) + 0.5 * at(n // 2))
+    values, counts = np.unique(observed, return_counts=True)
+    if n_zeros:
+        at_zero = np.searchsorted(values, 0.0)
+        if at_zero < values.size and values[at_zero] == 0.0:
+            counts[at_zero] += n_zeros
+        else:
+            values = np.insert(values, at_zero, 0.0)
+            counts = np.insert(counts, at_zero, n_zeros)
+    return float(values[np.argmax(counts)])  # the smallest on ties
+
+
+def most_frequent_object(values):
+    """The most frequent of ``values`` (objects); the smallest on ties.
+
+    Values that cannot be compared (text and numbers) are ordered by type
+    name and text, as scikit-learn does.
+    """
+    counts = Counter(values)
+    top = max(counts.values())
+    tied = [value for value, count in counts.items() if count == top]
+    try:
+        return min(tied)
+    except TypeError:
+        return min(tied, key=lambda v: (str(type(v)), str(v)))
+
+
+def text_statistic(strategy, X, mask, names):
+    """The fill value of each column of an object array (``mask``: missing).
+
+    ``"mean"`` and ``"median"`` take columns of numbers only; ``names`` name
+    the features in the error otherwise.
+    """
+    out = np.empty(X.shape[1], dtype=object)
+    for j in range(X.shape[1]):
+        observed = X[~mask[:, j], j]
+        if strategy == "most_frequent":
+            out[j] = most_frequent_object(observed)
+            continue
+        values = pd.to_numeric(pd.Series(observed), errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(np.isnan(values))
+        if bad.size:
+            rows = np.flatnonzero(~mask[:, j])[bad]
+            raise InputTypeError(
+                f"ImputerSelector: strategy {strategy!r} cannot use non-numeric "
+                f"data:\ncould not convert string to float: {observed[bad[0]]!r} "
+                f"(feature {names[j]!r}, rows {describe(rows)}).\nUse "
+                "strategy='most_frequent' or 'constant' for it (a mapping gives "
+                "each column its own strategy), or encode it first with "
+                "TableEncoder."
+            )
+        out[j] = column_statistic(strategy, values[:, None])[0]
+    return out
 
 
 def missing_as_nan(X):

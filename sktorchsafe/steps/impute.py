@@ -7,8 +7,9 @@ or ``IterativeImputer``, fitted in standardized units on a row sample): the
 strategies are in :mod:`._impute_strategies`.  ``strategy="auto"`` first
 picks, for every feature, the candidate that best reconstructs observed
 values hidden from it (:mod:`._impute_auto`).  ``transform`` fills the
-missing cells (NaN, and ±inf by default) and never changes the number of
-columns silently.
+missing cells (``missing_values``, NaN, and ±inf by default) and never
+changes the number of columns silently (:mod:`._impute_transform`). Text,
+categories and sparse matrices are read as :mod:`._impute_input` says.
 """
 
 import warnings
@@ -16,6 +17,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
@@ -28,15 +30,17 @@ from ..core.dask_blocks import (
     is_dask_collection,
 )
 from ..core.messages import agree, describe, fix_for, plural, user_stacklevel
-from ..core.stats import (
-    inf_as_nan,
-    row_blocks,
-    sample_rows,
-)
+from ..core.stats import sample_rows
 from ..core.streaming import StreamingMixin
-from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
-from ..exceptions import DataQualityWarning, NonFiniteInputError
+from ..core.validation import feature_names, raise_nonfinite_counts
+from ..exceptions import DataQualityWarning, InputTypeError, NonFiniteInputError
 from ._impute_auto import select_strategies
+from ._impute_input import (
+    DEFAULT_TEXT_FILL,
+    check_fill_value,
+    text_mask,
+    validate_input,
+)
 from ._impute_strategies import (
     MODEL_STRATEGIES,
     SIMPLE_STRATEGIES,
@@ -50,11 +54,22 @@ from ._impute_strategies import (
     column_statistic,
     missing_as_nan,
     requested_strategies,
+    sparse_statistic,
+    text_statistic,
+)
+from ._impute_transform import (
+    fill_dense,
+    fill_sparse,
+    fill_text,
+    fit_indicator,
+    restore,
 )
 
 __all__ = ["ImputerSelector"]
 
-FLOAT_DTYPES = (np.float64, np.float32)
+
+def _takes_sparse(strategy):
+    return callable(strategy) or strategy in SIMPLE_STRATEGIES
 
 
 class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
@@ -280,11 +295,12 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     iterative  0.32  0.27  1.15
     """
 
-    _fitted_private = ("_models", "_kept", "_constant", "_indicate")
+    _fitted_private = ("_models", "_kept", "_constant", "_indicate", "_text")
 
     _parameter_constraints = {
-        "strategy": [StrOptions({*STRATEGIES, "auto"}), dict],
-        "fill_value": [None, Interval(Real, None, None, closed="neither")],
+        "strategy": [StrOptions({*STRATEGIES, "auto"}), dict, callable],
+        "missing_values": [Real, str, None, type(pd.NA)],
+        "fill_value": [None, Interval(Real, None, None, closed="neither"), str],
         "candidates": [None, list, tuple],
         "scoring": [StrOptions({"mae", "rmse"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -293,6 +309,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         "iterative_max_iter": [Interval(Integral, 1, None, closed="left")],
         "on_inf": [StrOptions({"impute", "raise"})],
         "on_all_nan": [StrOptions({"fill", "raise", "drop"})],
+        "keep_empty_features": ["boolean", None],
         "add_indicator": ["boolean"],
         "copy": ["boolean"],
         "random_state": ["random_state"],
@@ -303,6 +320,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         self,
         *,
         strategy="median",
+        missing_values=np.nan,
         fill_value=None,
         candidates=None,
         scoring="mae",
@@ -312,12 +330,14 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         iterative_max_iter=10,
         on_inf="impute",
         on_all_nan="fill",
+        keep_empty_features=None,
         add_indicator=False,
         copy=True,
         random_state=None,
         verbose=0,
     ):
         self.strategy = strategy
+        self.missing_values = missing_values
         self.fill_value = fill_value
         self.candidates = candidates
         self.scoring = scoring
@@ -327,6 +347,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         self.iterative_max_iter = iterative_max_iter
         self.on_inf = on_inf
         self.on_all_nan = on_all_nan
+        self.keep_empty_features = keep_empty_features
         self.add_indicator = add_indicator
         self.copy = copy
         self.random_state = random_state
@@ -356,11 +377,8 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _can_partial_fit(self):
-        requested = (
-            [self.strategy]
-            if isinstance(self.strategy, str)
-            else list(self.strategy.values())
-        )
+        strategy = self.strategy
+        requested = strategy.values() if isinstance(strategy, dict) else [strategy]
         return check_streaming(requested)
 
     @available_if(_can_partial_fit)
@@ -394,21 +412,19 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
     # The streaming protocol (sktorchsafe.core.streaming).
     def _validate_block(self, X, *, reset):
-        return validate_X(
-            self,
-            X,
-            reset=reset,
-            allow_nan=True,
-            allow_inf=self.on_inf == "impute",
-            fix=fix_for("inf_in_imputer"),
-            dtype=FLOAT_DTYPES,
-        )
+        return validate_input(self, X, reset=reset)
 
     def _check_dask_input(self, X, *, reset):
         check_dask_input(self, X, reset=reset)
         check_streaming(self._requested_strategies(self.n_features_in_), dask=True)
 
     def _block_statistics(self, X, sample_weight=None):
+        if sparse.issparse(X) or self._text:
+            raise InputTypeError(
+                "ImputerSelector.partial_fit and fit on Dask input take dense "
+                "numeric batches; sparse matrices and text are fitted with fit "
+                "on all the rows at once."
+            )
         X = float_block(X)  # a Dask block comes as it is
         requested = self._requested_strategies(X.shape[1])
         check_streaming(requested)
@@ -416,6 +432,25 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
     def _exact_statistics(self, X, sample_weight=None):
         requested = self._requested_strategies(X.shape[1])
+        check_fill_value(self.fill_value, X)
+        if self._text:
+            empty = text_mask(X, self.missing_values).all(axis=0)
+            return ImputeData(requested, X, empty)
+        if sparse.issparse(X):
+            dense_only = sorted({s for s in requested if not _takes_sparse(s)})
+            if dense_only:
+                raise InputTypeError(
+                    f"ImputerSelector: X is a sparse matrix, and strategy "
+                    f"{describe(dense_only, quote=True)} needs dense data (sparse "
+                    "input is not supported by it). Use X.toarray(), or a "
+                    "strategy among 'mean', 'median', 'most_frequent', 'constant'."
+                )
+            stored = np.diff(X.indptr)
+            missing = np.bincount(
+                np.repeat(np.arange(X.shape[1]), stored)[~np.isfinite(X.data)],
+                minlength=X.shape[1],
+            )
+            return ImputeData(requested, X, X.shape[0] - missing == 0)
         if set(requested) <= {"mean", "constant"}:
             # Exact and mergeable (a partial_fit continues), and ColumnStats
             # leaves ±inf out by itself: no cleaned copy needed.
@@ -442,7 +477,16 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
             self._fit_strategies(stream.requested, stream.empty, X=stream.X)
 
     def _fill_value(self):
-        return 0.0 if self.fill_value is None else float(self.fill_value)
+        """``fill_value`` for the data fitted: None is 0, or text's default."""
+        if self.fill_value is None:
+            return DEFAULT_TEXT_FILL if self._text else 0.0
+        return self.fill_value if self._text else float(self.fill_value)
+
+    def _empty_policy(self):
+        """``on_all_nan``, with ``keep_empty_features`` (when given) for fill/drop."""
+        if self.on_all_nan == "raise" or self.keep_empty_features is None:
+            return self.on_all_nan
+        return "fill" if self.keep_empty_features else "drop"
 
     def _fit_strategies(self, requested, empty, *, X=None, stats=None):
         """Resolve and fit the strategy of each feature.
@@ -453,7 +497,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         names = feature_names(self, n_features=requested.size)
         self._handle_empty(empty, names)
         strategies = requested.copy()
-        strategies[empty] = "drop" if self.on_all_nan == "drop" else "constant"
+        strategies[empty] = "drop" if self._empty_policy() == "drop" else "constant"
         rng = check_random_state(self.random_state)
         rows = None if X is None else sample_rows(X.shape[0], self.max_samples, rng)
 
@@ -473,9 +517,11 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
                 columns=names,
             )
 
-        statistics = np.full(requested.size, np.nan)
-        for strategy in SIMPLE_STRATEGIES:
-            cols = np.flatnonzero(strategies == strategy)
+        dtype = object if self._text else np.float64
+        statistics = np.full(requested.size, np.nan, dtype=dtype)
+        callables = {id(s): s for s in strategies if callable(s)}
+        for strategy in (*SIMPLE_STRATEGIES, *callables.values()):
+            cols = np.flatnonzero([s is strategy or s == strategy for s in strategies])
             if cols.size:
                 statistics[cols] = self._statistic(strategy, X, cols, stats)
         statistics[empty & (strategies == "constant")] = self._fill_value()
@@ -492,13 +538,20 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         self._kept = strategies != "drop"
         self._constant = empty & self._kept  # filled in every row at transform
         self._indicate = bool(self.add_indicator)
+        self.indicator_ = fit_indicator(self) if self._indicate else None
 
     def _statistic(self, strategy, X, cols, stats):
         if strategy == "constant":
             return self._fill_value()
         if stats is not None:  # an ImputeStream
             return stats.statistic(strategy, cols)
-        if 2 * cols.size < X.shape[1]:  # cheaper to copy the few columns out
+        if self._text:
+            names = np.asarray(feature_names(self, n_features=X.shape[1]))[cols]
+            mask = text_mask(X[:, cols], self.missing_values)
+            return text_statistic(strategy, X[:, cols], mask, names)
+        if sparse.issparse(X):
+            return sparse_statistic(strategy, X[:, cols])
+        if callable(strategy) or 2 * cols.size < X.shape[1]:  # the few columns
             return column_statistic(strategy, X[:, cols])
         return column_statistic(strategy, X)[cols]
 
@@ -507,28 +560,31 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
             return
         listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
         count = int(empty.sum())
+        policy = self._empty_policy()
         what = (
             f"ImputerSelector: {plural(count, 'feature')} "
             f"{agree(count, 'has', 'have')} no observed value in the data given "
             f"to fit: {listed}"
         )
-        if self.on_all_nan == "raise":
+        if policy == "raise":
             raise NonFiniteInputError(
                 f"{what}. Drop {agree(count, 'it', 'them')}, or set "
                 "on_all_nan='fill' to keep and fill such features (the output "
                 "width then stays the same in every fold)."
             )
         they = agree(count, "It is", "They are")
-        if self.on_all_nan == "drop":
+        fill = self._fill_value()
+        if policy == "drop":
             action = (
-                f"{they} left out of the output (on_all_nan='drop'), which "
-                "changes its width"
+                f"{they} left out of the output (on_all_nan='drop' or "
+                "keep_empty_features=False), which changes its width"
             )
         else:
             action = (
-                f"{they} kept as the constant {self._fill_value():g} (fill_value) "
-                "so that the output width does not change; set on_all_nan='drop' "
-                "to leave them out or 'raise' to stop"
+                f"{they} kept as the constant "
+                f"{fill if isinstance(fill, str) else format(fill, 'g')} "
+                "(fill_value) so that the output width does not change; set "
+                "on_all_nan='drop' to leave them out or 'raise' to stop"
             )
         warnings.warn(
             f"{what}. {action}.", DataQualityWarning, stacklevel=user_stacklevel()
@@ -556,9 +612,10 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     def _progress(self, label):
         return Progress(label if self.verbose else None)
 
-    def _requested_strategies(self, n_features):
-        """One strategy name (``"auto"`` included) per feature."""
-        names = getattr(self, "feature_names_in_", None)
+    def _requested_strategies(self, n_features, names=None):
+        """One strategy (``"auto"`` included) per feature."""
+        if names is None:
+            names = getattr(self, "feature_names_in_", None)
         return requested_strategies(self.strategy, names, n_features)
 
     # ------------------------------------------------------------ transform
@@ -582,79 +639,45 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if is_dask_collection(X):
             return self._transform_blocks(X)
-        X = self._validate_block(X, reset=False)
-        kept = self._kept
-        fill = self._fill_row(X.dtype)
-        model_fills = self._model_fills(X)  # before X may be filled in place
+        in_place = not self.copy and self._kept.all() and not self._indicate
+        X = validate_input(self, X, reset=False, in_place=in_place)
+        if self._text:
+            return fill_text(self, X)
+        if sparse.issparse(X):
+            return fill_sparse(self, X, not self.copy)
+        return fill_dense(self, X, in_place)
 
-        n_kept = int(kept.sum())
-        in_place = (
-            not self.copy
-            and kept.all()
-            and not self._indicate
-            and isinstance(X, np.ndarray)
-            and X.flags.writeable
-        )
-        if in_place:
-            out = X
-        else:
-            n_out = n_kept * (2 if self._indicate else 1)
-            out = np.empty((X.shape[0], n_out), dtype=X.dtype)
-        select = None if kept.all() else np.flatnonzero(kept)
-        constant = np.flatnonzero(self._constant[kept])
-        for rows in row_blocks(*X.shape):
-            block = X[rows]
-            missing = ~np.isfinite(block)
-            if select is not None:
-                block, missing = block[:, select], missing[:, select]
-            filled = out[rows, :n_kept]
-            if not in_place:
-                filled[...] = block
-            np.copyto(filled, fill, where=missing)
-            if constant.size:
-                filled[:, constant] = fill[constant]
-            if self._indicate:
-                out[rows, n_kept:] = missing
-        position = np.cumsum(kept) - 1
-        for targets, row_idx, values, missing in model_fills:
-            for k, j in enumerate(targets):
-                out[row_idx[missing[:, k]], position[j]] = values[missing[:, k], k]
-        return out
-
-    def _fill_row(self, dtype):
-        """The fill values of the kept features, in the output dtype."""
-        statistics = self.statistics_[self._kept]
-        with np.errstate(over="ignore"):
-            fill = statistics.astype(dtype)
-        simple = ~np.isin(self.strategies_[self._kept], MODEL_STRATEGIES)
-        bad = simple & ~np.isfinite(fill)
-        if bad.any():
-            names = np.asarray(feature_names(self, n_features=self.n_features_in_))
-            raise ValueError(
-                f"ImputerSelector: the fill values of "
-                f"{describe(names[self._kept][bad], quote=True)} "
-                f"({describe(statistics[bad])}) do not fit in {np.dtype(dtype)}. "
-                "Transform float64 data, or choose a smaller fill_value."
+    def _inverts(self):
+        if not self.add_indicator:
+            raise AttributeError(
+                "'inverse_transform' works only when 'ImputerSelector' is "
+                "instantiated with 'add_indicator=True'. Got "
+                f"'add_indicator={self.add_indicator}' instead."
             )
-        return fill
+        return True
 
-    def _model_fills(self, X):
-        """What each model imputes in the rows where its features are missing.
+    @available_if(_inverts)
+    def inverse_transform(self, X):
+        """Put ``missing_values`` back where the missing indicators say.
 
-        A list of ``(features, rows, values, missing)``: ``values`` and the
-        boolean ``missing`` have one row per row of ``rows`` and one column
-        per feature of ``features``.
+        Only for an imputer with ``add_indicator=True`` (otherwise ``hasattr``
+        is False): the indicators are part of the output to invert.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, 2 * n_kept)
+            Output of ``transform``: the kept features, then their indicators.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            The imputed values, with ``missing_values`` in the cells that were
+            missing (NaN for NaN, None or ``pandas.NA`` in numeric data, so
+            ±inf come back as NaN too) and in every row of a feature left out
+            of the output. float64 for numbers, objects for text.
         """
-        fills = []
-        for model in self._models.values():
-            missing = ~np.isfinite(X[:, model.targets])
-            row_idx = np.flatnonzero(missing.any(axis=1))
-            if row_idx.size == 0:
-                continue
-            with self._progress(f"imputing {model.kind!r} in {row_idx.size} rows"):
-                values = model.impute(inf_as_nan(X[row_idx]))
-            fills.append((model.targets, row_idx, values, missing[row_idx]))
-        return fills
+        check_is_fitted(self)
+        return restore(self, X)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features.
@@ -680,6 +703,9 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        strategy = self.strategy
+        requested = strategy.values() if isinstance(strategy, dict) else [strategy]
+        tags.input_tags.sparse = all(_takes_sparse(s) for s in requested)
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.non_deterministic = self.random_state is None and (
             self.strategy == "auto"
