@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktorchsafe import SafeStandardScaler
 from sktorchsafe.exceptions import (
+    DataQualityError,
     DataQualityWarning,
     InputTypeError,
     NonFiniteInputError,
@@ -93,9 +94,16 @@ def test_inf_in_sparse_input_raises():
 def test_all_nan_column_is_reported_by_name(df_nan):
     df = df_nan.copy()
     df["ratio"] = np.nan
-    with pytest.warns(DataQualityWarning, match="'ratio'"):
+    with pytest.warns(DataQualityWarning, match="'ratio'.*mean_ is 0 and scale_ 1"):
         scaler = SafeStandardScaler().fit(df)
-    assert np.isnan(scaler.mean_[2])  # as StandardScaler, but not silently
+    # StandardScaler gives NaN statistics, hence NaN for any later value there
+    assert (scaler.mean_[2], scaler.var_[2], scaler.scale_[2]) == (0.0, 0.0, 1.0)
+    later = df.assign(ratio=np.linspace(-3.0, 3.0, len(df)))
+    Xt = scaler.transform(later)
+    np.testing.assert_array_equal(Xt[:, 2], later["ratio"])  # passed through
+    observed = ~np.isnan(later.to_numpy())
+    assert np.isfinite(Xt[observed]).all()
+    np.testing.assert_array_equal(scaler.inverse_transform(Xt)[:, 2], later["ratio"])
 
 
 def test_non_numeric_columns_get_a_clear_error(df_nan):
@@ -257,10 +265,10 @@ def test_centering_only_stays_in_data_units_and_names_overflow():
     X = np.array([[1e300, 1.0], [3e300, 2.0], [-1e300, 3.0]])
     Xt = SafeStandardScaler(with_std=False).fit_transform(X)
     np.testing.assert_allclose(Xt, X - X.mean(axis=0))
-    with pytest.warns(DataQualityWarning, match="centered values of 'x0'.*float32"):
-        Xt32 = SafeStandardScaler(with_std=False, dtype=np.float32).fit_transform(X)
-    assert Xt32[0, 0] == 0 and np.isinf(Xt32[1:, 0]).all()
-    assert np.isfinite(Xt32[:, 1]).all()
+    with pytest.raises(
+        NonFiniteInputError, match=r"float32.*'x0' \(2 rows: 1, 2\).*with_std=True"
+    ):
+        SafeStandardScaler(with_std=False, dtype=np.float32).fit_transform(X)
 
 
 def test_a_spread_below_the_smallest_subnormal_scales_by_one():
@@ -272,3 +280,109 @@ def test_a_spread_below_the_smallest_subnormal_scales_by_one():
     Xt = scaler.transform(X)
     assert np.isfinite(Xt).all()
     np.testing.assert_array_equal(Xt, StandardScaler().fit_transform(X))
+
+
+# ------------------------------------------------ never a silent ±inf output
+def test_transform_beyond_float32_is_our_error_naming_column_and_rows():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    scaler = SafeStandardScaler(dtype=np.float32).fit(X)
+    with pytest.raises(
+        NonFiniteInputError,
+        match=r"transform would return ±inf.*float32.*'x0' \(1 row: 1\).*"
+        r"OutlierClipper.*dtype='float64'",
+    ):
+        scaler.transform(np.array([[0.0, 0.0], [1e300, 0.0]]))
+    # float64 output holds it
+    assert SafeStandardScaler(dtype="float64").fit(X).transform([[1e300, 0.0]])[0, 0]
+
+
+def test_pass_through_into_float32_beyond_its_range_is_our_error():
+    X = np.array([[1.0, 2.0], [3.5e38, 4.0]])
+    scaler = SafeStandardScaler(with_mean=False, with_std=False, dtype=np.float32)
+    with pytest.raises(NonFiniteInputError, match=r"'x0' \(1 row: 1\).*with_std=True"):
+        scaler.fit(X).transform(X)
+
+
+def test_float16_output_overflow_is_our_error():
+    X = np.array([[1.0], [2.0], [3.0]], dtype=np.float16)
+    scaler = SafeStandardScaler().fit(X)
+    with pytest.raises(NonFiniteInputError, match="float16"):
+        scaler.transform(np.array([[60000.0]], dtype=np.float16))
+
+
+def test_inverse_transform_of_the_docstring_example_round_trips():
+    X = np.array([[1e300, 1.0], [3e300, np.nan], [2e300, 3.0]])
+    scaler = SafeStandardScaler(dtype=np.float32).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = scaler.inverse_transform(scaler.transform(X))
+    assert back.dtype == np.float64
+    np.testing.assert_array_equal(np.isnan(back), np.isnan(X))
+    np.testing.assert_allclose(back, X, rtol=1e-6)
+    plain = SafeStandardScaler().fit(X)
+    np.testing.assert_allclose(plain.inverse_transform(plain.transform(X)), X)
+
+
+@pytest.mark.parametrize("with_mean", [True, False])
+@pytest.mark.parametrize("with_std", [True, False])
+def test_inverse_transform_matches_standard_scaler(X_nan, with_mean, with_std):
+    ours = SafeStandardScaler(with_mean=with_mean, with_std=with_std).fit(X_nan)
+    theirs = StandardScaler(with_mean=with_mean, with_std=with_std).fit(X_nan)
+    Z = ours.transform(X_nan)
+    np.testing.assert_allclose(ours.inverse_transform(Z), theirs.inverse_transform(Z))
+    Z32 = Z.astype(np.float32)
+    assert ours.inverse_transform(Z32).dtype == np.float32
+    same = ours.inverse_transform(Z, copy=False)
+    assert same is Z
+
+
+def test_inverse_transform_names_inf_and_overflow():
+    scaler = SafeStandardScaler().fit(np.array([[0.0, 1.0], [10.0, 2.0]]))
+    with pytest.raises(
+        NonFiniteInputError, match=r"inverse_transform: X contains ±inf.*'x1'.*row: 1"
+    ) as info:
+        scaler.inverse_transform(np.array([[0.0, 0.0], [0.0, -np.inf]]))
+    assert "Input contains infinity" not in str(info.value)
+    with pytest.raises(
+        NonFiniteInputError, match=r"inverse_transform would return ±inf.*'x0'"
+    ):
+        scaler.inverse_transform(np.array([[1e308, 0.0]]))
+
+
+# --------------------------------------------------------------- weights
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_negative_sample_weights_are_our_error(sparse_input):
+    X = np.array([[1.0, 2.0], [3.0, 0.0], [5.0, 7.0]])
+    scaler = SafeStandardScaler(with_mean=not sparse_input)
+    if sparse_input:
+        X = sparse.csr_array(X)
+    with pytest.raises(DataQualityError, match=r"negative at 3 rows: 0, 1, 2"):
+        scaler.fit(X, sample_weight=[-1, -1, -1])
+    with pytest.raises(DataQualityError, match=r"negative at 1 row: 2"):
+        scaler.fit(X, sample_weight=[1, 1, -0.5])
+
+
+# ------------------------------------------------ all-NaN columns, every path
+def test_all_nan_sparse_column_passes_through_with_the_same_warning():
+    X = sparse.csr_array(np.array([[np.nan, 1.0], [np.nan, 2.0], [np.nan, 0.0]]))
+    with pytest.warns(DataQualityWarning, match="'x0'.*mean_ is 0 and scale_ 1"):
+        scaler = SafeStandardScaler(with_mean=False).fit(X)
+    assert scaler.scale_[0] == 1.0 and scaler.var_[0] == 0.0
+    later = sparse.csr_array(np.array([[4.0, 1.0]]))
+    assert scaler.transform(later).toarray()[0, 0] == 4.0
+
+
+def test_all_nan_column_then_values_in_a_later_chunk():
+    first = np.array([[np.nan, 1.0], [np.nan, 2.0]])
+    with pytest.warns(DataQualityWarning):
+        scaler = SafeStandardScaler().partial_fit(first)
+    scaler.partial_fit(np.array([[4.0, 3.0], [6.0, 4.0]]))
+    np.testing.assert_allclose(scaler.mean_, [5.0, 2.5])
+    np.testing.assert_allclose(scaler.scale_, [1.0, np.sqrt(1.25)])
+
+
+def test_bad_dtype_is_a_parameter_error(X_nan):
+    from sktorchsafe.core.compat import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'dtype' parameter"):
+        SafeStandardScaler(dtype=np.int32).fit(X_nan)

@@ -223,4 +223,18 @@ def __getattr__(name):
 # checked outside ``_parameter_constraints``: a function's, a torch loss's.
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402, TID251
 
-__all__ += ["InvalidParameterError"]
+__all__ += ["InvalidParameterError", "to_numpy"]
+
+
+def to_numpy(array):
+    """A numpy copy of an array of any array-API namespace and device."""
+    if isinstance(array, np.ndarray) or np.isscalar(array):
+        return np.asarray(array)
+    xp, _ = get_namespace(array)
+    try:  # scikit-learn >= 1.8
+        from sklearn.utils._array_api import move_to  # noqa: TID251
+    except ImportError:  # pragma: no cover
+        from sklearn.utils._array_api import _convert_to_numpy  # noqa: TID251
+
+        return _convert_to_numpy(array, xp)
+    return move_to(array, xp=np, device="cpu")

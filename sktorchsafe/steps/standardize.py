@@ -6,12 +6,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import (
-    check_is_fitted,
-)
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted
 
 from ..core.compat import (
+    InvalidParameterError,
     StrOptions,
+    check_n_features,
     check_same_namespace,
     check_sample_weight,
     fit_context,
@@ -20,6 +21,7 @@ from ..core.compat import (
     is_numpy_namespace,
     parameter_constraints,
     standard_scaler_partial_fit,
+    to_numpy,
 )
 from ..core.dask_blocks import is_dask_collection, transform_blocks
 from ..core.messages import agree, describe, plural, user_stacklevel
@@ -33,9 +35,16 @@ from ..core.validation import (
     raise_nonfinite_counts,
     validate_X,
 )
-from ..exceptions import DataQualityWarning
+from ..exceptions import DataQualityWarning, NonFiniteInputError
 
 __all__ = ["SafeStandardScaler"]
+
+
+def _column(X, j):
+    if sparse.issparse(X):
+        return sparse.csc_array(X)[:, [j]].toarray().ravel()
+    return X[:, j]
+
 
 FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 
@@ -70,15 +79,27 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
     - overflow-proof statistics: columns near 1e300 (whose variance
       overflows float64) or 1e-300 (whose variance underflows) are
       standardized exactly like the same data at 1e0;
-    - ±inf raises :class:`~sktorchsafe.exceptions.NonFiniteInputError`
-      naming the columns and rows, instead of a generic error;
-    - an all-NaN column is reported with a
-      :class:`~sktorchsafe.exceptions.DataQualityWarning` naming it, and
-      passed through unscaled instead of getting NaN statistics;
+    - ±inf (in ``fit``, ``transform`` and ``inverse_transform``) raises
+      :class:`~sktorchsafe.exceptions.NonFiniteInputError` naming the columns
+      and rows, instead of a generic error;
+    - never a silent ±inf in the output: a finite value whose result lies
+      beyond the output dtype's range (``transform([[1e300]])`` into float32
+      after a fit on data near 1, or ``3.5e38`` passed through into float32
+      with ``with_mean=False, with_std=False``) raises
+      :class:`~sktorchsafe.exceptions.NonFiniteInputError` naming the columns,
+      the rows and the fix (clip first, or a wider output dtype);
+    - an all-NaN column (no observed value at fit, or only zero weights) is
+      reported with a :class:`~sktorchsafe.exceptions.DataQualityWarning`
+      naming it, and gets ``mean_`` 0, ``var_`` 0 and ``scale_`` 1 instead of
+      StandardScaler's NaN: values seen there later pass through unscaled;
+    - NaN, ±inf or negative sample weights raise an error naming the rows;
     - an optional output ``dtype`` (``numpy.float32`` for a torch net);
+      ``inverse_transform`` then returns float64 (the original units may lie
+      beyond the output dtype's range);
     - a faster ``fit`` (one cache-friendly read of X; see ``benchmarks/``).
 
-    NaN is left out of the statistics and kept in place by ``transform``.
+    NaN is left out of the statistics and kept in place by ``transform`` and
+    ``inverse_transform``.
 
     Parameters
     ----------
@@ -102,7 +123,8 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
         Per-feature mean (0 for all-NaN features). ``None`` when
         ``with_mean=False`` and ``with_std=False``.
     var_ : ndarray of shape (n_features,) or None
-        Per-feature variance. For features whose standard deviation passes
+        Per-feature variance (0 for all-NaN features). For features whose
+        standard deviation passes
         ~1e154 it overflows to ``inf`` (and underflows to 0 below ~1e-162);
         ``scale_`` stays exact.
     n_features_in_ : int
@@ -136,6 +158,9 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
     array([[-1.2247449, -1.       ],
            [ 1.2247449,        nan],
            [ 0.       ,  1.       ]], dtype=float32)
+    >>> back = scaler.inverse_transform(scaler.transform(X))
+    >>> back.dtype, bool(np.allclose(back, X, rtol=1e-6, equal_nan=True))
+    (dtype('float64'), True)
     """
 
     _parameter_constraints = {
@@ -158,9 +183,9 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
             return X_dtype
         dtype = np.dtype(self.dtype)
         if dtype not in (np.float32, np.float64):
-            raise ValueError(
-                "SafeStandardScaler: dtype must be None, numpy.float32 or "
-                f"numpy.float64. Got {self.dtype!r} instead."
+            raise InvalidParameterError(
+                "The 'dtype' parameter of SafeStandardScaler must be None, "
+                f"numpy.float32 or numpy.float64. Got {self.dtype!r} instead."
             )
         return dtype
 
@@ -188,6 +213,8 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
         """
         self._out_dtype(None)  # reject a bad dtype before any work
         if is_dask_collection(X):
+            if not is_dask_collection(sample_weight):
+                check_sample_weight_finite(sample_weight, type(self).__name__)
             self._partial_fit(X, sample_weight=sample_weight)
             return self
         xp, _ = get_namespace(X)
@@ -203,6 +230,7 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
                 check_sample_weight_finite(sample_weight, type(self).__name__)
                 self._check_sparse_finite(X, reset=not self._continues_stream())
             standard_scaler_partial_fit(self, X, y, sample_weight)
+            self._pass_empty_through()
             return self
 
         init_callbacks = getattr(self, "_init_callback_context", None)
@@ -277,19 +305,45 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
         if stream is None:  # scikit-learn's path set them already
             return
         self._set_attributes(stream)
-        empty = stream.stats.count == 0
-        if empty.any():
-            names = feature_names(self, n_features=empty.size)
-            listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
-            warnings.warn(
-                f"SafeStandardScaler: {plural(int(empty.sum()), 'feature')} "
-                f"{agree(int(empty.sum()), 'has', 'have')} no observed value: "
-                f"{listed}. Their mean_, var_ and scale_ are NaN (as in "
-                "StandardScaler), so transform returns NaN there. Impute or drop "
-                "them first: ImputerSelector keeps and fills such columns.",
-                DataQualityWarning,
-                stacklevel=user_stacklevel(),
-            )
+        self._warn_empty(stream.stats.count == 0)
+
+    def _warn_empty(self, empty):
+        """Warn about the features without an observed value (``empty``)."""
+        if not empty.any():
+            return
+        count = int(empty.sum())
+        names = feature_names(self, n_features=empty.size)
+        listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
+        warnings.warn(
+            f"SafeStandardScaler: {plural(count, 'feature')} "
+            f"{agree(count, 'has', 'have')} no observed value: {listed}. "
+            f"{agree(count, 'Its', 'Their')} mean_ is 0 and scale_ 1 (StandardScaler "
+            "gives NaN), so transform passes values there through unscaled and "
+            "NaN stays NaN. Impute or drop such features first: ImputerSelector "
+            "keeps and fills them.",
+            DataQualityWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+    def _pass_empty_through(self):
+        """After scikit-learn's path: features without an observed value get
+        mean 0, variance 0 and scale 1 (it leaves them NaN), with our warning."""
+        n_seen = to_numpy(self.n_samples_seen_)
+        empty = np.broadcast_to(n_seen == 0, (self.n_features_in_,))
+        if not empty.any():
+            return
+        for name, value in (("mean_", 0.0), ("var_", 0.0), ("scale_", 1.0)):
+            stat = getattr(self, name)
+            if stat is None:
+                continue
+            if isinstance(stat, np.ndarray):
+                stat[empty] = value
+                continue
+            xp, _ = get_namespace(stat)
+            where = xp.asarray(np.ascontiguousarray(empty), device=stat.device)
+            fill = xp.asarray(value, dtype=stat.dtype, device=stat.device)
+            setattr(self, name, xp.where(where, fill, stat))
+        self._warn_empty(empty)
 
     def _set_attributes(self, stream):
         """Fill the StandardScaler attributes from merged moments."""
@@ -307,7 +361,10 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
             self.var_ = None
             self.scale_ = None
             return
+        empty = stats.count == 0  # no observed value: passed through unscaled
         mean_s, var_s, exp = stats.scaled_moments()
+        mean_s, var_s = np.where(empty, 0.0, mean_s), np.where(empty, 0.0, var_s)
+        exp = np.where(empty, 0, exp)
         self.mean_ = np.ldexp(mean_s, exp)
         if self.with_std:
             with np.errstate(over="ignore", under="ignore"):
@@ -316,7 +373,7 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
             scale = np.ldexp(np.sqrt(var_s), exp)
             # A spread below the smallest subnormal (values near 5e-324) rounds
             # to a scale of 0: as for a constant feature, scale by 1.
-            scale[constant | (scale == 0)] = 1.0
+            scale[constant | (scale == 0) | empty] = 1.0
             self.scale_ = scale
         else:
             self.var_ = None
@@ -367,17 +424,92 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
         out = X if in_place else np.empty(X.shape, dtype=out_dtype)
         if not self.with_mean and not self.with_std:
             if not in_place:
-                out[...] = X
+                with np.errstate(over="ignore"):
+                    out[...] = X
+                if out.dtype.itemsize < X.dtype.itemsize:
+                    self._check_overflow(out, np.isinf(out).any(axis=0), "transform")
             return out
         exp = self._transform_exponent(X.dtype)
-        if not exp.any():
-            self._affine(X, out, self.mean_, self.scale_, shift=None)
-        else:
+        mean, scale, shift = self.mean_, self.scale_, None
+        if exp.any():
             # Extreme columns: work in their power-of-two units so that
             # ``x - mean`` cannot overflow.
-            mean = None if self.mean_ is None else np.ldexp(self.mean_, -exp)
-            scale = None if self.scale_ is None else np.ldexp(self.scale_, -exp)
-            self._affine(X, out, mean, scale, shift=-exp)
+            mean = None if mean is None else np.ldexp(mean, -exp)
+            scale = None if scale is None else np.ldexp(scale, -exp)
+            shift = -exp
+        overflow = self._affine(X, out, mean, scale, shift=shift)
+        self._check_overflow(out, overflow, "transform")
+        return out
+
+    def inverse_transform(self, X, copy=None):
+        """Scale back the data to the original representation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data to scale back along the features axis.
+        copy : bool, default=None
+            Copy the input X or not; ``None`` uses the ``copy`` parameter.
+
+        Returns
+        -------
+        X_original : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Transformed array: float64 when ``dtype`` is set (the original
+            units may lie beyond the output dtype's range, as 1e300 beyond
+            float32's), else of X's float dtype, as ``StandardScaler``'s.
+
+        Raises
+        ------
+        NonFiniteInputError
+            If X holds ±inf, or values whose original units lie beyond the
+            range of the output dtype (they would be ±inf).
+        """
+        check_is_fitted(self)
+        copy = copy if copy is not None else self.copy
+        xp, _ = get_namespace(X)
+        fitted = [a for a in (self.mean_, self.scale_) if a is not None]
+        on_numpy = all(isinstance(a, np.ndarray) for a in fitted)
+        if (
+            is_dask_collection(X)
+            or sparse.issparse(X)
+            or not is_numpy_namespace(xp)
+            or not on_numpy
+        ):
+            self._check_sparse_finite(X, reset=False)
+            Xr = super().inverse_transform(X, copy=copy)
+            if sparse.issparse(Xr) and Xr.dtype.kind == "f":
+                with np.errstate(over="ignore"):
+                    overflow = np.isinf(sparse.csc_array(Xr).max(axis=0).toarray())
+                if overflow.any():  # pragma: no cover - scale_ past float max
+                    self._check_overflow(Xr, overflow.ravel(), "inverse_transform")
+            return Xr
+
+        X = check_array(X, dtype=FLOAT_DTYPES, copy=False, ensure_all_finite=False)
+        check_n_features(self, X, reset=False)
+        report = nonfinite_report(X, allow_nan=True, allow_inf=False)
+        if report:
+            raise_nonfinite(
+                report,
+                feature_names(self, n_features=X.shape[1]),
+                who=f"{type(self).__name__}.inverse_transform",
+                fix="inverse_transform maps standardized values back to the units "
+                "of the data seen in fit: replace or drop the ±inf first (NaN "
+                "passes through).",
+            )
+        out_dtype = np.dtype(np.float64) if self.dtype is not None else X.dtype
+        in_place = (not copy) and X.flags.writeable and out_dtype == X.dtype
+        out = X if in_place else np.empty(X.shape, dtype=out_dtype)
+        if not self.with_mean and not self.with_std:
+            if not in_place:
+                out[...] = X
+            return out
+        exp = self._transform_exponent(out_dtype)
+        mean = None if self.mean_ is None else np.ldexp(self.mean_, -exp)
+        scale = None if self.scale_ is None else np.ldexp(self.scale_, -exp)
+        overflow = self._affine(
+            X, out, mean, scale, shift=exp if exp.any() else None, inverse=True
+        )
+        self._check_overflow(out, overflow, "inverse_transform")
         return out
 
     def _transform_exponent(self, dtype):
@@ -394,50 +526,115 @@ class SafeStandardScaler(StreamingMixin, StandardScaler):
         limit = EXP_LIMIT if dtype == np.float64 else FLOAT32_EXP_LIMIT
         return scale_exponent(magnitude, limit)
 
-    def _affine(self, X, out, mean, scale, shift):
+    def _affine(self, X, out, mean, scale, shift, inverse=False):
         """``out = (X * 2**shift - mean) / scale`` over cache-sized row blocks.
 
+        With ``inverse=True``, ``out = (X * scale + mean) * 2**shift``.
         float16 data is worked on in float32: ``x - mean`` overflows float16
         for values past half its range (about 32752), and its scale may be
         subnormal there.
+
+        Returns
+        -------
+        overflow : ndarray of bool, shape (n_features,)
+            The columns where a finite value became ±inf in ``out``.
         """
-        dtype = np.float32 if X.dtype == np.float16 else X.dtype
+        dtype = np.result_type(X.dtype, out.dtype, np.float32)
         mean = mean.astype(dtype) if self.with_mean else None
         scale = scale.astype(dtype) if self.with_std else None
         shift = None if shift is None else shift.astype(np.int32)
-        overflow = np.zeros(X.shape[1], dtype=bool)  # with_std=False only
+        overflow = np.zeros(X.shape[1], dtype=bool)
         for rows in row_blocks(*X.shape):
             src, dst = X[rows], out[rows]
+            own = dst if dst.dtype == dtype else None
+            with np.errstate(over="ignore"):
+                if inverse:
+                    self._inverse_block(
+                        src.astype(dtype, copy=False), dst, own, mean, scale, shift
+                    )
+                else:
+                    self._forward_block(src, dst, own, dtype, mean, scale, shift)
+            overflow |= np.isinf(dst).any(axis=0)
+        return overflow
+
+    @staticmethod
+    def _forward_block(src, dst, own, dtype, mean, scale, shift):
+        if shift is not None:
+            src = np.ldexp(src, shift, dtype=dtype)
+        elif src.dtype != dtype:
+            src = src.astype(dtype)
+        if mean is not None and scale is not None:
+            centred = np.subtract(src, mean, out=own)
+            np.divide(centred, scale, out=dst, casting="same_kind")
+        elif mean is not None:
+            if shift is None:
+                np.subtract(src, mean, out=dst, casting="same_kind")
+            else:  # back from power-of-two units to data units
+                centred = np.subtract(src, mean)
+                np.ldexp(centred, -shift, out=dst, casting="same_kind")
+        else:
+            np.divide(src, scale, out=dst, casting="same_kind")
+
+    @staticmethod
+    def _inverse_block(src, dst, own, mean, scale, shift):
+        if scale is not None and mean is not None:
+            value = np.add(np.multiply(src, scale, out=own), mean, out=own)
+        elif scale is not None:
+            value = np.multiply(src, scale, out=own)
+        else:
+            # Centering only: add the mean in data units (X is in data units).
             if shift is not None:
-                src = np.ldexp(src, shift, dtype=dtype)
-            elif src.dtype != dtype:
-                src = src.astype(dtype)
-            if mean is not None and scale is not None:
-                centred = np.subtract(
-                    src, mean, out=dst if dst.dtype == dtype else None
-                )
-                np.divide(centred, scale, out=dst, casting="same_kind")
-            elif mean is not None:
-                with np.errstate(over="ignore"):
-                    if shift is None:
-                        np.subtract(src, mean, out=dst, casting="same_kind")
-                    else:  # back from power-of-two units to data units
-                        centred = np.subtract(src, mean)
-                        np.ldexp(centred, -shift, out=dst, casting="same_kind")
-                overflow |= (np.isinf(dst) & np.isfinite(src)).any(axis=0)
-            else:
-                np.divide(src, scale, out=dst, casting="same_kind")
-        if overflow.any():
-            names = feature_names(self, n_features=X.shape[1])
-            listed = describe([names[j] for j in np.flatnonzero(overflow)], quote=True)
-            wider = "" if out.dtype == np.float64 else ", or output float64"
-            warnings.warn(
-                f"SafeStandardScaler: with_std=False, the centered values of {listed} "
-                f"lie beyond the range of {out.dtype} and became ±inf. Scale them "
-                f"too (with_std=True, the default){wider}.",
-                DataQualityWarning,
-                stacklevel=user_stacklevel(),
+                mean = np.ldexp(mean, shift)
+            np.add(src, mean, out=dst, casting="same_kind")
+            return
+        if shift is not None:
+            np.ldexp(value, shift, out=dst, casting="same_kind")
+        elif value is not dst:
+            dst[...] = value
+
+    def _check_overflow(self, out, overflow, method):
+        """Raise :class:`NonFiniteInputError` for the columns where finite input
+        became ±inf in ``out`` (``overflow``), naming them, their rows and the fix."""
+        if not overflow.any():
+            return
+        names = feature_names(self, n_features=out.shape[1])
+        report = [
+            (int(j), "", np.flatnonzero(np.isinf(_column(out, j))))
+            for j in np.flatnonzero(overflow)
+        ]
+        parts = [
+            f"{names[j]!r} ({plural(rows.size, 'row')}: {describe(rows)})"
+            for j, _, rows in report
+        ]
+        all_rows = np.unique(np.concatenate([rows for _, _, rows in report]))
+        fixes = []
+        if method == "transform":
+            what = "standardized values" if self.with_std else "values"
+            fixes.append(
+                "Clip such values first: OutlierClipper (make_safe_pipeline's "
+                "'clip' step) bounds each feature to the range seen in fit"
             )
+            if not self.with_std:
+                fixes.append("scale them too (with_std=True, the default)")
+        else:
+            what = "values in original units"
+            fixes.append(
+                "These standardized values are far beyond any seen in fit: clip "
+                "or check them (e.g. a model's predictions) first"
+            )
+        if out.dtype != np.float64:
+            fixes.append(
+                "output float64 (dtype='float64')"
+                if method == "transform"
+                else "pass float64 data"
+            )
+        limit = np.finfo(out.dtype).max
+        raise NonFiniteInputError(
+            f"SafeStandardScaler: {method} would return ±inf: the {what} of "
+            f"{plural(len(report), 'feature')} lie beyond the range of "
+            f"{out.dtype} (±{limit:.3g}): {describe(parts)}. Offending rows "
+            f"(0-based): {describe(all_rows)}. {'; or '.join(fixes)}."
+        )
 
     def _cast(self, Xt):
         if self.dtype is None:
