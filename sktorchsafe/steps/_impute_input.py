@@ -15,6 +15,7 @@ Three kinds of input, decided once in ``fit``:
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,17 +23,21 @@ from scipy import sparse
 from sklearn.utils.validation import validate_data
 
 from ..core.frames import is_text_dtype
-from ..core.messages import describe, fix_for
+from ..core.messages import agree, describe, fix_for, plural, user_stacklevel
 from ..core.validation import feature_names, validate_X
-from ..exceptions import InputTypeError
-from ._impute_strategies import MODEL_STRATEGIES
+from ..exceptions import DataQualityWarning, InputTypeError, NonFiniteInputError
+from ._impute_strategies import MODEL_STRATEGIES, SIMPLE_STRATEGIES
 
 __all__ = [
     "DEFAULT_TEXT_FILL",
     "FLOAT_DTYPES",
     "TEXT_STRATEGIES",
     "check_fill_value",
+    "empty_features",
+    "empty_policy",
     "is_nan_marker",
+    "report_empty",
+    "takes_sparse",
     "text_mask",
     "validate_input",
 ]
@@ -201,3 +206,69 @@ def check_fill_value(fill_value, X):
             f"{X.dtype!r}. Pass a number for numeric data; text fill values are "
             "for text and category columns."
         )
+
+
+def takes_sparse(strategy):
+    """Whether ``strategy`` fills a sparse matrix (the simple ones do)."""
+    return callable(strategy) or strategy in SIMPLE_STRATEGIES
+
+
+def empty_features(imputer, X, requested):
+    """The features of text or sparse X without any observed value."""
+    if imputer._text:
+        return text_mask(X, imputer.missing_values).all(axis=0)
+    dense_only = sorted({s for s in requested if not takes_sparse(s)})
+    if dense_only:
+        raise InputTypeError(
+            f"ImputerSelector: X is a sparse matrix, and strategy "
+            f"{describe(dense_only, quote=True)} needs dense data (sparse "
+            "input is not supported by it). Use X.toarray(), or a strategy "
+            "among 'mean', 'median', 'most_frequent', 'constant'."
+        )
+    column = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+    missing = np.bincount(column[~np.isfinite(X.data)], minlength=X.shape[1])
+    return X.shape[0] - missing == 0
+
+
+def empty_policy(imputer):
+    """``on_all_nan``, or ``keep_empty_features`` (when given) for fill/drop."""
+    if imputer.on_all_nan == "raise" or imputer.keep_empty_features is None:
+        return imputer.on_all_nan
+    return "fill" if imputer.keep_empty_features else "drop"
+
+
+def report_empty(imputer, empty, names):
+    """Warn about (or refuse) the features without any observed value at fit."""
+    if not empty.any():
+        return
+    listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
+    count = int(empty.sum())
+    policy = empty_policy(imputer)
+    what = (
+        f"ImputerSelector: {plural(count, 'feature')} "
+        f"{agree(count, 'has', 'have')} no observed value in the data given "
+        f"to fit: {listed}"
+    )
+    if policy == "raise":
+        raise NonFiniteInputError(
+            f"{what}. Drop {agree(count, 'it', 'them')}, or set "
+            "on_all_nan='fill' to keep and fill such features (the output "
+            "width then stays the same in every fold)."
+        )
+    they = agree(count, "It is", "They are")
+    fill = imputer._fill_value()
+    if policy == "drop":
+        action = (
+            f"{they} left out of the output (on_all_nan='drop' or "
+            "keep_empty_features=False), which changes its width"
+        )
+    else:
+        action = (
+            f"{they} kept as the constant "
+            f"{fill if isinstance(fill, str) else format(fill, 'g')} "
+            "(fill_value) so that the output width does not change; set "
+            "on_all_nan='drop' to leave them out or 'raise' to stop"
+        )
+    warnings.warn(
+        f"{what}. {action}.", DataQualityWarning, stacklevel=user_stacklevel()
+    )

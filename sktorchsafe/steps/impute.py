@@ -12,7 +12,6 @@ changes the number of columns silently (:mod:`._impute_transform`). Text,
 categories and sparse matrices are read as :mod:`._impute_input` says.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,15 +28,19 @@ from ..core.dask_blocks import (
     float_block,
     is_dask_collection,
 )
-from ..core.messages import agree, describe, fix_for, plural, user_stacklevel
+from ..core.messages import fix_for
 from ..core.stats import sample_rows
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts
-from ..exceptions import DataQualityWarning, InputTypeError, NonFiniteInputError
+from ..exceptions import InputTypeError
 from ._impute_auto import select_strategies
 from ._impute_input import (
     DEFAULT_TEXT_FILL,
     check_fill_value,
+    empty_features,
+    empty_policy,
+    report_empty,
+    takes_sparse,
     text_mask,
     validate_input,
 )
@@ -66,10 +69,6 @@ from ._impute_transform import (
 )
 
 __all__ = ["ImputerSelector"]
-
-
-def _takes_sparse(strategy):
-    return callable(strategy) or strategy in SIMPLE_STRATEGIES
 
 
 class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
@@ -433,24 +432,8 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     def _exact_statistics(self, X, sample_weight=None):
         requested = self._requested_strategies(X.shape[1])
         check_fill_value(self.fill_value, X)
-        if self._text:
-            empty = text_mask(X, self.missing_values).all(axis=0)
-            return ImputeData(requested, X, empty)
-        if sparse.issparse(X):
-            dense_only = sorted({s for s in requested if not _takes_sparse(s)})
-            if dense_only:
-                raise InputTypeError(
-                    f"ImputerSelector: X is a sparse matrix, and strategy "
-                    f"{describe(dense_only, quote=True)} needs dense data (sparse "
-                    "input is not supported by it). Use X.toarray(), or a "
-                    "strategy among 'mean', 'median', 'most_frequent', 'constant'."
-                )
-            stored = np.diff(X.indptr)
-            missing = np.bincount(
-                np.repeat(np.arange(X.shape[1]), stored)[~np.isfinite(X.data)],
-                minlength=X.shape[1],
-            )
-            return ImputeData(requested, X, X.shape[0] - missing == 0)
+        if self._text or sparse.issparse(X):
+            return ImputeData(requested, X, empty_features(self, X, requested))
         if set(requested) <= {"mean", "constant"}:
             # Exact and mergeable (a partial_fit continues), and ColumnStats
             # leaves ±inf out by itself: no cleaned copy needed.
@@ -482,12 +465,6 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
             return DEFAULT_TEXT_FILL if self._text else 0.0
         return self.fill_value if self._text else float(self.fill_value)
 
-    def _empty_policy(self):
-        """``on_all_nan``, with ``keep_empty_features`` (when given) for fill/drop."""
-        if self.on_all_nan == "raise" or self.keep_empty_features is None:
-            return self.on_all_nan
-        return "fill" if self.keep_empty_features else "drop"
-
     def _fit_strategies(self, requested, empty, *, X=None, stats=None):
         """Resolve and fit the strategy of each feature.
 
@@ -495,9 +472,9 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         (from ``X`` itself) is enough, as for the streaming strategies.
         """
         names = feature_names(self, n_features=requested.size)
-        self._handle_empty(empty, names)
+        report_empty(self, empty, names)
         strategies = requested.copy()
-        strategies[empty] = "drop" if self._empty_policy() == "drop" else "constant"
+        strategies[empty] = "drop" if empty_policy(self) == "drop" else "constant"
         rng = check_random_state(self.random_state)
         rows = None if X is None else sample_rows(X.shape[0], self.max_samples, rng)
 
@@ -554,41 +531,6 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         if callable(strategy) or 2 * cols.size < X.shape[1]:  # the few columns
             return column_statistic(strategy, X[:, cols])
         return column_statistic(strategy, X)[cols]
-
-    def _handle_empty(self, empty, names):
-        if not empty.any():
-            return
-        listed = describe([names[j] for j in np.flatnonzero(empty)], quote=True)
-        count = int(empty.sum())
-        policy = self._empty_policy()
-        what = (
-            f"ImputerSelector: {plural(count, 'feature')} "
-            f"{agree(count, 'has', 'have')} no observed value in the data given "
-            f"to fit: {listed}"
-        )
-        if policy == "raise":
-            raise NonFiniteInputError(
-                f"{what}. Drop {agree(count, 'it', 'them')}, or set "
-                "on_all_nan='fill' to keep and fill such features (the output "
-                "width then stays the same in every fold)."
-            )
-        they = agree(count, "It is", "They are")
-        fill = self._fill_value()
-        if policy == "drop":
-            action = (
-                f"{they} left out of the output (on_all_nan='drop' or "
-                "keep_empty_features=False), which changes its width"
-            )
-        else:
-            action = (
-                f"{they} kept as the constant "
-                f"{fill if isinstance(fill, str) else format(fill, 'g')} "
-                "(fill_value) so that the output width does not change; set "
-                "on_all_nan='drop' to leave them out or 'raise' to stop"
-            )
-        warnings.warn(
-            f"{what}. {action}.", DataQualityWarning, stacklevel=user_stacklevel()
-        )
 
     # ------------------------------------------------------- model strategies
     def _model(self, kind, inputs, targets, rng):
@@ -705,7 +647,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         strategy = self.strategy
         requested = strategy.values() if isinstance(strategy, dict) else [strategy]
-        tags.input_tags.sparse = all(_takes_sparse(s) for s in requested)
+        tags.input_tags.sparse = all(takes_sparse(s) for s in requested)
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.non_deterministic = self.random_state is None and (
             self.strategy == "auto"
