@@ -10,17 +10,40 @@ of preference) whose error is within one standard error of the lowest
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from ..core.quantiles import nanquantile
 from ..core.stats import ColumnStats
-from ._impute_strategies import SIMPLE_STRATEGIES
+from ..core.validation import feature_names
+from ._impute_strategies import SIMPLE_STRATEGIES, check_candidates
 
-__all__ = ["MIN_HIDDEN", "select_strategies"]
+__all__ = ["MIN_HIDDEN", "choose_auto", "select_strategies"]
 
 #: ``"auto"`` scores a feature only when at least this many of its observed
 #: values can be hidden; otherwise it gets the first candidate.
 MIN_HIDDEN = 10
+
+
+def choose_auto(selector, strategies, X, rows, empty, rng):
+    """Resolve the ``"auto"`` features of ``strategies`` in place.
+
+    Returns ``selection_scores_``: the table of each candidate's score (rows)
+    on each feature (columns; NaN where not scored), or None without
+    ``"auto"`` features.
+    """
+    auto = np.flatnonzero(strategies == "auto")
+    if not auto.size:
+        return None
+    candidates = check_candidates(selector.candidates)
+    scores, chosen = select_strategies(selector, X, rows, auto, ~empty, candidates, rng)
+    strategies[auto] = np.asarray(candidates, dtype=object)[chosen]
+    table = np.full((len(candidates), strategies.size), np.nan)
+    table[:, auto] = scores
+    names = feature_names(selector, n_features=strategies.size)
+    return pd.DataFrame(
+        table, index=pd.Index(candidates, name="candidate"), columns=names
+    )
 
 
 def select_strategies(selector, X, rows, auto, inputs, candidates, rng):

@@ -32,9 +32,11 @@ __all__ = [
     "DEFAULT_TEXT_FILL",
     "FLOAT_DTYPES",
     "TEXT_STRATEGIES",
+    "check_dense_numbers",
     "check_fill_value",
     "empty_features",
     "empty_policy",
+    "fill_value_of",
     "is_nan_marker",
     "report_empty",
     "takes_sparse",
@@ -104,6 +106,7 @@ def validate_input(imputer, X, *, reset, in_place=False):
         else:
             return _numbers_marked(imputer, X, who, in_place)
         imputer._text = True
+        imputer._dtypes = list(X.dtypes) if isinstance(X, pd.DataFrame) else None
         _check_text_strategies(imputer, X)
     X = validate_data(
         imputer, X, reset=reset, dtype=object, ensure_all_finite=False, copy=False
@@ -230,6 +233,23 @@ def empty_features(imputer, X, requested):
     return X.shape[0] - missing == 0
 
 
+def check_dense_numbers(imputer, X):
+    """Refuse a sparse or text batch: only dense numbers stream."""
+    if sparse.issparse(X) or imputer._text:
+        raise InputTypeError(
+            "ImputerSelector.partial_fit and fit on Dask input take dense "
+            "numeric batches; sparse matrices and text are fitted with fit on "
+            "all the rows at once."
+        )
+
+
+def fill_value_of(imputer):
+    """``fill_value`` for the data fitted: None is 0, or text's default."""
+    if imputer.fill_value is None:
+        return DEFAULT_TEXT_FILL if imputer._text else 0.0
+    return imputer.fill_value if imputer._text else float(imputer.fill_value)
+
+
 def empty_policy(imputer):
     """``on_all_nan``, or ``keep_empty_features`` (when given) for fill/drop."""
     if imputer.on_all_nan == "raise" or imputer.keep_empty_features is None:
@@ -256,7 +276,7 @@ def report_empty(imputer, empty, names):
             "width then stays the same in every fold)."
         )
     they = agree(count, "It is", "They are")
-    fill = imputer._fill_value()
+    fill = fill_value_of(imputer)
     if policy == "drop":
         action = (
             f"{they} left out of the output (on_all_nan='drop' or "

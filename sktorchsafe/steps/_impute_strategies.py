@@ -258,7 +258,7 @@ def text_statistic(strategy, X, mask, names):
                 "each column its own strategy), or encode it first with "
                 "TableEncoder."
             )
-        out[j] = column_statistic(strategy, values[:, None])[0]
+        out[j] = column_statistic(strategy, values[:, None])[0].item()
     return out
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.impute import MissingIndicator
 
+from ..core.compat import output_config
 from ..core.messages import describe
 from ..core.stats import inf_as_nan, row_blocks
 from ..core.validation import feature_names
@@ -121,8 +122,13 @@ def fill_sparse(imputer, X, in_place):
     return sparse.hstack([X, indicator], format="csc")
 
 
-def fill_text(imputer, X):
-    """Fill an object array: its cells equal to ``missing_values`` or NA."""
+def fill_text(imputer, X, index=None):
+    """Fill an object array: its cells equal to ``missing_values`` or NA.
+
+    With ``set_output(transform="pandas")`` after a fit on a DataFrame, each
+    column keeps its dtype where its values allow (a category column gains
+    the fill value as a category).
+    """
     kept = np.flatnonzero(imputer._kept)
     missing = text_mask(X, imputer.missing_values)[:, kept]
     out = X[:, kept].copy()
@@ -132,7 +138,25 @@ def fill_text(imputer, X):
     out[:, constant] = fill[:, constant]
     if imputer._indicate:
         out = np.hstack([out, missing.astype(object)])
-    return out
+    if imputer._dtypes is None or output_config(imputer)["dense"] != "pandas":
+        return out
+    frame = pd.DataFrame(out, columns=imputer.get_feature_names_out(), index=index)
+    for k, j in enumerate(kept):
+        frame.isetitem(k, _as_dtype(frame.iloc[:, k], imputer._dtypes[j]))
+    for k in range(kept.size, frame.shape[1]):
+        frame.isetitem(k, frame.iloc[:, k].astype(bool))
+    return frame
+
+
+def _as_dtype(column, dtype):
+    """``column`` (objects) as ``dtype``, or as it is where its values do not fit."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        new = pd.Index(column.dropna().unique()).difference(dtype.categories)
+        dtype = pd.CategoricalDtype(dtype.categories.append(new), dtype.ordered)
+    try:
+        return column.astype(dtype)
+    except (TypeError, ValueError):
+        return column
 
 
 def fit_indicator(imputer):

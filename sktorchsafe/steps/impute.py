@@ -7,9 +7,8 @@ or ``IterativeImputer``, fitted in standardized units on a row sample): the
 strategies are in :mod:`._impute_strategies`.  ``strategy="auto"`` first
 picks, for every feature, the candidate that best reconstructs observed
 values hidden from it (:mod:`._impute_auto`).  ``transform`` fills the
-missing cells (``missing_values``, NaN, and ±inf by default) and never
-changes the number of columns silently (:mod:`._impute_transform`). Text,
-categories and sparse matrices are read as :mod:`._impute_input` says.
+missing cells (:mod:`._impute_input`: ``missing_values``, NaN, ±inf) and
+never changes the number of columns silently (:mod:`._impute_transform`).
 """
 
 from numbers import Integral, Real
@@ -32,13 +31,13 @@ from ..core.messages import fix_for
 from ..core.stats import sample_rows
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts
-from ..exceptions import InputTypeError
-from ._impute_auto import select_strategies
+from ._impute_auto import choose_auto
 from ._impute_input import (
-    DEFAULT_TEXT_FILL,
+    check_dense_numbers,
     check_fill_value,
     empty_features,
     empty_policy,
+    fill_value_of,
     report_empty,
     takes_sparse,
     text_mask,
@@ -52,7 +51,6 @@ from ._impute_strategies import (
     ImputeStream,
     ModelImputer,
     Progress,
-    check_candidates,
     check_streaming,
     column_statistic,
     missing_as_nan,
@@ -76,8 +74,10 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
     One transformer for every imputation strategy, so that the strategy is a
     parameter ``GridSearchCV`` can search in front of a skorch net, and
-    ``"auto"`` chooses one per feature from the data. Compared with
-    scikit-learn's imputers:
+    ``"auto"`` chooses one per feature from the data. It takes what
+    scikit-learn's ``SimpleImputer`` takes (``missing_values``, text and
+    category columns, sparse matrices, ``keep_empty_features``,
+    ``indicator_``, ``inverse_transform``) and, compared with it:
 
     - ±inf counts as missing (``on_inf="impute"``) instead of raising;
     - a feature with no observed value in the training data (often only in
@@ -91,13 +91,15 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    strategy : str or dict, default="median"
+    strategy : str, callable or dict, default="median"
         How missing values are filled:
 
         - ``"mean"``, ``"median"``, ``"most_frequent"``: the statistic of the
           feature's observed values (``"most_frequent"``: the smallest of
           the most frequent values on ties);
         - ``"constant"``: ``fill_value``;
+        - a callable: its result on the feature's observed values (a 1-D
+          array), e.g. ``np.min``;
         - ``"knn"``: the mean of the feature over the ``n_neighbors``
           nearest rows (:class:`sklearn.impute.KNNImputer`);
         - ``"iterative"``: a regression on the other features, refined in
@@ -113,10 +115,21 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
         ``"knn"`` and ``"iterative"`` work in standardized units (distances
         and regressions are not dominated by large-scale features) and are
-        fitted on at most ``max_samples`` rows.
-    fill_value : float, default=None
+        fitted on at most ``max_samples`` rows. Text and category features
+        take ``"most_frequent"`` and ``"constant"`` (``"mean"`` and
+        ``"median"`` too where they hold numbers); sparse X takes the
+        simple strategies and callables.
+    missing_values : float, int, str, None or pandas.NA, default=np.nan
+        The placeholder of a missing value, as in ``SimpleImputer``: cells
+        equal to it are missing, e.g. ``-999`` or ``""``. NaN is missing in
+        any case (None and ``pandas.NA`` too in text), and so is ±inf with
+        ``on_inf="impute"``. A number for numeric data; with a sparse matrix
+        it must not be 0 (every implicit zero would be missing).
+    fill_value : float or str, default=None
         Value of the ``"constant"`` strategy, and of features without any
-        observed value at fit (``on_all_nan="fill"``). ``None`` means 0.
+        observed value at fit (kept, see ``on_all_nan``). ``None`` means 0
+        for numeric data and ``"missing_value"`` for text; a str for text
+        only.
     candidates : list of str, default=None
         Strategies ``"auto"`` chooses from, most preferred first: a later
         candidate must do clearly better to be chosen (see Notes). ``None``
@@ -154,16 +167,24 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         - ``"drop"``: leave it out of the output. This **changes the output
           width** with the training data, which breaks a net whose input
           size is fixed when folds differ.
+    keep_empty_features : bool or None, default=None
+        ``SimpleImputer``'s switch for the same features: ``True`` keeps them
+        (as ``on_all_nan="fill"``), ``False`` leaves them out (as
+        ``on_all_nan="drop"``), whatever the strategy. ``None`` lets
+        ``on_all_nan`` decide; a bool overrides its ``"fill"`` or ``"drop"``,
+        while ``on_all_nan="raise"`` still raises. Either way the features
+        are named in a ``DataQualityWarning`` at fit.
     add_indicator : bool, default=False
         Append one missing-indicator column (1.0 where the value was missing,
         NaN or ±inf, else 0.0) per output feature, named
         ``missingindicator_<name>``. Every feature gets one, including those
         without missing values at fit, which are flagged at transform like
-        any other (see Notes).
+        any other (see Notes). Text output gets ``True``/``False``; sparse
+        output, sparse indicators.
     copy : bool, default=True
         If False, ``transform`` fills X in place when it can (a writeable
-        float ndarray of the same width as the output); the caller's array is
-        then modified. ``fit`` never modifies X.
+        float ndarray of the same width as the output, or a CSC matrix); the
+        caller's array is then modified. ``fit`` never modifies X.
     random_state : int, RandomState instance or None, default=None
         Draws the row sample and the hidden values of ``"auto"``, the row
         sample of ``"knn"``/``"iterative"``, and seeds ``IterativeImputer``.
@@ -178,9 +199,13 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         The strategy each feature uses: ``"auto"`` and mappings resolved;
         ``"constant"`` for a feature filled because it had no observed
         value, ``"drop"`` for one left out by ``on_all_nan="drop"``.
-    statistics_ : ndarray of float64 of shape (n_features_in_,)
+    statistics_ : ndarray of shape (n_features_in_,)
         The fill value of each feature; NaN for ``"knn"``, ``"iterative"``
-        and dropped features.
+        and dropped features. float64, or objects for text data.
+    indicator_ : sklearn.impute.MissingIndicator or None
+        With ``add_indicator=True``, a fitted ``MissingIndicator`` of the kept
+        features (``features_``), flagging the cells equal to
+        ``missing_values`` (not ±inf); ``None`` otherwise.
     selection_scores_ : pandas.DataFrame of shape (n_candidates, n_features_in_) \
             or None
         The error of each candidate (rows) on each feature (columns) when
@@ -229,18 +254,13 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     **Streaming and Dask.** ``partial_fit`` (one batch at a time) and
     ``fit`` on a ``dask.array.Array`` or ``dask.dataframe.DataFrame`` (one
     task per block, merged in a tree on the active Dask scheduler) keep
-    mergeable statistics of every row, for the strategies ``"mean"``,
-    ``"median"``, ``"most_frequent"`` and ``"constant"``:
-
-    - ``"mean"``: exact moments (:class:`sktorchsafe.core.stats.ColumnStats`),
-      equal to ``fit``'s up to rounding;
-    - ``"median"``: a KLL quantile sketch per feature (Apache DataSketches,
-      k=400); the learned median is an observed value whose rank is within
-      0.7% of one half (with 99% confidence), where ``fit`` is exact. The
-      sketch compacts at random: two streamed fits may differ within that;
-    - ``"most_frequent"``: exact counts of each distinct value, so the same
-      value as ``fit``. They keep one count per distinct value: use it on
-      discrete features.
+    mergeable statistics of every row of dense numbers, for the strategies
+    ``"mean"`` (exact moments, equal to ``fit``'s up to rounding),
+    ``"median"`` (a KLL quantile sketch per feature, k=400: an observed value
+    whose rank is within 0.7% of one half with 99% confidence, where ``fit``
+    is exact; two streamed fits may differ within that), ``"most_frequent"``
+    (exact counts of each distinct value, for discrete features) and
+    ``"constant"``.
 
     ``"knn"``, ``"iterative"`` and ``"auto"`` need every row at once: the
     imputer then has no ``partial_fit``, and a Dask ``fit`` raises (fit on
@@ -250,7 +270,11 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     and ``"constant"`` only), and starts anew otherwise.
 
     **dtype.** float32 input gives float32 output; statistics are computed
-    in float64. Other numeric input is converted to float64.
+    in float64. Other numeric input is converted to float64. Text input
+    (object arrays, lists of strings, DataFrames with text or category
+    columns) gives objects, or with ``set_output(transform="pandas")`` each
+    column in its dtype; sparse input gives a CSC matrix. Text and sparse
+    input are fitted in memory.
 
     Examples
     --------
@@ -292,9 +316,52 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     median     1.00  0.90  1.02
     mean       1.00  0.90  1.15
     iterative  0.32  0.27  1.15
+
+    A placeholder as ``missing_values``, and ``inverse_transform`` putting it
+    back where the indicators say:
+
+    >>> X = np.array([[1.0, -999.0], [-999.0, 4.0], [3.0, 6.0]])
+    >>> placeholder = ImputerSelector(
+    ...     missing_values=-999, strategy="mean", add_indicator=True
+    ... )
+    >>> Xt = placeholder.fit_transform(X)
+    >>> Xt
+    array([[1., 5., 0., 1.],
+           [2., 4., 1., 0.],
+           [3., 6., 0., 0.]])
+    >>> placeholder.inverse_transform(Xt)
+    array([[   1., -999.],
+           [-999.,    4.],
+           [   3.,    6.]])
+
+    Text and categories with ``"most_frequent"`` or ``"constant"``; with
+    pandas output each column keeps its dtype:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "city": pd.Series(["Oslo", None, "Oslo", "Rome"], dtype="category"),
+    ...     "size": [1.0, 2.0, np.nan, 2.0],
+    ... })
+    >>> text = ImputerSelector(strategy="most_frequent").fit(df)
+    >>> text.statistics_
+    array(['Oslo', 2.0], dtype=object)
+    >>> out = text.set_output(transform="pandas").transform(df)
+    >>> out["city"].tolist(), [str(dtype) for dtype in out.dtypes]
+    (['Oslo', 'Oslo', 'Oslo', 'Rome'], ['category', 'float64'])
+
+    Sparse matrices (implicit zeros are values), and a feature without any
+    observed value left out as ``SimpleImputer(keep_empty_features=False)``
+    does (with a ``DataQualityWarning`` naming it):
+
+    >>> from scipy import sparse
+    >>> S = sparse.csr_matrix([[np.nan, 2.0, np.nan], [4.0, 0.0, np.nan]])
+    >>> imputer = ImputerSelector(strategy="mean", keep_empty_features=False)
+    >>> imputer.fit_transform(S).toarray()
+    array([[4., 2.],
+           [4., 0.]])
     """
 
-    _fitted_private = ("_models", "_kept", "_constant", "_indicate", "_text")
+    _fitted_private = ("_models", "_kept", "_constant", "_indicate", "_text", "_dtypes")
 
     _parameter_constraints = {
         "strategy": [StrOptions({*STRATEGIES, "auto"}), dict, callable],
@@ -375,10 +442,12 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         self._fit(X)
         return self
 
-    def _can_partial_fit(self):
+    def _named_strategies(self):
         strategy = self.strategy
-        requested = strategy.values() if isinstance(strategy, dict) else [strategy]
-        return check_streaming(requested)
+        return list(strategy.values()) if isinstance(strategy, dict) else [strategy]
+
+    def _can_partial_fit(self):
+        return check_streaming(self._named_strategies())
 
     @available_if(_can_partial_fit)
     @fit_context(prefer_skip_nested_validation=True)
@@ -418,12 +487,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         check_streaming(self._requested_strategies(self.n_features_in_), dask=True)
 
     def _block_statistics(self, X, sample_weight=None):
-        if sparse.issparse(X) or self._text:
-            raise InputTypeError(
-                "ImputerSelector.partial_fit and fit on Dask input take dense "
-                "numeric batches; sparse matrices and text are fitted with fit "
-                "on all the rows at once."
-            )
+        check_dense_numbers(self, X)
         X = float_block(X)  # a Dask block comes as it is
         requested = self._requested_strategies(X.shape[1])
         check_streaming(requested)
@@ -459,12 +523,6 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         else:  # all of X, in memory
             self._fit_strategies(stream.requested, stream.empty, X=stream.X)
 
-    def _fill_value(self):
-        """``fill_value`` for the data fitted: None is 0, or text's default."""
-        if self.fill_value is None:
-            return DEFAULT_TEXT_FILL if self._text else 0.0
-        return self.fill_value if self._text else float(self.fill_value)
-
     def _fit_strategies(self, requested, empty, *, X=None, stats=None):
         """Resolve and fit the strategy of each feature.
 
@@ -478,21 +536,8 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         rows = None if X is None else sample_rows(X.shape[0], self.max_samples, rng)
 
-        self.selection_scores_ = None
-        auto = np.flatnonzero(strategies == "auto")
-        if auto.size:
-            candidates = check_candidates(self.candidates)
-            scores, chosen = select_strategies(
-                self, X, rows, auto, ~empty, candidates, rng
-            )
-            strategies[auto] = np.asarray(candidates, dtype=object)[chosen]
-            table = np.full((len(candidates), requested.size), np.nan)
-            table[:, auto] = scores
-            self.selection_scores_ = pd.DataFrame(
-                table,
-                index=pd.Index(candidates, name="candidate"),
-                columns=names,
-            )
+        # "auto" resolved in place in strategies, with the scores' table.
+        self.selection_scores_ = choose_auto(self, strategies, X, rows, empty, rng)
 
         dtype = object if self._text else np.float64
         statistics = np.full(requested.size, np.nan, dtype=dtype)
@@ -501,7 +546,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
             cols = np.flatnonzero([s is strategy or s == strategy for s in strategies])
             if cols.size:
                 statistics[cols] = self._statistic(strategy, X, cols, stats)
-        statistics[empty & (strategies == "constant")] = self._fill_value()
+        statistics[empty & (strategies == "constant")] = fill_value_of(self)
 
         self._models = {}
         for kind in MODEL_STRATEGIES:
@@ -519,13 +564,13 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
     def _statistic(self, strategy, X, cols, stats):
         if strategy == "constant":
-            return self._fill_value()
+            return fill_value_of(self)
         if stats is not None:  # an ImputeStream
             return stats.statistic(strategy, cols)
         if self._text:
-            names = np.asarray(feature_names(self, n_features=X.shape[1]))[cols]
+            names = np.array(feature_names(self, n_features=X.shape[1]), object)
             mask = text_mask(X[:, cols], self.missing_values)
-            return text_statistic(strategy, X[:, cols], mask, names)
+            return text_statistic(strategy, X[:, cols], mask, names[cols])
         if sparse.issparse(X):
             return sparse_statistic(strategy, X[:, cols])
         if callable(strategy) or 2 * cols.size < X.shape[1]:  # the few columns
@@ -582,9 +627,10 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         if is_dask_collection(X):
             return self._transform_blocks(X)
         in_place = not self.copy and self._kept.all() and not self._indicate
+        index = getattr(X, "index", None)
         X = validate_input(self, X, reset=False, in_place=in_place)
         if self._text:
-            return fill_text(self, X)
+            return fill_text(self, X, index)
         if sparse.issparse(X):
             return fill_sparse(self, X, not self.copy)
         return fill_dense(self, X, in_place)
@@ -645,12 +691,8 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
-        strategy = self.strategy
-        requested = strategy.values() if isinstance(strategy, dict) else [strategy]
-        tags.input_tags.sparse = all(takes_sparse(s) for s in requested)
+        named = self._named_strategies()
+        tags.input_tags.sparse = all(takes_sparse(s) for s in named)
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.non_deterministic = self.random_state is None and (
-            self.strategy == "auto"
-            or (isinstance(self.strategy, dict) and "auto" in self.strategy.values())
-        )
+        tags.non_deterministic = self.random_state is None and "auto" in named
         return tags
