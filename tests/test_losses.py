@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sktorchsafe import FocalLoss, MaskedMSELoss
+from sktorchsafe.core.compat import InvalidParameterError
+from sktorchsafe.exceptions import ModuleConfigError, TargetError
 
 NAN = float("nan")
 
@@ -195,3 +197,101 @@ def test_focal_property_finite(logits, target, gamma):
     loss.backward()
     assert torch.isfinite(loss) and loss.item() >= 0
     assert torch.isfinite(x.grad).all()
+
+
+# ----------------------------------------- bad logits and labels: our errors
+def test_focal_one_dimensional_logits_are_named():
+    with pytest.raises(ModuleConfigError, match=r"\(n, n_classes\).*shape \(4,\)"):
+        FocalLoss()(torch.randn(4), torch.tensor([0, 1, 0, 1]))
+
+
+@pytest.mark.parametrize(
+    "target, match",
+    [
+        ([0, 1, 2], r"shape \(3,\).*class indices of shape \(4,\)"),
+        ([[0], [1], [2], [1]], r"shape \(4, 1\).*y\.ravel\(\)"),
+    ],
+)
+def test_focal_targets_of_another_shape_are_named(target, match):
+    with pytest.raises(ModuleConfigError, match=match):
+        FocalLoss()(torch.randn(4, 3), torch.tensor(target))
+
+
+@pytest.mark.parametrize("ignore_index", [-100, 3])
+def test_focal_labels_outside_the_classes_name_values_and_rows(ignore_index):
+    target = torch.tensor([0, 1, 3, -2, 2])
+    loss = FocalLoss(ignore_index=ignore_index)
+    if ignore_index == 3:
+        match = r"0\.\.2 .*Got -2 in 1 row: 3\."
+    else:
+        match = r"0\.\.2 \(the logits have 3 columns\).*Got -2, 3 in 2 rows: 2, 3\."
+    with pytest.raises(TargetError, match=match) as info:
+        loss(torch.randn(5, 3), target)
+    assert info.value.kind == "label_encoding"
+    assert isinstance(info.value, ValueError)
+
+
+def test_focal_float_targets_must_be_whole_numbers():
+    with pytest.raises(TargetError, match=r"whole numbers.*2 rows.*1, 3"):
+        FocalLoss()(torch.randn(4, 3), torch.tensor([0.0, 1.5, 2.0, NAN]))
+    whole = FocalLoss()(torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0]))
+    assert torch.isfinite(whole)
+
+
+def test_masked_mse_shape_mismatch_is_a_module_config_error():
+    with pytest.raises(ModuleConfigError, match=r"\(4, 1\).*\(4,\)"):
+        MaskedMSELoss()(torch.zeros(4, 1), torch.zeros(4))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: FocalLoss(gamma=float("nan")),
+        lambda: FocalLoss(gamma=float("inf")),
+        lambda: FocalLoss(alpha=float("inf")),
+        lambda: FocalLoss(alpha=[1.0, float("nan")]),
+        lambda: FocalLoss(alpha=["a", "b"]),
+        lambda: FocalLoss(reduction="avg"),
+        lambda: MaskedMSELoss(reduction="avg"),
+    ],
+)
+def test_bad_loss_parameters_are_parameter_errors(make):
+    with pytest.raises(InvalidParameterError, match="parameter of"):
+        make()
+
+
+# ------------------------------------------ logits near the float limits
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+@pytest.mark.parametrize(
+    "dtype, huge", [(torch.float32, 3.4e38), (torch.float64, 1.7e308)]
+)
+def test_focal_finite_for_logits_near_the_float_limit(gamma, dtype, huge):
+    logits = torch.tensor(
+        [[huge, -huge, 0.0], [huge, huge, -huge], [1e38, 0.0, -1.0], [1, 2, 3]],
+        dtype=dtype,
+        requires_grad=True,
+    )
+    target = torch.tensor([1, 2, 0, 0])  # wrong, wrong, right, a normal row
+    for reduction in ("mean", "sum", "none"):
+        loss = FocalLoss(gamma=gamma, alpha=[1.0, 2.0, 3.0], reduction=reduction)(
+            logits, target
+        )
+        assert torch.isfinite(loss).all() and (loss >= 0).all()
+        (grad,) = torch.autograd.grad(loss.sum(), logits)
+        assert torch.isfinite(grad).all()
+    # the gradient keeps its true size (softmax minus one-hot), not ~1e-19
+    (grad,) = torch.autograd.grad(FocalLoss(gamma=0.0)(logits, target), logits)
+    torch.testing.assert_close(
+        grad[0], torch.tensor([1.0, -1.0, 0.0], dtype=dtype) / 4, rtol=1e-5, atol=0
+    )
+    # a normal row beside them is computed as on its own, by the definition
+    in_batch = FocalLoss(gamma=gamma, reduction="none")(logits, target)[3]
+    p_t = torch.softmax(logits[3].detach(), dim=0)[0]
+    expected = -((1 - p_t) ** gamma) * torch.log(p_t)
+    torch.testing.assert_close(in_batch.detach(), expected)
+
+
+def test_focal_half_precision_logits_give_a_float32_loss():
+    logits = torch.tensor([[6e4, -6e4, 0.0], [0.0, 1.0, 2.0]], dtype=torch.float16)
+    loss = FocalLoss()(logits, torch.tensor([1, 2]))
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
