@@ -1,4 +1,5 @@
-"""ImputerSelector: every strategy, the width promises, "auto", and the fold trap."""
+"""ImputerSelector: every strategy, the width promises, "auto", the fold trap,
+and what SimpleImputer takes (placeholders, text, sparse, indicators)."""
 
 import pickle
 import warnings
@@ -10,8 +11,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy import sparse
 from sklearn.base import clone
-from sklearn.impute import KNNImputer, SimpleImputer
+from sklearn.impute import KNNImputer, MissingIndicator, SimpleImputer
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -557,3 +559,242 @@ def test_iterative_on_constant_data_has_nothing_to_converge(X):
         warnings.simplefilter("ignore", DataQualityWarning)
         Xt = ImputerSelector(strategy="iterative", random_state=0).fit_transform(X)
     assert np.isfinite(Xt).all() and Xt.shape == X.shape
+
+
+# ------------------------------------------- what SimpleImputer takes, too
+@pytest.mark.parametrize("marker", [-999, -1.0, 0])
+@pytest.mark.parametrize("strategy", SIMPLE)
+def test_placeholder_missing_values_match_simple_imputer(X_clean, marker, strategy):
+    X = np.round(X_clean[:60] / [1, 10, 0.1, 1000]) + 100  # ties, no marker
+    X[np.random.default_rng(0).random(X.shape) < 0.2] = marker
+    before = X.copy()
+    ours = ImputerSelector(missing_values=marker, strategy=strategy, fill_value=7)
+    theirs = SimpleImputer(missing_values=marker, strategy=strategy, fill_value=7)
+    np.testing.assert_allclose(ours.fit_transform(X), theirs.fit_transform(X))
+    np.testing.assert_allclose(ours.statistics_, theirs.statistics_.astype(float))
+    np.testing.assert_array_equal(X, before)
+
+
+def test_placeholder_and_nan_and_inf_are_all_missing():
+    X = np.array([[1.0, 10.0], [-1.0, np.nan], [np.inf, 30.0], [5.0, -1.0]])
+    imputer = ImputerSelector(missing_values=-1, strategy="mean", add_indicator=True)
+    out = imputer.fit_transform(X)
+    np.testing.assert_array_equal(imputer.statistics_, [3.0, 20.0])
+    np.testing.assert_array_equal(out[:, :2], [[1, 10], [3, 20], [3, 30], [5, 20]])
+    np.testing.assert_array_equal(out[:, 2:], [[0, 0], [1, 1], [1, 0], [0, 1]])
+
+
+def test_placeholder_is_filled_in_place_with_copy_false():
+    X = np.array([[1.0, -1.0], [3.0, 4.0], [-1.0, 6.0]])
+    imputer = ImputerSelector(missing_values=-1, strategy="mean", copy=False)
+    out = imputer.fit(X).transform(X)
+    assert out is X
+    np.testing.assert_array_equal(X, [[1, 5], [3, 4], [2, 6]])
+
+
+@pytest.mark.parametrize("marker", ["-1", "", "NaN"])
+def test_text_missing_values_on_numbers_is_a_clear_error(X_nan, marker):
+    with pytest.raises(InputTypeError, match="both numerical.*Pass a number"):
+        ImputerSelector(missing_values=marker).fit(X_nan)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.parametrize("strategy", SIMPLE)
+def test_keep_empty_features_matches_simple_imputer(strategy, keep):
+    X = np.array([[np.nan, 2.0, np.nan], [np.nan, 3.0, 1.0], [np.nan, 6.0, 5.0]])
+    ours = ImputerSelector(strategy=strategy, keep_empty_features=keep, fill_value=0)
+    theirs = SimpleImputer(strategy=strategy, keep_empty_features=keep, fill_value=0)
+    with pytest.warns(DataQualityWarning, match="'x0'"):
+        out = ours.fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # theirs: "Skipping ..."
+        np.testing.assert_allclose(out, theirs.fit_transform(X))
+    assert out.shape[1] == (3 if keep else 2)
+
+
+def test_keep_empty_features_overrides_fill_and_drop_but_not_raise(X_nan):
+    X = X_nan.copy()
+    X[:, 1] = np.nan
+    for on_all_nan, keep, width in [("fill", False, 3), ("drop", True, 4)]:
+        imputer = ImputerSelector(on_all_nan=on_all_nan, keep_empty_features=keep)
+        assert _fit_transform(imputer, X).shape[1] == width
+    # None (the default) lets on_all_nan decide.
+    assert _fit_transform(ImputerSelector(on_all_nan="drop"), X).shape[1] == 3
+    with pytest.raises(NonFiniteInputError, match="'x1'"):
+        ImputerSelector(on_all_nan="raise", keep_empty_features=True).fit(X)
+
+
+def test_indicator_is_a_fitted_missing_indicator_of_the_kept_features():
+    X = np.array([[1.0, np.nan, np.nan], [np.nan, 2.0, np.nan], [3.0, 4.0, np.nan]])
+    imputer = ImputerSelector(on_all_nan="drop", add_indicator=True)
+    out = _fit_transform(imputer, X)
+    assert isinstance(imputer.indicator_, MissingIndicator)
+    np.testing.assert_array_equal(imputer.indicator_.features_, [0, 1])
+    np.testing.assert_array_equal(imputer.indicator_.transform(X), out[:, 2:])
+    assert ImputerSelector().fit(X[:, :2]).indicator_ is None
+
+
+@pytest.mark.parametrize("marker", [np.nan, -1])
+def test_inverse_transform_puts_missing_values_back(X_clean, marker):
+    X = np.round(X_clean[:30])
+    X[np.random.default_rng(1).random(X.shape) < 0.2] = marker
+    X[:, 2] = marker  # a feature without observed values, left out
+    imputer = ImputerSelector(
+        missing_values=marker, add_indicator=True, on_all_nan="drop"
+    )
+    out = _fit_transform(imputer, X)
+    assert out.shape[1] == 6
+    np.testing.assert_array_equal(imputer.inverse_transform(out), X)
+    theirs = SimpleImputer(missing_values=marker, strategy="median", add_indicator=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        np.testing.assert_array_equal(
+            theirs.inverse_transform(theirs.fit_transform(X)), X
+        )
+
+
+def test_inverse_transform_needs_the_indicators(X_nan):
+    imputer = ImputerSelector().fit(X_nan)
+    assert not hasattr(imputer, "inverse_transform")
+    with pytest.raises(AttributeError) as info:
+        imputer.inverse_transform(X_nan)
+    assert "Got 'add_indicator=False' instead" in str(info.value.__cause__)
+    with pytest.raises(ValueError, match="must have 8 columns"):
+        ImputerSelector(add_indicator=True).fit(X_nan).inverse_transform(X_nan)
+
+
+@pytest.fixture
+def df_text():
+    return pd.DataFrame(
+        {
+            "city": pd.Series(["Oslo", None, "Rome", "Oslo", "Rome"], dtype="category"),
+            "name": pd.Series(["a", pd.NA, "b", "b", None], dtype="string"),
+            "code": np.array(["x", "y", np.nan, "y", "z"], dtype=object),
+            "size": [1.0, np.nan, 3.0, 3.0, 4.0],
+        }
+    )
+
+
+def test_most_frequent_and_constant_fill_text_and_categories(df_text):
+    frequent = ImputerSelector(strategy="most_frequent").fit(df_text)
+    assert list(frequent.statistics_) == ["Oslo", "b", "y", 3.0]
+    out = frequent.transform(df_text)
+    assert out.dtype == object
+    assert list(out[1]) == ["Oslo", "b", "y", 3.0]
+    assert list(out[4]) == ["Rome", "b", "z", 4.0]
+    constant = ImputerSelector(strategy="constant").fit(df_text)
+    missing = "missing_value"  # fill_value=None in text data, as SimpleImputer
+    assert list(constant.transform(df_text)[1]) == [missing, missing, "y", missing]
+    named = ImputerSelector(strategy="constant", fill_value="unknown")
+    assert list(named.fit_transform(df_text)[2]) == ["Rome", "b", "unknown", 3.0]
+
+
+def test_text_output_keeps_each_column_dtype_in_pandas(df_text):
+    imputer = ImputerSelector(
+        strategy={"city": "constant", "name": "most_frequent", "code": "constant"},
+        fill_value="unknown",
+        add_indicator=True,
+    ).set_output(transform="pandas")
+    out = imputer.fit_transform(df_text)
+    assert isinstance(out["city"].dtype, pd.CategoricalDtype)
+    assert list(out["city"].cat.categories) == ["Oslo", "Rome", "unknown"]
+    assert out["city"].tolist() == ["Oslo", "unknown", "Rome", "Oslo", "Rome"]
+    assert isinstance(out["name"].dtype, pd.StringDtype)
+    assert out["size"].dtype == np.float64 and out["size"][1] == 3.0  # median
+    assert out["missingindicator_name"].dtype == bool
+    assert out["missingindicator_name"].tolist() == [False, True, False, False, True]
+    assert out.index.equals(df_text.index)
+
+
+def test_text_placeholders_none_and_lists():
+    X = np.array([["a", ""], ["", "c"], ["a", "c"], [None, "d"]], dtype=object)
+    out = ImputerSelector(missing_values="", strategy="most_frequent").fit_transform(X)
+    np.testing.assert_array_equal(out, [["a", "c"], ["a", "c"], ["a", "c"], ["a", "d"]])
+    rows = [["a", "b"], ["c", np.nan], ["a", "b"]]
+    fitted = ImputerSelector(strategy="most_frequent").fit(rows)
+    out = fitted.transform([[np.nan, np.nan]])  # numbers only, read as text
+    assert out.dtype == object and list(out[0]) == ["a", "b"]
+
+
+def test_most_frequent_ties_take_the_smallest_value():
+    X = np.array([["b"], ["a"], [None], ["b"], ["a"]], dtype=object)
+    assert ImputerSelector(strategy="most_frequent").fit(X).statistics_[0] == "a"
+    mixed = np.array([[1], ["1"], [None]], dtype=object)
+    assert ImputerSelector(strategy="most_frequent").fit(mixed).statistics_[0] == 1
+
+
+def test_mean_on_text_names_the_column_rows_and_fix(df_text):
+    with pytest.raises(
+        InputTypeError, match=r"(?s)'city', rows 0, 2, 3, 4.*most_frequent"
+    ):
+        ImputerSelector(strategy="mean").fit(df_text)
+    # A mapping gives the numbers a numeric strategy.
+    imputer = ImputerSelector(
+        strategy={"city": "most_frequent", "name": "constant", "code": "constant"},
+        fill_value="?",
+    ).fit(df_text)
+    assert imputer.statistics_[3] == 3.0  # the median of 'size'
+    with pytest.raises(InputTypeError, match="'city', 'name'.*'knn'.*need numbers"):
+        ImputerSelector(strategy="knn").fit(df_text)
+
+
+def test_text_fill_value_on_numbers_and_numpy_strings_are_refused(X_nan):
+    with pytest.raises(InputTypeError, match="fill_value='x'.*cannot be cast"):
+        ImputerSelector(strategy="constant", fill_value="x").fit(X_nan)
+    with pytest.raises(InputTypeError, match="numpy string array cannot hold"):
+        ImputerSelector(strategy="most_frequent").fit(np.array([["a"], ["b"]]))
+
+
+def test_text_feature_without_values_in_a_fold_is_kept(df_text):
+    df = df_text.assign(code=None)
+    imputer = ImputerSelector(strategy="most_frequent")
+    with pytest.warns(DataQualityWarning, match="'code'.*'missing_value'"):
+        out = imputer.fit_transform(df)
+    assert out.shape == df.shape
+    assert list(out[:, 2]) == ["missing_value"] * len(df)
+    assert imputer.strategies_[2] == "constant"
+
+
+@pytest.mark.parametrize("container", [sparse.csr_matrix, sparse.csc_array])
+@pytest.mark.parametrize("strategy", SIMPLE)
+def test_sparse_matches_simple_imputer(X_nan, container, strategy):
+    X = np.round(X_nan / [1, 10, 0.1, 1000])  # implicit zeros in x0, x1
+    X[:5, 0] = np.nan
+    ours = ImputerSelector(strategy=strategy, fill_value=7.0, add_indicator=True)
+    theirs = SimpleImputer(strategy=strategy, fill_value=7.0, add_indicator=True)
+    out = ours.fit_transform(container(X))
+    assert sparse.issparse(out) and out.format == "csc"
+    expected = theirs.fit_transform(container(X))
+    np.testing.assert_allclose(ours.statistics_, theirs.statistics_)
+    np.testing.assert_allclose(out.toarray(), expected.toarray())
+    np.testing.assert_allclose(out[:, :4].toarray(), ours.fit_transform(X)[:, :4])
+
+
+def test_sparse_inf_is_missing_and_copy_false_fills_csc_in_place():
+    X = sparse.csc_matrix(np.array([[np.inf, 1.0], [2.0, 0.0], [4.0, np.nan]]))
+    imputer = ImputerSelector(strategy="mean", copy=False).fit(X)
+    np.testing.assert_allclose(imputer.statistics_, [3.0, 0.5])
+    out = imputer.transform(X)
+    assert out is X
+    np.testing.assert_allclose(X.toarray(), [[3, 1], [2, 0], [4, 0.5]])
+
+
+def test_sparse_refusals_are_clear():
+    X = sparse.csr_matrix(np.array([[0.0, 1.0], [np.nan, 2.0]]))
+    with pytest.raises(InputTypeError, match="missing_values == 0.*dense array"):
+        ImputerSelector(missing_values=0).fit(X)
+    with pytest.raises(InputTypeError, match="'knn' needs dense data"):
+        ImputerSelector(strategy="knn").fit(X)
+    with pytest.raises(InputTypeError, match="take dense numeric batches"):
+        ImputerSelector(strategy="mean").partial_fit(X)
+    assert not ImputerSelector(strategy="auto").__sklearn_tags__().input_tags.sparse
+
+
+def test_callable_strategy_on_dense_sparse_and_text():
+    X = np.array([[1.0, np.nan], [np.nan, 5.0], [3.0, 2.0]])
+    np.testing.assert_array_equal(
+        ImputerSelector(strategy=np.min).fit_transform(X), [[1, 2], [1, 5], [3, 2]]
+    )
+    out = ImputerSelector(strategy=np.max).fit_transform(sparse.csr_matrix(X))
+    np.testing.assert_array_equal(out.toarray(), [[1, 5], [3, 5], [3, 2]])
+    assert not hasattr(ImputerSelector(strategy=np.min), "partial_fit")

@@ -285,7 +285,7 @@ def report_empty(imputer, empty, names):
     else:
         action = (
             f"{they} kept as the constant "
-            f"{fill if isinstance(fill, str) else format(fill, 'g')} "
+            f"{repr(fill) if isinstance(fill, str) else format(fill, 'g')} "
             "(fill_value) so that the output width does not change; set "
             "on_all_nan='drop' to leave them out or 'raise' to stop"
         )
