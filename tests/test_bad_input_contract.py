@@ -74,3 +74,44 @@ def test_diagnose_with_a_scalar_target_reports_it(y):
 def test_no_rows_is_named_as_such(step):
     with pytest.raises(InputTypeError, match=r"0 sample\(s\) \(shape=\(0, 2\)\)"):
         step().fit(np.empty((0, 2)), np.empty(0))
+
+
+# ------------------------------------------------------- parameter errors
+def test_parameter_errors_are_scikit_learns_and_still_value_or_type_errors():
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    from sktorchsafe import diagnose, stream_fit
+    from sktorchsafe.core.compat import InvalidParameterError
+
+    X = np.arange(6.0).reshape(3, 2)
+    cases = [
+        (lambda: diagnose(X, task="bogus"), "'task' parameter of diagnose"),
+        (lambda: stream_fit(make_pipeline(PCA()), [X]), "'pca' \\(PCA\\).*partial_fit"),
+        (lambda: stream_fit(PCA(), [X]), "must be a sklearn.pipeline.Pipeline"),
+        (
+            lambda: stream_fit(make_pipeline(SafeStandardScaler()), iter([X])),
+            "one-shot iterator",
+        ),
+        (lambda: SafeStandardScaler(dtype="int8").fit(X), "'dtype' parameter"),
+    ]
+    for call, match in cases:
+        with pytest.raises(InvalidParameterError, match=match) as info:
+            call()
+        assert isinstance(info.value, ValueError) and isinstance(info.value, TypeError)
+
+
+# --------------------------------------- overflow, weights, all-NaN columns
+def test_scaler_output_beyond_its_dtype_is_our_error_not_inf():
+    from sktorchsafe.exceptions import NonFiniteInputError
+
+    fitted = SafeStandardScaler(dtype=np.float32).fit(np.arange(6.0).reshape(3, 2))
+    with pytest.raises(NonFiniteInputError, match="float32.*'x0' \\(1 row: 0\\)"):
+        fitted.transform([[1e300, 0.0]])
+
+
+def test_negative_weights_are_our_error():
+    from sktorchsafe.exceptions import DataQualityError
+
+    with pytest.raises(DataQualityError, match="negative"):
+        SafeStandardScaler().fit(np.eye(3), sample_weight=[-1, -1, -1])

@@ -380,7 +380,9 @@ def test_bad_arguments():
         diagnose(pd.Series([1.0, 2.0]))
     with pytest.raises(InputTypeError, match="duplicate column names: 'a'"):
         diagnose(pd.DataFrame(np.eye(3), columns=["a", "a", "b"]))
-    with pytest.raises(ValueError, match="task must be"):
+    from sktorchsafe.core.compat import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'task' parameter of diagnose"):
         diagnose(np.eye(3), task="ranking")
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..core.compat import StrOptions, validate_parameter_constraints
 from ..core.frames import (
     as_float,
     classify_column,
@@ -114,6 +115,9 @@ def diagnose(X, y=None, *, task="auto"):
 
     Raises
     ------
+    InvalidParameterError
+        (scikit-learn's, a ``ValueError``) If ``task`` is not one of the
+        options.
     InputTypeError
         If X is sparse or not 2-D, or has duplicate column names.
     TargetError
@@ -160,11 +164,11 @@ def diagnose(X, y=None, *, task="auto"):
     >>> print(report.findings[0].message)
     X holds NaN in 1 feature: 'x0' (1 cell), in 1 row: 1.
     """
-    if task not in ("auto", "regression", "classification"):
-        raise ValueError(
-            "diagnose: task must be 'auto', 'regression' or 'classification'. "
-            f"Got {task!r} instead."
-        )
+    validate_parameter_constraints(
+        {"task": [StrOptions({"auto", "regression", "classification"})]},
+        {"task": task},
+        caller_name="diagnose",
+    )
     data = _read_features(X)
     n_samples, n_features = data.n_samples, len(data.names)
     findings = list(data.findings)

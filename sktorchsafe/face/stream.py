@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from sklearn.pipeline import Pipeline
 
+from ..core.compat import InvalidParameterError
 from ..core.streaming import passes_X_through, streamed
 from ..exceptions import InputTypeError
 
@@ -59,11 +60,12 @@ def stream_fit(pipeline, chunks):
 
     Raises
     ------
-    TypeError
-        For a ``pipeline`` that is not a ``Pipeline``, a step without
+    InvalidParameterError
+        (scikit-learn's, a ``TypeError`` and a ``ValueError``) For a
+        ``pipeline`` that is not a ``Pipeline``, a step without
         ``partial_fit``, or chunks given as a one-shot iterator (a
         generator), which cannot be read again.
-    ValueError
+    InputTypeError
         When no chunk holds a row.
 
     See Also
@@ -100,7 +102,7 @@ def stream_fit(pipeline, chunks):
     0.99
     """
     if not isinstance(pipeline, Pipeline):
-        raise TypeError(
+        raise InvalidParameterError(
             "stream_fit: pipeline must be a sklearn.pipeline.Pipeline. Got "
             f"{type(pipeline).__name__} instead; for a single step, call its "
             "partial_fit on each chunk."
@@ -112,7 +114,7 @@ def stream_fit(pipeline, chunks):
     ]
     for _, name, est in steps:
         if not hasattr(est, "partial_fit"):
-            raise TypeError(
+            raise InvalidParameterError(
                 f"stream_fit: step {name!r} ({type(est).__name__}) has no "
                 "partial_fit, so it cannot learn chunk by chunk. Replace it by "
                 "one that has (every sktorchsafe step has), or fit the steps "
@@ -153,7 +155,7 @@ def _n_rows(X):
 def _reader(chunks):
     """A function giving a fresh iterator over ``(X, y)`` pairs at each call."""
     if isinstance(chunks, Iterator):
-        raise TypeError(
+        raise InvalidParameterError(
             "stream_fit: chunks is a one-shot iterator (e.g. a generator), but "
             "the chunks are read once per group of steps. Pass a list of "
             "chunks, or a function returning a fresh iterator, e.g. "
