@@ -484,6 +484,8 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
 
     def _check_dask_input(self, X, *, reset):
         check_dask_input(self, X, reset=reset)
+        if reset:
+            self._text = False  # Dask input is numeric (check_dask_input)
         check_streaming(self._requested_strategies(self.n_features_in_), dask=True)
 
     def _block_statistics(self, X, sample_weight=None):
