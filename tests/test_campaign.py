@@ -34,7 +34,7 @@ from sktorchsafe import (
     make_safe_pipeline,
     stream_fit,
 )
-from sktorchsafe.exceptions import SktorchsafeError
+from sktorchsafe.exceptions import SktorchsafeError, SktorchsafeWarning
 
 EXAMPLES = 40 * (20 if os.environ.get("SKTORCHSAFE_CAMPAIGN") == "long" else 1)
 CAMPAIGN = settings(
@@ -193,3 +193,143 @@ def test_the_pipeline_and_its_stream_keep_the_contract(data):
     )
     if error is None and len(X):
         assert streamed.predict(X).shape == (len(X),)
+
+
+# ------------------------------------------------------------------- losses
+#: Logit and prediction values that have broken loss code before.
+HUGE = [3.4e38, -3.4e38, 1e38, -1e30, 1.8e19, 1e4, -1e4, 0.0, 1e-45]
+
+
+def _draw_values(rng, shape, dtype, huge_share, extremes):
+    values = rng.normal(size=shape) * 3.0
+    cells = rng.random(shape) < huge_share
+    values[cells] = rng.choice(extremes, size=int(cells.sum()))
+    with np.errstate(over="ignore"):
+        return values.astype(dtype)
+
+
+@st.composite
+def logits_and_labels(draw):
+    """Logits of any shape (1-D, (n, C), (n, C, d)), labels in and out of range."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    n, n_classes = draw(st.integers(0, 6)), draw(st.integers(1, 4))
+    layout = draw(st.sampled_from(["rows", "rows", "pixels", "1-D", "short", "column"]))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    extremes = [
+        v for v in HUGE + [1.7e308, -1.7e308] if dtype == np.float64 or abs(v) < 3.5e38
+    ]
+    shape = {"1-D": (n,), "pixels": (n, n_classes, 2)}.get(layout, (n, n_classes))
+    logits = _draw_values(rng, shape, dtype, draw(st.floats(0, 1)), extremes)
+    label_shape = {"pixels": (n, 2), "short": (max(n - 1, 0),), "column": (n, 1)}
+    labels = rng.integers(0, n_classes, size=label_shape.get(layout, (n,)))
+    if labels.size and draw(st.booleans()):  # out of range, or ignored
+        cells = rng.random(labels.shape) < 0.3
+        labels[cells] = rng.choice([-100, -1, n_classes, n_classes + 3], cells.sum())
+    gamma = draw(st.sampled_from([0.0, 0.5, 2.0]))
+    alpha = draw(st.sampled_from([None, 0.25, "per class"]))
+    alpha = list(rng.random(n_classes) * 3) if alpha == "per class" else alpha
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    return (
+        logits,
+        labels,
+        layout,
+        {"gamma": gamma, "alpha": alpha, "reduction": reduction},
+    )
+
+
+@st.composite
+def predictions_and_targets(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    n, n_outputs = draw(st.integers(0, 6)), draw(st.integers(1, 3))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    pred = _draw_values(rng, (n, n_outputs), dtype, draw(st.floats(0, 1)), HUGE)
+    target_shape = draw(st.sampled_from([(n, n_outputs)] * 3 + [(n,), (n + 1, 1)]))
+    target = _draw_values(rng, target_shape, dtype, draw(st.floats(0, 1)), HUGE)
+    cells = rng.random(target_shape) < draw(st.floats(0, 1))
+    target[cells] = rng.choice([np.nan, np.nan, np.inf, -np.inf], cells.sum())
+    return pred, target, draw(st.sampled_from(["mean", "sum", "none"]))
+
+
+def _loss_outcome(loss_fn, x, target):
+    """The loss and the gradient, or our error; warnings must be ours."""
+    import torch
+
+    x = torch.tensor(x, requires_grad=True)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        try:
+            loss = loss_fn(x, torch.tensor(target))
+            (grad,) = torch.autograd.grad(loss.sum(), x, allow_unused=True)
+        except SktorchsafeError as exc:
+            assert str(exc), "an error without a message"
+            loss, grad, error = None, None, exc
+        else:
+            error = None
+    foreign = [w for w in record if not issubclass(w.category, SktorchsafeWarning)]
+    assert not foreign, f"a warning not of ours: {foreign[0].message}"
+    return loss, grad, error
+
+
+@CAMPAIGN
+@given(case=logits_and_labels())
+def test_focal_loss_keeps_the_contract(case):
+    from sktorchsafe import FocalLoss
+    from sktorchsafe.exceptions import ModuleConfigError, TargetError
+
+    logits, labels, layout, params = case
+    loss_fn = FocalLoss(**params)
+    loss, grad, error = _loss_outcome(loss_fn, logits, labels)
+    wrong_shape = layout in ("1-D", "short", "column") and not (
+        layout == "short" and logits.shape[0] == 0  # nothing to pair: (0,) fits
+    )
+    kept = labels[labels != -100]
+    n_classes = logits.shape[1] if logits.ndim > 1 else 0
+    outside = bool(((kept < 0) | (kept >= n_classes)).any())
+    if wrong_shape:
+        assert isinstance(error, ModuleConfigError), f"{layout}: got {error!r}"
+        return
+    if outside:
+        assert isinstance(error, TargetError) and error.kind == "label_encoding"
+        assert error.rows is not None and len(error.rows)
+        return
+    assert error is None, f"our error without a cause: {error!r}"
+    expected = labels.shape if params["reduction"] == "none" else ()
+    assert tuple(loss.shape) == expected
+    assert bool(loss.isfinite().all()) and bool((loss >= 0).all()), loss
+    assert grad is None or bool(grad.isfinite().all()), "non-finite gradient"
+
+
+@CAMPAIGN
+@given(case=predictions_and_targets())
+def test_masked_mse_loss_keeps_the_contract(case):
+    from sktorchsafe import MaskedMSELoss
+    from sktorchsafe.exceptions import ModuleConfigError
+
+    pred, target, reduction = case
+    loss, grad, error = _loss_outcome(MaskedMSELoss(reduction), pred, target)
+    if pred.shape != target.shape:
+        assert isinstance(error, ModuleConfigError), f"got {error!r}"
+        return
+    assert error is None, f"our error without a cause: {error!r}"
+    assert tuple(loss.shape) == (pred.shape if reduction == "none" else ())
+    values = loss.detach().numpy().astype(np.float64)
+    assert not np.isnan(values).any(), "NaN loss"
+    # Documented: +inf only for an infinite target, or where the true value
+    # (computed in float64, or exactly as a Python float) passes the dtype.
+    observed = ~np.isnan(target)
+    with np.errstate(over="ignore", invalid="ignore"):
+        error64 = np.where(observed, pred.astype(np.float64) - target, 0.0)
+        squared = error64**2
+    true = {
+        "none": squared,
+        "sum": squared.sum(),
+        "mean": squared.sum() / max(observed.sum(), 1),
+    }[reduction]
+    limit = np.finfo(pred.dtype).max
+    allowed = ~np.isfinite(np.asarray(true)) | (np.abs(np.asarray(true)) > limit * 0.99)
+    assert not (np.isinf(values) & ~allowed).any(), "silent ±inf"
+    if grad is not None:
+        grads = grad.numpy().astype(np.float64)
+        assert not np.isnan(grads).any(), "NaN gradient"
+        if np.isfinite(error64).all() and (np.abs(error64) < limit / 4).all():
+            assert np.isfinite(grads).all(), "±inf gradient for a representable error"
