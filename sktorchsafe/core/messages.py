@@ -401,6 +401,94 @@ FIXES = {
         "a custom train_step); run with torch.autograd.set_detect_anomaly(True) "
         "to find the operation.",
     ),
+    # Before training: what preflight found in the network on a sample.
+    "preflight_sigmoid_bce": Fix(
+        None,
+        "Drop the final sigmoid and use criterion=torch.nn.BCEWithLogitsLoss, "
+        "which takes logits (apply torch.sigmoid to predict probabilities).",
+    ),
+    "preflight_sigmoid_logits": Fix(
+        None,
+        "Drop the final sigmoid: BCEWithLogitsLoss takes logits.",
+    ),
+    "preflight_softmax_cross_entropy": Fix(
+        None,
+        "Drop the final softmax: CrossEntropyLoss takes logits "
+        "(SafeNeuralNetClassifier applies the softmax in predict_proba).",
+    ),
+    "preflight_log_softmax": Fix(
+        None,
+        "End the module with torch.nn.LogSoftmax(dim=1) (or use "
+        "torch.log_softmax), or return logits into CrossEntropyLoss.",
+    ),
+    "preflight_nll_logits": Fix(
+        None,
+        "Use criterion=torch.nn.CrossEntropyLoss, which takes logits, or end "
+        "the module with torch.nn.LogSoftmax(dim=1).",
+    ),
+    "preflight_output_width": Fix(
+        None,
+        "Make the module's last layer output one value per class (class "
+        "criteria) or per target column, and give y the shape of the output.",
+    ),
+    "preflight_saturation": Fix(
+        None,
+        "Scale the input of that layer down: standardize X (make_safe_pipeline), "
+        "initialize the layer before it with a smaller gain, or put a "
+        "normalization layer (torch.nn.LayerNorm) before the activation.",
+    ),
+    "preflight_dead_units": Fix(
+        None,
+        "Standardize X (make_safe_pipeline) and check the bias of the layer "
+        "before it; or use an activation without a dead zone "
+        "(torch.nn.LeakyReLU, torch.nn.GELU).",
+    ),
+    "preflight_growth": Fix(
+        None,
+        "Check that layer's initialization (torch.nn.init.kaiming_uniform_ or "
+        "xavier_uniform_ with the activation's gain) and any scaling of its "
+        "weights, or add a normalization layer (torch.nn.LayerNorm) after it.",
+    ),
+    "preflight_half_range": Fix(
+        "scale",
+        "Standardize X before the net (SafeStandardScaler, make_safe_pipeline's "
+        "'scale' step), keep that layer in float32 (torch.autocast leaves it "
+        "out when it runs in float32), or use bfloat16.",
+    ),
+    "preflight_nonfinite": Fix(
+        None,
+        "Keep that layer's input inside its domain (log or sqrt of negative "
+        "values, division by zero, exp overflow) and check its weights.",
+    ),
+    "preflight_vanishing_gradients": Fix(
+        None,
+        "Initialize with the activation's gain (torch.nn.init.xavier_uniform_ "
+        "with calculate_gain('tanh')), use ReLU-like activations, add "
+        "normalization layers or residual connections, or use fewer layers.",
+    ),
+    "preflight_exploding_gradients": Fix(
+        None,
+        "Initialize the layers with smaller weights, add normalization layers, "
+        "and clip gradients (skorch.callbacks.GradientNormClipping).",
+    ),
+    "preflight_first_update": Fix(
+        None,
+        "Lower lr (the first step should move each weight by a small share of "
+        "its size, ~1e-3), standardize X and y (make_safe_pipeline, "
+        "scale_target=True), or use torch.optim.Adam.",
+    ),
+    "preflight_unscaled_input": Fix("scale", _SCALE),
+    "preflight_input_width": Fix(
+        None,
+        "Give the module's first layer as many inputs as X has columns "
+        "(module__in_features=X.shape[1]); an encoder before the net may "
+        "change the width (TableEncoder's one-hot columns).",
+    ),
+    "preflight_forward_error": Fix(
+        None,
+        "Run the module on a few rows of X by hand to see the failing line; "
+        "the message names the module that raised.",
+    ),
 }
 
 
