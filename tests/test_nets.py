@@ -503,12 +503,39 @@ def test_logits_with_nllloss_raise_at_first_batch(clf_data):
     assert all("train_loss" not in batch for batch in net.history[-1]["batches"])
 
 
-def test_probabilities_with_cross_entropy_raise(clf_data):
+@pytest.mark.parametrize("criterion", [torch.nn.CrossEntropyLoss, FocalLoss])
+def test_a_module_ending_in_softmax_trains_with_a_logits_criterion(
+    clf_data, criterion
+):
+    # skorch's convention (a final softmax) and PyTorch's (logits) both work
+    # with the default criterion: probabilities reach it as their log, not
+    # through a second softmax, and predict_proba does not apply one either.
     X, positive = clf_data
-    with pytest.raises(
-        ModuleConfigError, match="probabilities.*Drop the module's final"
-    ):
-        classifier(module__softmax=True).fit(X, positive)
+    torch.manual_seed(0)
+    soft = classifier(module__softmax=True, criterion=criterion).fit(X, positive)
+    torch.manual_seed(0)
+    logits = classifier(criterion=criterion).fit(X, positive)
+    assert soft.output_kind_ == "probabilities"
+    assert logits.output_kind_ == "logits"
+    losses = soft.history[:, "train_loss"], logits.history[:, "train_loss"]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-3)
+    np.testing.assert_allclose(
+        soft.predict_proba(X), logits.predict_proba(X), atol=1e-4
+    )
+    module = soft.module_
+    with torch.no_grad():
+        expected = module(torch.as_tensor(X, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(soft.predict_proba(X), expected, rtol=1e-5)
+
+
+def test_output_kind_of_a_loaded_net_is_read_from_its_output(clf_data, tmp_path):
+    X, positive = clf_data
+    trained = classifier(module__softmax=True).fit(X, positive)
+    trained.save_params(f_params=tmp_path / "p.pt")
+    loaded = classifier(module__softmax=True).initialize()
+    loaded.load_params(f_params=tmp_path / "p.pt")
+    assert getattr(loaded, "output_kind_", None) is None
+    np.testing.assert_allclose(loaded.predict_proba(X), trained.predict_proba(X))
 
 
 def test_output_width_must_match_classes(clf_data):

@@ -8,6 +8,8 @@ int64 class codes, NaN and ±inf are refused with an error that names the rows
 and features, and :class:`~sktorchsafe.NonFiniteGuard` watches the training.
 """
 
+import functools
+
 import numpy as np
 import pandas as pd
 import torch
@@ -37,6 +39,8 @@ from .outputs import (
     check_class_scores,
     check_predictions,
     check_tensor_output,
+    class_loss_input,
+    scores_to_probabilities,
 )
 from .split import STRATIFIED_SPLIT
 
@@ -351,10 +355,11 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
       returns the original labels and ``predict_proba`` columns follow
       ``classes_``. Missing, continuous or single-class targets raise
       :class:`~sktorchsafe.exceptions.TargetError`.
-    - The module returns **logits** and the default criterion is
-      ``torch.nn.CrossEntropyLoss`` (see Notes); a module whose output does
-      not match its criterion is caught at the first batch with an error
-      that says which to use.
+    - The default criterion is ``torch.nn.CrossEntropyLoss``, for a module
+      that returns **logits**; a module ending in a softmax (skorch's
+      convention) or a ``LogSoftmax`` trains too (see Notes), and a module
+      whose output cannot meet its criterion is caught at the first batch
+      with an error that says which to use.
     - A ``train_split`` with more folds than X has rows, or (stratified)
       than any class has, raises
       :class:`~sktorchsafe.exceptions.ModuleConfigError` before training, with
@@ -387,6 +392,9 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
     classes_ : ndarray of shape (n_classes,)
         The class labels; column ``k`` of the module's output is
         ``classes_[k]``.
+    output_kind_ : {"logits", "probabilities", "log_probabilities"}
+        What the module returned on the first training batch of the last
+        fit; ``predict_proba`` turns it into probabilities accordingly.
     module_ : torch.nn.Module
         The trained module.
     n_features_in_ : int
@@ -415,13 +423,16 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
     a final softmax) or log-probabilities (PyTorch's, a final
     ``LogSoftmax``): the first training batch tells them apart, and
     log-probabilities reach ``NLLLoss`` as they are (skorch would take their
-    log again) and are exponentiated in ``predict_proba``. Either way the
-    first training batch of each fit is checked: logits with ``NLLLoss``
-    raise an error that says to use ``CrossEntropyLoss``; probabilities with
-    ``CrossEntropyLoss`` (a double softmax, which trains badly without any
-    NaN) raise an error that says to drop the softmax; an output width
-    different from the number of classes raises too (pass ``classes`` when a
-    subset of the data, such as a cross-validation fold, lacks a class).
+    log again) and are exponentiated in ``predict_proba``. A module ending
+    in a softmax also trains with ``CrossEntropyLoss`` or
+    :class:`FocalLoss`: the criterion gets the log of the probabilities,
+    which its own softmax maps back to them (never a second softmax), so
+    skorch's modules and ``skorch.toy.make_classifier`` work unchanged. The
+    first training batch of each fit records what the module returns in
+    ``output_kind_``; logits with ``NLLLoss`` raise an error that says to
+    use ``CrossEntropyLoss``, and an output width different from the number
+    of classes raises too (pass ``classes`` when a subset of the data, such
+    as a cross-validation fold, lacks a class).
 
     Scoring callbacks see the batch targets, which are the class codes
     0..K-1; the default ``valid_acc`` decodes them. In a scoring function of
@@ -553,29 +564,30 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
     def get_loss(self, y_pred, y_true, *args, **kwargs):
         """Loss of a batch; the first training batch checks output against criterion.
 
-        Log-probabilities (a module ending with ``LogSoftmax``) reach
-        ``NLLLoss`` as they are; skorch would take their log again.
+        It also records what the module returns (``output_kind_``): logits,
+        probabilities (a final softmax, skorch's convention) or
+        log-probabilities (a final ``LogSoftmax``). Each reaches the
+        criterion as it expects: ``CrossEntropyLoss`` and :class:`FocalLoss`
+        get the log of probabilities (not a second softmax), ``NLLLoss``
+        gets log-probabilities as they are (skorch would take their log
+        again).
         """
         check_tensor_output(self, y_pred)
         if kwargs.get("training") and not getattr(self, "_outputs_checked_", True):
             self._outputs_checked_ = True
-            self._log_probabilities_ = False
-            self._log_probabilities_ = check_class_scores(self, y_pred)
-        if getattr(self, "_log_probabilities_", False) and isinstance(
-            self._criterion(), torch.nn.NLLLoss
-        ):
-            return NeuralNet.get_loss(self, y_pred, y_true, *args, **kwargs)
+            self.output_kind_ = check_class_scores(self, y_pred)
+        kind = getattr(self, "output_kind_", None)
+        if torch.is_tensor(y_pred) and kind is not None:
+            y_pred, skorch_loss = class_loss_input(self, y_pred, kind)
+            if not skorch_loss:
+                return NeuralNet.get_loss(self, y_pred, y_true, *args, **kwargs)
         return super().get_loss(y_pred, y_true, *args, **kwargs)
 
     def _get_predict_nonlinearity(self):
-        if self.predict_nonlinearity == "auto":
-            criterion = self._criterion()
-            if isinstance(criterion, FocalLoss):
-                return _softmax
-            if isinstance(criterion, torch.nn.NLLLoss) and getattr(
-                self, "_log_probabilities_", False
-            ):
-                return torch.exp
+        if self.predict_nonlinearity == "auto" and isinstance(
+            self._criterion(), (torch.nn.CrossEntropyLoss, torch.nn.NLLLoss, FocalLoss)
+        ):
+            return functools.partial(scores_to_probabilities, self)
         return super()._get_predict_nonlinearity()
 
     # -------------------------------------------------------- predict
@@ -608,10 +620,6 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         y_pred : ndarray of shape (n_samples,)
         """
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-def _softmax(y):
-    return torch.softmax(y, dim=-1)
 
 
 def _is_one_hot(y):

@@ -24,6 +24,9 @@ from .replay import diagnose_batch
 __all__ = [
     "align_regression_output",
     "check_class_scores",
+    "class_loss_input",
+    "score_kind",
+    "scores_to_probabilities",
     "check_predictions",
     "check_tensor_output",
 ]
@@ -48,15 +51,16 @@ def check_tensor_output(net, y_pred):
 def check_class_scores(net, y_pred):
     """Check a classifier's first training output against its criterion.
 
-    The output must have one column per class; logits must not meet
+    The output must have one column per class, and logits must not meet
     ``NLLLoss`` (skorch takes the log of probabilities: NaN from the first
-    negative logit) and probabilities must not meet ``CrossEntropyLoss`` or
-    :class:`FocalLoss` (a double softmax). BCE losses, which take one float
-    target per output, cannot train on class codes.
+    negative logit). BCE losses, which take one float target per output,
+    cannot train on class codes.
 
-    Returns whether the output holds log-probabilities for ``NLLLoss`` (a
-    module ending with ``LogSoftmax``), which the classifier then passes on
-    as they are.
+    Returns the kind of score the module returns (see :func:`score_kind`):
+    ``"logits"``, ``"probabilities"`` (a module ending with a softmax,
+    skorch's convention) or ``"log_probabilities"`` (a final
+    ``LogSoftmax``, PyTorch's). The classifier records it as
+    ``output_kind_`` and meets each criterion with what it expects.
     """
     criterion = net._criterion()
     takes_probabilities = isinstance(criterion, torch.nn.NLLLoss)
@@ -70,7 +74,7 @@ def check_class_scores(net, y_pred):
             "or skorch's NeuralNetBinaryClassifier for one logit per row."
         )
     if not torch.is_tensor(y_pred) or not (takes_probabilities or takes_logits):
-        return False
+        return None
     n_classes = len(net.classes_)
     if y_pred.ndim == 1:
         raise ModuleConfigError(
@@ -81,7 +85,7 @@ def check_class_scores(net, y_pred):
             "NeuralNetBinaryClassifier)."
         )
     if y_pred.ndim != 2:
-        return False
+        return None
     if y_pred.shape[1] != n_classes:
         fix = f"Make its last layer output {n_classes} values, one per class."
         if y_pred.shape[1] > n_classes and net.classes is None:
@@ -96,30 +100,77 @@ def check_class_scores(net, y_pred):
             f"{who}: the module returns {y_pred.shape[1]} column(s) but y has "
             f"{n_classes} classes ({classes}). {fix}"
         )
-    with torch.no_grad():
-        lo, hi = float(y_pred.min()), float(y_pred.max())
-        sums = y_pred.sum(dim=1)
-        s_lo, s_hi = float(sums.min()), float(sums.max())
-        log_sums = torch.logsumexp(y_pred.float(), dim=1).abs()
-        log_probabilities = hi <= 0 and float(log_sums.max()) <= 1e-3
-    probabilities = lo >= 0 and hi <= 1 and s_lo >= 1 - 1e-3 and s_hi <= 1 + 1e-3
-    seen = f"values in [{lo:.3g}, {hi:.3g}], row sums in [{s_lo:.3g}, {s_hi:.3g}]"
-    if takes_probabilities and not (probabilities or log_probabilities):
+    kind = score_kind(y_pred)
+    if takes_probabilities and kind == "logits":
+        with torch.no_grad():
+            lo, hi = float(y_pred.min()), float(y_pred.max())
+            sums = y_pred.sum(dim=1)
+            s_lo, s_hi = float(sums.min()), float(sums.max())
         raise ModuleConfigError(
-            f"{who}: the module returns logits ({seen}), but NLLLoss expects "
+            f"{who}: the module returns logits (values in [{lo:.3g}, {hi:.3g}], "
+            f"row sums in [{s_lo:.3g}, {s_hi:.3g}]), but NLLLoss expects "
             "probabilities (skorch's convention: it takes their log) or "
             "log-probabilities (PyTorch's). Use "
             "criterion=torch.nn.CrossEntropyLoss (the default of this class), "
             "or end the module with a softmax or log-softmax."
         )
-    if takes_logits and probabilities:
-        raise ModuleConfigError(
-            f"{who}: the module returns probabilities ({seen}), but {name} "
-            "expects logits and applies its own softmax, which trains badly. "
-            "Drop the module's final softmax, or pass "
-            "criterion=torch.nn.NLLLoss."
-        )
-    return takes_probabilities and log_probabilities
+    return kind
+
+
+def score_kind(y_pred):
+    """What a ``(n, n_classes)`` output holds: logits, probabilities or their log.
+
+    Probabilities: every value in [0, 1] and every row summing to 1 (within
+    1e-3); log-probabilities: every value ≤ 0 and every row's logsumexp
+    within 1e-3 of 0. Anything else is logits.
+    """
+    with torch.no_grad():
+        scores = y_pred.float()
+        lo, hi = float(scores.min()), float(scores.max())
+        sums = scores.sum(dim=1)
+        if lo >= 0 and hi <= 1 and float((sums - 1).abs().max()) <= 1e-3:
+            return "probabilities"
+        if hi <= 0 and float(torch.logsumexp(scores, dim=1).abs().max()) <= 1e-3:
+            return "log_probabilities"
+    return "logits"
+
+
+def class_loss_input(net, y_pred, kind):
+    """The module's output as the classifier's criterion takes it.
+
+    Returns the scores to pass on and whether skorch's own ``get_loss``
+    (which takes the log of probabilities for ``NLLLoss``) should see them.
+    A criterion that takes logits (``CrossEntropyLoss``, :class:`FocalLoss`)
+    gets the log of probabilities, which its softmax maps back to them, so
+    a module ending in a softmax trains as in skorch; ``NLLLoss`` gets
+    log-probabilities as they are.
+    """
+    criterion = net._criterion()
+    if kind == "probabilities" and isinstance(
+        criterion, (torch.nn.CrossEntropyLoss, FocalLoss)
+    ):
+        eps = torch.finfo(y_pred.dtype).eps
+        return torch.log(y_pred + eps), False
+    if kind == "log_probabilities" and isinstance(criterion, torch.nn.NLLLoss):
+        return y_pred, False
+    return y_pred, True
+
+
+def scores_to_probabilities(net, y_pred):
+    """Class probabilities from a batch of the module's output.
+
+    Follows ``output_kind_`` when the net recorded it; otherwise (a net
+    that was loaded, not trained) the batch itself tells.
+    """
+    kind = getattr(net, "output_kind_", None) or score_kind(y_pred)
+    if kind == "probabilities":
+        return y_pred
+    if kind == "log_probabilities":
+        return torch.exp(y_pred)
+    criterion = net._criterion()
+    if isinstance(criterion, torch.nn.NLLLoss):
+        return y_pred
+    return torch.softmax(y_pred, dim=-1)
 
 
 def align_regression_output(net, y_pred, y_true):
