@@ -1,0 +1,207 @@
+"""Raw tables straight into ``make_safe_pipeline``: both nets, a search, new rows.
+
+The frames hold text, ``category``, ``boolean``, ``Int64``, datetime and
+numbers-stored-as-text columns beside plain floats, each with missing
+values; nothing is prepared by hand before ``fit``.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV, KFold
+
+from sktorchsafe import (
+    SafeNeuralNetClassifier,
+    SafeNeuralNetRegressor,
+    TableEncoder,
+    make_safe_pipeline,
+)
+from sktorchsafe.exceptions import DataQualityWarning
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+N_ROWS = 160
+COLOURS = ["red", "green", "blue"]
+SIZES = ["S", "M", "L"]
+
+#: The kind TableEncoder must find in each column of the frame.
+KINDS = {
+    "colour": "category",
+    "size": "category",
+    "member": "numbers",
+    "visits": "numbers",
+    "joined": "dates",
+    "price": "text_numbers",
+    "score": "numbers",
+}
+
+
+def raw_frame(rng, n=N_ROWS):
+    """A raw table with a missing value in every column, and its signal."""
+    colour = rng.choice(COLOURS, n).astype(object)
+    size = rng.choice(SIZES, n).astype(object)
+    member = rng.random(n) < 0.5
+    visits = rng.integers(0, 10, n)
+    joined = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D")
+    price = rng.uniform(500, 5000, n)
+    score = rng.normal(size=n)
+    signal = (
+        1.5 * (colour == "red")
+        - 1.0 * (colour == "blue")
+        + 0.8 * (size == "L")
+        + 0.7 * member
+        + 0.2 * visits
+        + (price - 2750) / 1500
+        + 0.5 * score
+    )
+    frame = pd.DataFrame(
+        {
+            "colour": colour,
+            "size": pd.Categorical(size, categories=SIZES, ordered=True),
+            "member": pd.array(member, dtype="boolean"),
+            "visits": pd.array(visits, dtype="Int64"),
+            "joined": joined,
+            "price": pd.Series([f"{v:,.1f}" for v in price], dtype=object),
+            "score": score,
+        }
+    )
+    holes = np.arange(n)
+    frame.loc[holes % 11 == 0, "colour"] = None
+    frame.loc[holes % 13 == 1, "size"] = np.nan
+    frame.loc[holes % 9 == 2, "member"] = pd.NA
+    frame.loc[holes % 10 == 3, "visits"] = pd.NA
+    frame.loc[holes % 12 == 4, "joined"] = pd.NaT
+    frame.loc[holes % 14 == 5, "price"] = "?"
+    frame.loc[holes % 15 == 6, "price"] = None
+    frame.loc[holes % 8 == 7, "score"] = np.nan
+    return frame, signal
+
+
+class MLP(torch.nn.Module):
+    """``in_features`` -> 16 -> ``out_features``."""
+
+    def __init__(self, in_features, out_features=1, hidden=16):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(in_features, hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(hidden, out_features),
+        )
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+def encoded_width(X, y=None):
+    return len(TableEncoder().fit(X, y).get_feature_names_out())
+
+
+def make_net(kind, X, y, **params):
+    """A tiny net of ``kind`` ("regressor", "classifier") for the raw frame."""
+    torch.manual_seed(0)
+    settings = {
+        "module": MLP,
+        "module__in_features": encoded_width(X, y),
+        "optimizer": torch.optim.Adam,
+        "lr": 0.03,
+        "max_epochs": 3,
+        "batch_size": 16,
+        "train_split": None,
+        "verbose": 0,
+        **params,
+    }
+    if kind == "classifier":
+        settings.setdefault("module__out_features", len(np.unique(y)))
+        return SafeNeuralNetClassifier(**settings)
+    return SafeNeuralNetRegressor(**settings)
+
+
+def target(kind, signal):
+    if kind == "classifier":
+        return np.where(signal > np.median(signal), "high", "low")
+    return 100.0 + 20.0 * signal
+
+
+def fit_quietly(pipe, X, y):
+    """Fit; a step's warning about what the pipeline handles fails the test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)
+        return pipe.fit(X, y)
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_both_nets_train_on_a_raw_frame(kind, rng):
+    X, signal = raw_frame(rng)
+    y = target(kind, signal)
+    pipe = fit_quietly(make_safe_pipeline(make_net(kind, X, y)), X, y)
+
+    encoder = pipe["encode"]
+    assert encoder.column_kinds_ == KINDS
+    assert "colour=<missing>" in encoder.get_feature_names_out()
+    Xt = pipe[:-1].transform(X)
+    assert Xt.dtype == np.float32 and np.isfinite(Xt).all()
+    train_loss = pipe[-1].history[:, "train_loss"]
+    assert np.isfinite(train_loss).all()
+    assert train_loss[-1] < train_loss[0]  # it learns from the encoded table
+    pred = pipe.predict(X)
+    assert pred.shape[0] == N_ROWS
+    if kind == "classifier":
+        assert set(pred) <= {"high", "low"}
+        assert pipe.predict_proba(X).shape == (N_ROWS, 2)
+    else:
+        assert np.isfinite(pred).all()
+
+
+def test_missing_values_of_each_kind_reach_the_net_imputed(rng):
+    X, signal = raw_frame(rng)
+    y = target("regressor", signal)
+    pipe = fit_quietly(make_safe_pipeline(make_net("regressor", X, y)), X, y)
+    encoded = pipe["encode"].transform(X)
+    for column in ("member", "visits", "score", "price", "joined_year"):
+        assert encoded[column].isna().any(), column  # NaN for the imputer ...
+    imputed = pipe[:3].transform(X)
+    assert not np.isnan(np.asarray(imputed, dtype=float)).any()  # ... filled
+
+
+def test_grid_search_over_imputer_and_lr_on_a_raw_frame(rng):
+    X, signal = raw_frame(rng)
+    y = target("regressor", signal)
+    pipe = make_safe_pipeline(make_net("regressor", X, y))
+    search = GridSearchCV(
+        pipe,
+        {"impute__strategy": ["mean", "median"], "net__lr": [1e-4, 0.03]},
+        cv=KFold(2, shuffle=True, random_state=0),
+        error_score="raise",
+    )
+    fit_quietly(search, X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    assert search.best_params_["net__lr"] == 0.03  # 1e-4 barely moves in 3 epochs
+    assert search.best_estimator_["impute"].strategy in ("mean", "median")
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_unseen_categories_at_predict_keep_width_and_finite_output(kind, rng):
+    X, signal = raw_frame(rng)
+    y = target(kind, signal)
+    pipe = fit_quietly(make_safe_pipeline(make_net(kind, X, y)), X, y)
+    width = pipe[:-1].transform(X).shape[1]
+
+    new, _ = raw_frame(np.random.default_rng(1), n=12)
+    new["colour"] = ["purple", "red", None, "teal"] * 3  # unseen, seen, missing
+    new["size"] = pd.Categorical(["XL", "S", np.nan] * 4)  # a new dtype too
+    new["price"] = ["n/a", "1,000.0", "?", "2500"] * 3
+    Xt = pipe[:-1].transform(new)
+    assert Xt.shape == (12, width)
+    assert np.isfinite(Xt).all()
+    onehot = pipe["encode"].transform(new).filter(like="colour=")
+    assert (onehot.iloc[0] == 0).all()  # "purple": no place, all zeros
+    pred = pipe.predict(new)
+    if kind == "classifier":
+        assert set(pred) <= {"high", "low"}
+        assert np.isfinite(pipe.predict_proba(new)).all()
+    else:
+        assert np.isfinite(pred).all()
