@@ -176,7 +176,9 @@ def test_non_numeric_columns(clean, rng):
     f = finding(report, "non_numeric")
     assert f.columns == ("text", "cat", "when", "ident")
     assert "missing" in f.message and "identifier" in f.message
-    assert f.severity == "error" and f.step is None
+    # A plain net fails on them; make_safe_pipeline's encode step handles them.
+    assert f.severity == "error" and f.step == "encode"
+    assert "TableEncoder" in f.fix
     assert not report.features.loc["text", "numeric"]
     assert report.features.loc["a", "numeric"]
 
@@ -212,6 +214,7 @@ def test_numbers_stored_as_text(clean, rng):
     report = diagnose(_with(clean, reading=values))
     f = finding(report, "mixed_types")
     assert f.columns == ("reading",) and "'?' x40" in f.message
+    assert f.step == "encode" and "TableEncoder" in f.fix
     # Measured as numbers: the placeholders count as NaN.
     assert finding(report, "nan").n_cells == 40
     assert report.features.loc["reading", "numeric"]

@@ -183,13 +183,13 @@ FIXES = {
     # The table as a whole.
     "empty": Fix(None, "Pass data with at least one row and one column."),
     "non_numeric": Fix(
-        None,
+        "encode",
         "TableEncoder (make_safe_pipeline's 'encode' step; first in a pipeline "
         "of your own) encodes such columns: one-hot columns or embedding codes "
         "for categories, numbers from dates, identifiers dropped.",
     ),
     "mixed_types": Fix(
-        None,
+        "encode",
         "TableEncoder (make_safe_pipeline's 'encode' step) reads such columns "
         "as numbers, the placeholders as NaN for the imputer; or convert them "
         "first: pandas.read_csv(..., na_values=[...]), or "

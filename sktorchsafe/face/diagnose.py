@@ -304,6 +304,7 @@ def _read_features(X):
                 f"{describe(text for _, text in non_numeric)}. A net takes "
                 "numbers only.",
                 fix_for("non_numeric"),
+                step=step_for("non_numeric"),
             )
         )
     if mixed:
@@ -316,6 +317,7 @@ def _read_features(X):
                 f"or objects: {describe(text for _, text in mixed)}. They are "
                 "measured below as numbers, placeholders as NaN.",
                 fix_for("mixed_types"),
+                step=step_for("mixed_types"),
             )
         )
     numeric_names = [names[j] for j in numeric_idx]
