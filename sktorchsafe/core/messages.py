@@ -247,6 +247,18 @@ FIXES = {
     ),
     "float32_overflow": Fix("scale", _FLOAT32),
     "float32_collapse": Fix("scale", _FLOAT32),
+    "float16_overflow": Fix(
+        "scale",
+        "Standardize X before the net: SafeStandardScaler (make_safe_pipeline's "
+        "'scale' step) brings every feature far inside float16's range; or "
+        "train in bfloat16 or float32.",
+    ),
+    "half_collapse": Fix(
+        "scale",
+        "Standardize X before the net: SafeStandardScaler (make_safe_pipeline's "
+        "'scale' step) centers each feature, so the differences between its "
+        "values survive the cast; or keep the first layer in float32.",
+    ),
     "scale_disparity": Fix("scale", _SCALE),
     "offset": Fix("scale", _SCALE),
     "constant": Fix(
