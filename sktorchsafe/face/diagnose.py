@@ -44,6 +44,7 @@ from .table_checks import (
     column_kind_findings,
     distribution_findings,
     duplicate_findings,
+    half_precision_findings,
 )
 
 __all__ = ["DiagnosisFinding", "DiagnosisReport", "diagnose"]
@@ -76,7 +77,8 @@ def diagnose(X, y=None, *, task="auto"):
 
     - in X: NaN (per feature, and rows affected), ±inf, features without a
       finite value, constant and near-constant features, values that
-      overflow or collapse in float32, scale disparity and large offsets
+      overflow or collapse in float32 (and, as info, in float16 or
+      bfloat16: a net run in half precision), scale disparity and large offsets
       between features, heavy tails and outliers (the share beyond Tukey's
       fences, and values far beyond them), non-numeric columns and numbers
       stored as text;
@@ -396,6 +398,7 @@ def _diagnose_numeric(X, names):
     ):
         if finding is not None:
             findings.append(finding)
+    findings += half_precision_findings(X, names, stats)
 
     measured = report.to_frame().drop(columns=["n_posinf", "n_neginf"], errors="ignore")
     measured = measured.rename(columns={"missing": "all_missing"})

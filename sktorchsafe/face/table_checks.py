@@ -18,7 +18,12 @@ from ..core.messages import agree, describe, fix_for, plural, step_for
 from ..core.stats import sample_rows
 from .report import DiagnosisFinding
 
-__all__ = ["column_kind_findings", "duplicate_findings", "distribution_findings"]
+__all__ = [
+    "column_kind_findings",
+    "distribution_findings",
+    "duplicate_findings",
+    "half_precision_findings",
+]
 
 #: Rows of the sample the distributions (and the column hashes) are read on:
 #: a skewness or a share of zeros is known to about 1% from 20,000 rows.
@@ -40,6 +45,9 @@ LEAK_CORRELATION = 0.999
 
 #: Rows below which a correlation says too little to call a leak.
 LEAK_MIN_ROWS = 30
+
+#: The largest finite float16 value (float32 and bfloat16 reach 3.4e38).
+FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 
 def _finding(kind, severity, columns, message, **counts):
@@ -265,3 +273,89 @@ def column_kind_findings(frame, names):
         )
         for kind, columns in by_kind.items()
     ]
+
+
+def half_precision_findings(X, names, stats):
+    """Features that overflow float16, or collapse to one value in float16/bfloat16.
+
+    What a net run in half precision (``.half()``, ``torch.autocast``) meets
+    when raw features reach it: finite values beyond float16's 65504 become
+    ±inf, and a feature whose smallest and largest value round to the same
+    half-precision number is a constant there (rounding is monotonic, so
+    every value between them rounds to it too). Exact, from the per-column
+    minimum and maximum (:class:`~sktorchsafe.core.stats.ColumnStats`); the
+    cells beyond float16's range are counted over every row of the columns
+    that have some. Features already beyond float32 or collapsing in float32
+    are left to those findings.
+    """
+    lo, hi = stats.min, stats.max
+    with np.errstate(over="ignore", invalid="ignore"):
+        largest = np.fmax(np.abs(lo), np.abs(hi))
+        in_float32 = largest <= np.finfo(np.float32).max
+        lo32, hi32 = lo.astype(np.float32), hi.astype(np.float32)
+        spread = (lo < hi) & in_float32 & (lo32 < hi32)
+        overflow = in_float32 & (largest > FLOAT16_MAX)
+        f16 = spread & ~overflow & (lo32.astype(np.float16) == hi32.astype(np.float16))
+        bf16 = spread & (_bfloat16(lo32) == _bfloat16(hi32))
+    findings = []
+    if overflow.any():
+        cols = np.flatnonzero(overflow)
+        counts = [
+            int(
+                np.count_nonzero(np.isfinite(X[:, j]) & (np.abs(X[:, j]) > FLOAT16_MAX))
+            )
+            for j in cols
+        ]
+        parts = [
+            f"{names[j]!r} ({lo[j]:.3g} to {hi[j]:.3g}, {plural(n, 'cell')})"
+            for j, n in zip(cols, counts, strict=True)
+        ]
+        findings.append(
+            _finding(
+                "float16_overflow",
+                "info",
+                [names[j] for j in cols],
+                f"{plural(cols.size, 'feature')} {agree(cols, 'holds', 'hold')} "
+                f"values beyond float16's range (|x| > {FLOAT16_MAX:g}): "
+                f"{describe(parts)}. In a net run in float16 (.half(), "
+                "torch.autocast on a GPU) they become ±inf; bfloat16 and float32 "
+                "hold them.",
+                n_cells=sum(counts),
+            )
+        )
+    if (f16 | bf16).any():
+        cols = np.flatnonzero(f16 | bf16)
+        dtypes = {
+            (True, True): "float16 and bfloat16",
+            (True, False): "float16",
+            (False, True): "bfloat16",
+        }
+        parts = [
+            f"{names[j]!r} ({lo[j]:.6g} to {hi[j]:.6g}: one value in "
+            f"{dtypes[bool(f16[j]), bool(bf16[j])]})"
+            for j in cols
+        ]
+        findings.append(
+            _finding(
+                "half_collapse",
+                "info",
+                [names[j] for j in cols],
+                f"{plural(cols.size, 'feature')} {agree(cols, 'has', 'have')} "
+                f"distinct values that round to one half-precision value: "
+                f"{describe(parts)}. A net run in that precision sees a constant.",
+            )
+        )
+    return findings
+
+
+def _bfloat16(values):
+    """float32 values rounded to bfloat16 (to nearest, ties to even), as float32.
+
+    numpy has no bfloat16: its value is the upper 16 bits of a float32, so
+    the rounding is done on the bits (NaN stays NaN, overflow becomes ±inf).
+    """
+    values = np.asarray(values, dtype=np.float32)
+    bits = values.view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    out = rounded.astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(values), np.float32(np.nan), out)
