@@ -43,11 +43,12 @@ from .outputs import (
     scores_to_probabilities,
 )
 from .split import STRATIFIED_SPLIT
+from .widths import _ModuleWidths, class_count
 
 __all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
 
 
-class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
+class SafeNeuralNetRegressor(_ModuleWidths, _SafeNet, NeuralNetRegressor):
     """skorch's ``NeuralNetRegressor``, safe from the data scikit-learn users have.
 
     Everything ``skorch.NeuralNetRegressor`` accepts works the same (every
@@ -79,7 +80,13 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
     ----------
     module : torch module (class or instance)
         The network; it should return ``(n, n_outputs)`` (or ``(n,)`` for one
-        output).
+        output). When it is a class whose constructor takes the input width
+        (``in_features``, ``n_features``, ``num_features``, ``input_dim``,
+        ``input_size``, ``n_in``, ``d_in``) or the output width
+        (``out_features``, ``n_outputs``, ``output_dim``, ...) without a
+        value (no default, or None), and no ``module__`` parameter gives it,
+        ``fit`` sets it from X's columns and y's columns:
+        ``SafeNeuralNetRegressor(torch.nn.Linear)`` works on any X.
     criterion : torch criterion (class or instance), default=torch.nn.MSELoss
         The loss. One whose class has ``supports_nan_target = True``
         (:class:`MaskedMSELoss`) receives NaN targets instead of an error.
@@ -162,6 +169,11 @@ class SafeNeuralNetRegressor(_SafeNet, NeuralNetRegressor):
         return with_guard(super()._default_callbacks)
 
     # -------------------------------------------------------------- y
+    def _output_width(self, y, classes):
+        if y is None:
+            return None
+        return int(np.shape(y)[1]) if np.ndim(y) == 2 else 1
+
     def _prepare_y(self, y, *, reset, classes=None, n_samples=None):
         who = type(self).__name__
         if y is None:
@@ -339,7 +351,7 @@ def _label_accuracy(net, X, y):
     return float(np.mean(net.predict(X) == y_true))
 
 
-class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
+class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
     """skorch's ``NeuralNetClassifier`` for any labels, with logits by default.
 
     Everything ``skorch.NeuralNetClassifier`` accepts works the same (every
@@ -371,7 +383,10 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
     Parameters
     ----------
     module : torch module (class or instance)
-        The network; it should return ``(n, n_classes)`` logits.
+        The network; it should return ``(n, n_classes)`` logits. Its open
+        input and output widths are learned in ``fit`` as in
+        :class:`SafeNeuralNetRegressor` (the output width is the number of
+        classes, of ``classes`` when given).
     criterion : torch criterion (class or instance), \
             default=torch.nn.CrossEntropyLoss
         The loss. ``CrossEntropyLoss`` and :class:`FocalLoss` take logits
@@ -494,6 +509,9 @@ class SafeNeuralNetClassifier(_SafeNet, NeuralNetClassifier):
         return with_guard(callbacks)
 
     # -------------------------------------------------------------- y
+    def _output_width(self, y, classes):
+        return class_count(y, self.classes if classes is None else classes)
+
     def _prepare_y(self, y, *, reset, classes=None, n_samples=None):
         who = type(self).__name__
         if y is None:
