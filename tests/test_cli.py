@@ -237,6 +237,10 @@ def test_demo_shows_the_contrast(tmp_path):
     assert re.search(r"epochs 1\.\.\d+: train loss nan, nan", text)  # plain, in brief
     assert "\x1b[" not in text  # no colour codes in a file
     assert "test R²" in text
+    # The whole table, categories and dates included, reaches the net.
+    assert "species" in text and "date_egg" in text
+    assert np.isfinite(results["measurements only"]["test_r2"])
+    assert "measurements alone reaches test R²" in text
     for name in ("diagnosis.png", "losses.png"):
         data = (tmp_path / "figures" / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 10_000

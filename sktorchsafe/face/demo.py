@@ -1,10 +1,11 @@
 """``sktorchsafe demo``: plain skorch and the safe pipeline, side by side.
 
-The main job on embedded real data (the Palmer penguins, with their genuine
-missing values): the same small network trained by plain
-``skorch.NeuralNetRegressor`` (``nan`` losses) and as
-:class:`~sktorchsafe.SafeNeuralNetRegressor` inside
-:func:`~sktorchsafe.make_safe_pipeline` (finite losses, a test score).
+The main job on embedded real data (the whole Palmer penguins table: text,
+dates and measurements, with their genuine missing values): the same small
+network trained by plain ``skorch.NeuralNetRegressor`` on the table encoded by
+hand (``nan`` losses) and as :class:`~sktorchsafe.SafeNeuralNetRegressor`
+inside :func:`~sktorchsafe.make_safe_pipeline` on the table as loaded (finite
+losses, a test score).
 
 This module imports torch and skorch; the command line imports it only for
 the ``demo`` command, so that ``sktorchsafe diagnose`` runs without them.
@@ -52,13 +53,16 @@ def _safe_model(net):
 def run_demo(*, epochs=30, png=None, seed=0, out=None):
     """Train plain skorch and the safe pipeline on the penguins, side by side.
 
-    Prints the diagnosis of the embedded Palmer penguins data (regression of
-    body mass on five measurements with genuine missing values), then trains
-    the same small network twice, showing each epoch: with plain
-    ``skorch.NeuralNetRegressor`` on the data cast to float32 (its losses are
-    ``nan``), and as :class:`SafeNeuralNetRegressor` inside
-    :func:`make_safe_pipeline` (finite losses, a test score). Ends with a
-    side-by-side summary.
+    Prints the diagnosis of the embedded Palmer penguins table (regression of
+    body mass on the whole table: species, island, sex, clutch completion,
+    the egg date and five measurements, with genuine missing values), then
+    trains the same small network twice, showing each epoch: with plain
+    ``skorch.NeuralNetRegressor`` on the table encoded by hand
+    (``pandas.get_dummies``, the date as days, cast to float32; its losses
+    are ``nan``), and as :class:`SafeNeuralNetRegressor` inside
+    :func:`make_safe_pipeline` on the DataFrame as loaded (finite losses, a
+    test score). Ends with a side-by-side summary, and the score of the
+    same pipeline on the measurements alone.
 
     Parameters
     ----------
@@ -75,7 +79,8 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
     Returns
     -------
     results : dict
-        Per contender (``"plain skorch"``, ``"make_safe_pipeline"``): the
+        Per contender (``"plain skorch"``, ``"make_safe_pipeline"``, and
+        ``"measurements only"``, the pipeline on the five measurements): the
         train and valid losses per epoch, the test R² (NaN when the
         predictions are not finite), and the non-finite predictions count.
     """
@@ -94,10 +99,14 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         say(textwrap.fill(text, width=88, subsequent_indent=indent))
 
     start = time.perf_counter()
-    X, y = load_penguins(target="body_mass_g", return_X_y=True)
+    X, y = load_penguins(target="body_mass_g", numeric_only=False, return_X_y=True)
+    measurements = list(X.select_dtypes("number").columns)
+    others = [name for name in X.columns if name not in measurements]
     say_wrapped(
         "sktorchsafe demo: the Palmer penguins (raw data, CC0), predicting body "
-        f"mass in grams from {X.shape[1]} measurements: {', '.join(X.columns)}."
+        f"mass in grams from the whole table: {len(others)} columns of text and "
+        f"dates ({', '.join(others)}) and {len(measurements)} measurements "
+        f"({', '.join(measurements)})."
     )
     say("")
     report = diagnose(X, y, task="regression")
@@ -108,12 +117,13 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         f"Dropping the {int((~keep).sum())} rows without a body mass (a pipeline "
         "cannot drop rows), then holding out 25% for testing."
     )
-    X_train, X_test, y_train, y_test = train_test_split(
-        X[keep], y[keep], test_size=0.25, random_state=seed
-    )
+    X, y = X[keep], y[keep]
+    by_hand = _encode_by_hand(X)
+    train, test = train_test_split(np.arange(len(y)), test_size=0.25, random_state=seed)
+    X_train, X_test = X.iloc[train], X.iloc[test]
+    y_train, y_test = y.iloc[train], y.iloc[test]
     settings = {
         "module": PenguinMLP,
-        "module__n_features": X.shape[1],
         "optimizer": torch.optim.Adam,
         "lr": 0.01,
         "batch_size": 32,
@@ -131,13 +141,16 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
     say(
         "",
         banner,
-        "1) plain skorch.NeuralNetRegressor on the same data, cast to float32 so",
-        "   that it runs (X.to_numpy(np.float32), y as a float32 (n, 1) column)",
+        "1) plain skorch.NeuralNetRegressor on the same table, made numeric by",
+        "   hand so that it runs: pandas.get_dummies for the text columns, the",
+        "   date as days since 1970, cast to float32 (X), y a float32 (n, 1) column",
         banner,
     )
     torch.manual_seed(seed)
-    plain = NeuralNetRegressor(verbose=0, **settings)
-    plain.fit(X_train.to_numpy(np.float32), y_train.to_numpy(np.float32).reshape(-1, 1))
+    plain = NeuralNetRegressor(
+        verbose=0, module__n_features=by_hand.shape[1], **settings
+    )
+    plain.fit(by_hand[train], y_train.to_numpy(np.float32).reshape(-1, 1))
     losses = plain.history[:, "train_loss"]
     n_nan = int(np.sum(~np.isfinite(losses)))
     say(
@@ -145,10 +158,11 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         + ", ".join(_fmt(v) for v in losses[:3])
         + f", ... ({n_nan} of {len(losses)} epochs nan)"
     )
-    pred = plain.predict(X_test.to_numpy(np.float32)).ravel()
+    pred = plain.predict(by_hand[test]).ravel()
     contenders["plain skorch"] = _outcome(plain, pred, y_test, "grams²")
     say_wrapped(
-        f"-> {int(X_train.isna().any(axis=1).sum())} training rows hold NaN: the "
+        f"-> {int(np.isnan(by_hand[train]).any(axis=1).sum())} training rows hold "
+        "NaN (missing measurements): the "
         "first batch with one has a nan loss, its gradient makes every weight "
         "nan, and from then on every loss and every prediction is nan.",
         indent="   ",
@@ -162,7 +176,11 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         banner,
     )
     torch.manual_seed(seed)
-    net = SafeNeuralNetRegressor(callbacks__print_log__sink=sink, **settings)
+    net = SafeNeuralNetRegressor(
+        callbacks__print_log__sink=sink,
+        module__n_features=_encoded_width(X_train),
+        **settings,
+    )
     safe = _safe_model(net)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -174,7 +192,27 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         safe[-1], pred, y_test, "standardized target"
     )
 
+    # What the text and date columns bring: the same, on the measurements.
+    torch.manual_seed(seed)
+    alone = _safe_model(
+        SafeNeuralNetRegressor(
+            verbose=0, module__n_features=len(measurements), **settings
+        )
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shown above for the whole table
+        alone.fit(X_train[measurements], y_train)
+    pred = alone.predict(X_test[measurements])
+    measured = _outcome(alone[-1], pred, y_test, "standardized target")
+
     say("", _summary_table(contenders, n_test=len(y_test)))
+    gain = contenders["make_safe_pipeline"]["test_r2"] - measured["test_r2"]
+    say("")
+    say_wrapped(
+        f"The same pipeline on the {len(measurements)} measurements alone reaches "
+        f"test R² {_fmt(measured['test_r2'], 'n/a')}: the text and date columns "
+        f"change it by {gain:+.3f}."
+    )
     if png is not None:
         directory = Path(png)
         directory.mkdir(parents=True, exist_ok=True)
@@ -185,7 +223,23 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
             f"wrote {directory / 'diagnosis.png'} and {directory / 'losses.png'}",
         )
     say(f"\n(demo ran in {time.perf_counter() - start:.1f} s)")
-    return contenders
+    return {**contenders, "measurements only": measured}
+
+
+def _encode_by_hand(X):
+    """The table as one encodes it for plain skorch: float32 numbers, NaN kept."""
+    import pandas as pd
+
+    days = (X["date_egg"] - pd.Timestamp("1970-01-01")).dt.days
+    numbers = pd.get_dummies(X.assign(date_egg=days), dtype=np.float32)
+    return numbers.to_numpy(np.float32)
+
+
+def _encoded_width(X):
+    """The width of ``X`` after the pipeline's ``encode`` step."""
+    from ..steps.encode import TableEncoder
+
+    return len(TableEncoder().fit(X).get_feature_names_out())
 
 
 def _outcome(net, pred, y_test, loss_units):
