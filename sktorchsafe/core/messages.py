@@ -414,6 +414,12 @@ FIXES = {
         "to find the operation.",
     ),
     # Before training: what preflight found in the network on a sample.
+    "net_not_checked": Fix(
+        None,
+        "Check the net on what it receives: diagnose(X, y, pipeline=pipe) with "
+        "a fitted make_safe_pipeline(net) runs it on the pipeline's output; "
+        "or fix X as the other findings say.",
+    ),
     "preflight_sigmoid_bce": Fix(
         None,
         "Drop the final sigmoid and use criterion=torch.nn.BCEWithLogitsLoss, "
@@ -435,8 +441,17 @@ FIXES = {
     ),
     "preflight_nll_logits": Fix(
         None,
-        "Use criterion=torch.nn.CrossEntropyLoss, which takes logits, or end "
-        "the module with torch.nn.LogSoftmax(dim=1).",
+        "Use criterion=torch.nn.CrossEntropyLoss, which takes logits; or end "
+        "the module with torch.nn.LogSoftmax(dim=1) (a plain module, "
+        "SafeNeuralNetClassifier) or torch.nn.Softmax(dim=1) (skorch's "
+        "NeuralNetClassifier, which takes the log itself).",
+    ),
+    "preflight_nll_double_log": Fix(
+        None,
+        "End the module with torch.nn.Softmax(dim=1) instead (skorch's "
+        "convention), return logits into criterion=torch.nn.CrossEntropyLoss, "
+        "or use SafeNeuralNetClassifier, which passes log-probabilities to "
+        "NLLLoss as they are.",
     ),
     "preflight_output_width": Fix(
         None,
@@ -490,6 +505,7 @@ FIXES = {
         "scale_target=True), or use torch.optim.Adam.",
     ),
     "preflight_unscaled_input": Fix("scale", _SCALE),
+    "preflight_nonfinite_input": Fix("impute", _NONFINITE_X),
     "preflight_input_width": Fix(
         None,
         "Give the module's first layer as many inputs as X has columns "
