@@ -16,7 +16,6 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sktorchsafe import (
     SafeNeuralNetClassifier,
     SafeNeuralNetRegressor,
-    TableEncoder,
     make_safe_pipeline,
 )
 from sktorchsafe.exceptions import DataQualityWarning
@@ -81,9 +80,9 @@ def raw_frame(rng, n=N_ROWS):
 
 
 class MLP(torch.nn.Module):
-    """``in_features`` -> 16 -> ``out_features``."""
+    """``in_features`` -> 16 -> ``out_features``: both widths left to the net."""
 
-    def __init__(self, in_features, out_features=1, hidden=16):
+    def __init__(self, in_features, out_features, hidden=16):
         super().__init__()
         self.layers = torch.nn.Sequential(
             torch.nn.Linear(in_features, hidden),
@@ -95,16 +94,11 @@ class MLP(torch.nn.Module):
         return self.layers(X)
 
 
-def encoded_width(X, y=None):
-    return len(TableEncoder().fit(X, y).get_feature_names_out())
-
-
-def make_net(kind, X, y, **params):
-    """A tiny net of ``kind`` ("regressor", "classifier") for the raw frame."""
+def make_net(kind, **params):
+    """A tiny net of ``kind`` ("regressor", "classifier"); no width given."""
     torch.manual_seed(0)
     settings = {
         "module": MLP,
-        "module__in_features": encoded_width(X, y),
         "optimizer": torch.optim.Adam,
         "lr": 0.03,
         "max_epochs": 3,
@@ -114,7 +108,6 @@ def make_net(kind, X, y, **params):
         **params,
     }
     if kind == "classifier":
-        settings.setdefault("module__out_features", len(np.unique(y)))
         return SafeNeuralNetClassifier(**settings)
     return SafeNeuralNetRegressor(**settings)
 
@@ -136,10 +129,14 @@ def fit_quietly(pipe, X, y):
 def test_both_nets_train_on_a_raw_frame(kind, rng):
     X, signal = raw_frame(rng)
     y = target(kind, signal)
-    pipe = fit_quietly(make_safe_pipeline(make_net(kind, X, y)), X, y)
+    pipe = fit_quietly(make_safe_pipeline(make_net(kind)), X, y)
 
     encoder = pipe["encode"]
     assert encoder.column_kinds_ == KINDS
+    # The module's widths are learned: the encoded table's and y's.
+    layers = pipe[-1].module_.layers
+    assert layers[0].in_features == len(encoder.get_feature_names_out())
+    assert layers[-1].out_features == (2 if kind == "classifier" else 1)
     assert "colour=<missing>" in encoder.get_feature_names_out()
     Xt = pipe[:-1].transform(X)
     assert Xt.dtype == np.float32 and np.isfinite(Xt).all()
@@ -158,7 +155,7 @@ def test_both_nets_train_on_a_raw_frame(kind, rng):
 def test_missing_values_of_each_kind_reach_the_net_imputed(rng):
     X, signal = raw_frame(rng)
     y = target("regressor", signal)
-    pipe = fit_quietly(make_safe_pipeline(make_net("regressor", X, y)), X, y)
+    pipe = fit_quietly(make_safe_pipeline(make_net("regressor")), X, y)
     encoded = pipe["encode"].transform(X)
     for column in ("member", "visits", "score", "price", "joined_year"):
         assert encoded[column].isna().any(), column  # NaN for the imputer ...
@@ -169,7 +166,7 @@ def test_missing_values_of_each_kind_reach_the_net_imputed(rng):
 def test_grid_search_over_imputer_and_lr_on_a_raw_frame(rng):
     X, signal = raw_frame(rng)
     y = target("regressor", signal)
-    pipe = make_safe_pipeline(make_net("regressor", X, y))
+    pipe = make_safe_pipeline(make_net("regressor"))
     search = GridSearchCV(
         pipe,
         {"impute__strategy": ["mean", "median"], "net__lr": [1e-4, 0.03]},
@@ -187,7 +184,7 @@ def test_grid_search_over_imputer_and_lr_on_a_raw_frame(rng):
 def test_unseen_categories_at_predict_keep_width_and_finite_output(kind, rng):
     X, signal = raw_frame(rng)
     y = target(kind, signal)
-    pipe = fit_quietly(make_safe_pipeline(make_net(kind, X, y)), X, y)
+    pipe = fit_quietly(make_safe_pipeline(make_net(kind)), X, y)
     width = pipe[:-1].transform(X).shape[1]
 
     new, _ = raw_frame(np.random.default_rng(1), n=12)
