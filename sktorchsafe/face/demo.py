@@ -29,9 +29,13 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class PenguinMLP(torch.nn.Module):
-    """The demo's network: ``n_features`` inputs, ``n_hidden`` ReLU units, 1 output."""
+    """The demo's network: ``n_features`` inputs, ``n_hidden`` ReLU units, 1 output.
 
-    def __init__(self, n_features=5, n_hidden=32):
+    ``n_features`` has no default: plain skorch needs it given
+    (``module__n_features``), the safe nets learn it from X.
+    """
+
+    def __init__(self, n_features, n_hidden=32):
         super().__init__()
         self.layers = torch.nn.Sequential(
             torch.nn.Linear(n_features, n_hidden),
@@ -176,11 +180,8 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
         banner,
     )
     torch.manual_seed(seed)
-    net = SafeNeuralNetRegressor(
-        callbacks__print_log__sink=sink,
-        module__n_features=_encoded_width(X_train),
-        **settings,
-    )
+    # No module__n_features: the net learns the encoded table's width.
+    net = SafeNeuralNetRegressor(callbacks__print_log__sink=sink, **settings)
     safe = _safe_model(net)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -194,11 +195,7 @@ def run_demo(*, epochs=30, png=None, seed=0, out=None):
 
     # What the text and date columns bring: the same, on the measurements.
     torch.manual_seed(seed)
-    alone = _safe_model(
-        SafeNeuralNetRegressor(
-            verbose=0, module__n_features=len(measurements), **settings
-        )
-    )
+    alone = _safe_model(SafeNeuralNetRegressor(verbose=0, **settings))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shown above for the whole table
         alone.fit(X_train[measurements], y_train)
@@ -233,13 +230,6 @@ def _encode_by_hand(X):
     days = (X["date_egg"] - pd.Timestamp("1970-01-01")).dt.days
     numbers = pd.get_dummies(X.assign(date_egg=days), dtype=np.float32)
     return numbers.to_numpy(np.float32)
-
-
-def _encoded_width(X):
-    """The width of ``X`` after the pipeline's ``encode`` step."""
-    from ..steps.encode import TableEncoder
-
-    return len(TableEncoder().fit(X).get_feature_names_out())
 
 
 def _outcome(net, pred, y_test, loss_units):
