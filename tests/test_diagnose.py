@@ -426,12 +426,14 @@ def test_to_frame(messy_report):
         "severity",
         "kind",
         "columns",
+        "layer",
         "n_cells",
         "n_rows",
         "step",
         "message",
         "fix",
     ]
+    assert frame["layer"].isna().all()  # findings about the data, not a net
     assert len(frame) == len(messy_report.findings)
     assert frame["severity"].iloc[0] == "error"
     assert str(frame["n_rows"].dtype) == "Int64"

@@ -29,6 +29,8 @@ from ..exceptions import (
 )
 from ..steps.outliers import OutlierClipper
 from ..steps.scaling import ScaleDisparityChecker
+from .net_checks import check_net, net_findings
+from .pipeline_report import describe_pipeline
 from .report import OUTLIER_SHARE, DiagnosisFinding, DiagnosisReport
 from .table_checks import (
     column_kind_findings,
@@ -54,23 +56,33 @@ SENTINELS = (-1.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, 99.0, 999.0, 9999.0, 
 OUTLIER_SAMPLE = 100_000
 
 
-def diagnose(X, y=None, *, task="auto"):
+def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
     """Find what in X and y will make a net's training fail, and what fixes it.
 
     One call looks at the data a skorch net would be trained on and reports,
     finding by finding, what breaks or spoils training and which step of
     :func:`make_safe_pipeline` handles it:
 
-    - in X: NaN (per feature, and rows affected), ±inf, features without a
-      finite value, constant and near-constant features, values that
-      overflow or collapse in float32 (and, as info, in float16 or
-      bfloat16: a net run in half precision), scale disparity and large offsets
-      between features, heavy tails and outliers (the share beyond Tukey's
-      fences, and values far beyond them), non-numeric columns and numbers
-      stored as text;
+    - in X: NaN (per feature, and rows affected), ±inf, placeholders
+      stored as numbers (-999, 9999), features without a finite value,
+      constant and near-constant features, values that overflow or collapse
+      in float32 (and, as info, in float16 or bfloat16: a net run in half
+      precision), scale disparity and large offsets between features, heavy
+      tails and outliers (the share beyond Tukey's fences, and values far
+      beyond them), zero-inflated and skewed features, duplicate rows and
+      columns, features that nearly equal the target; non-numeric columns,
+      numbers stored as text, dates, identifiers and many-valued categories
+      (all for the ``encode`` step);
     - in y: NaN, ±inf or missing labels, numbers stored as text, a single
       class, labels a torch loss cannot take, label spellings, class
-      imbalance, a target far from unit scale or constant.
+      imbalance, a target far from unit scale or constant;
+    - with ``net``: what the net's :func:`~sktorchsafe.training.preflight.
+      preflight` finds in one forward and backward pass on a sample (a
+      softmax or sigmoid before a loss that applies its own, saturated or
+      dead units, growing activations, vanishing or exploding gradients, a
+      first step larger than the weights), each naming its layer;
+    - with ``pipeline``: what each fitted step did to every column the net
+      receives (``report.pipeline``).
 
     The numbers come from the steps themselves (:class:`~sktorchsafe.core.stats.
     ColumnStats`, :class:`ScaleDisparityChecker`, :class:`OutlierClipper`,
@@ -90,9 +102,23 @@ def diagnose(X, y=None, *, task="auto"):
         The target, if any.
     task : {"auto", "regression", "classification"}, default="auto"
         The learning task, as :class:`TargetValidator` takes it. ``"auto"``
-        reads integer-valued targets as class labels (like scikit-learn's
-        ``type_of_target``): pass ``"regression"`` for a quantity stored as
-        whole numbers.
+        reads strings, booleans and categories as class labels, numbers
+        that are not all whole as a regression target, and whole numbers as
+        labels unless they are many values with few rows each (a count,
+        grams: regression); see :func:`sktorchsafe.core.targets.auto_task`.
+        The report says which task it read and why.
+    net : skorch net or torch.nn.Module, default=None
+        A net (fitted or not; it is left as it was) to check on the data
+        with :func:`~sktorchsafe.training.preflight.preflight`: on X as
+        given, or, with ``pipeline``, on what the pipeline hands the net.
+        Rows without a usable target are left out of its sample. Loads
+        torch.
+    pipeline : sklearn.pipeline.Pipeline, default=None
+        A fitted pipeline (e.g. ``make_safe_pipeline(net).fit(X, y)``): the
+        report then says, per column the net receives, what was encoded,
+        imputed, clipped (how much) and how it was scaled, in
+        ``report.pipeline``. When its last step is a skorch net and ``net``
+        is not given, that net is checked (on the pipeline's output).
 
     Returns
     -------
@@ -105,7 +131,8 @@ def diagnose(X, y=None, *, task="auto"):
     ------
     InvalidParameterError
         (scikit-learn's, a ``ValueError``) If ``task`` is not one of the
-        options.
+        options, ``net`` is not a net, or ``pipeline`` is not a fitted
+        Pipeline.
     InputTypeError
         If X is sparse or not 2-D, or has duplicate column names.
     TargetError
@@ -157,6 +184,16 @@ def diagnose(X, y=None, *, task="auto"):
         {"task": task},
         caller_name="diagnose",
     )
+    pipe_report = None
+    if pipeline is not None:
+        pipe_report, X_net = describe_pipeline(pipeline, X)
+        last = pipeline.steps[-1][1]
+        if net is None and pipe_report.final is not None and _is_net(last):
+            net = last
+    else:
+        X_net = X
+    if net is not None:
+        check_net(net)
     data = _read_features(X)
     n_samples, n_features = data.n_samples, len(data.names)
     findings = list(data.findings)
@@ -197,6 +234,10 @@ def diagnose(X, y=None, *, task="auto"):
         findings += target_findings
         if validator is not None:
             task_found, task_reason = validator.task_, validator.task_reason_
+    preflight = None
+    if net is not None and n_samples:
+        net_found, preflight = net_findings(net, X_net, y)
+        findings += net_found
     return DiagnosisReport(
         findings,
         features,
@@ -205,8 +246,15 @@ def diagnose(X, y=None, *, task="auto"):
         task=task_found,
         task_reason=task_reason,
         target_name=target_name,
+        preflight=preflight,
+        pipeline=pipe_report,
         **scale_info,
     )
+
+
+def _is_net(step):
+    """Whether a pipeline's last step is a net to check (without loading torch)."""
+    return any(cls.__module__.startswith("skorch") for cls in type(step).__mro__)
 
 
 # ------------------------------------------------------------------- reading X

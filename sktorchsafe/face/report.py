@@ -9,16 +9,18 @@ They read the report's public attributes and ``summary()``, nothing else.
 import base64
 import html
 import json
-import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..core.messages import Finding, describe, plural, ratio_text
+from ..core.messages import Finding, describe, plural
 from ..exceptions import DataQualityError
+from .text import shorten as _shorten
+from .text import text_table
+from .text import wrap as _wrap
 
-__all__ = ["DiagnosisFinding", "DiagnosisReport"]
+__all__ = ["DiagnosisFinding", "DiagnosisReport", "text_table"]
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -47,11 +49,16 @@ class DiagnosisFinding(Finding):
         Cells of X (or values of y) concerned, when counted.
     n_rows : int or None
         Rows concerned, when counted.
+    layer : str or None
+        For a finding about the net (``diagnose(..., net=net)``), the module
+        concerned by its name in ``module.named_modules()`` (``""``: the
+        module itself); None otherwise.
     """
 
     step: str | None = None
     n_cells: int | None = None
     n_rows: int | None = None
+    layer: str | None = None
 
     @property
     def affected(self):
@@ -61,9 +68,9 @@ class DiagnosisFinding(Finding):
             parts.append(plural(self.n_cells, "cell"))
         if self.n_rows is not None:
             parts.append(plural(self.n_rows, "row"))
-        if not parts:
+        if not parts and self.columns:
             parts.append(plural(len(self.columns), "column"))
-        return ", ".join(parts)
+        return ", ".join(parts) or "-"
 
 
 class DiagnosisReport:
@@ -107,6 +114,13 @@ class DiagnosisReport:
         fewer than two features of positive scale).
     outlier_share : float
         The share beyond the fences above which a feature is reported.
+    preflight : PreflightReport or None
+        With ``net=``: the net's :func:`~sktorchsafe.training.preflight.
+        preflight` (its findings are among ``findings``, with their
+        ``layer``; its ``layers`` table measures every layer).
+    pipeline : PipelineReport or None
+        With ``pipeline=``: what each fitted step did to every column the
+        net receives (text, ``to_frame()``, HTML, ``plot()``).
 
     Examples
     --------
@@ -143,6 +157,8 @@ class DiagnosisReport:
         scale_threshold=np.inf,
         scale_extremes=(),
         outlier_share=OUTLIER_SHARE,
+        preflight=None,
+        pipeline=None,
     ):
         order = {severity: k for k, severity in enumerate(SEVERITIES)}
         self.findings = tuple(sorted(findings, key=lambda f: order[f.severity]))
@@ -156,6 +172,8 @@ class DiagnosisReport:
         self.scale_threshold = scale_threshold
         self.scale_extremes = tuple(scale_extremes)
         self.outlier_share = outlier_share
+        self.preflight = preflight
+        self.pipeline = pipeline
 
     # --------------------------------------------------------------- verdict
     @property
@@ -213,10 +231,10 @@ class DiagnosisReport:
         """The findings as a DataFrame, one row each, most severe first.
 
         Columns: ``severity``, ``kind``, ``columns`` (a tuple of names),
-        ``n_cells``, ``n_rows`` (nullable integers), ``step``, ``message``,
-        ``fix``.
+        ``layer`` (the net's module, for the net's findings), ``n_cells``,
+        ``n_rows`` (nullable integers), ``step``, ``message``, ``fix``.
         """
-        fields = ["severity", "kind", "columns", "n_cells", "n_rows", "step"]
+        fields = ["severity", "kind", "columns", "layer", "n_cells", "n_rows", "step"]
         fields += ["message", "fix"]
         rows = [{name: getattr(f, name) for name in fields} for f in self.findings]
         frame = pd.DataFrame(rows, columns=fields)
@@ -251,8 +269,10 @@ class DiagnosisReport:
 
         Keys: ``summary``, ``ok``, ``n_samples``, ``n_features``, ``task``,
         ``task_reason``, ``target_name``, ``findings`` (a list of dicts with
-        the fields of :meth:`to_frame`, ``columns`` as a list) and
-        ``features`` (per-feature measurements, by feature name).
+        the fields of :meth:`to_frame`, ``columns`` as a list),
+        ``features`` (per-feature measurements, by feature name), ``net``
+        (the preflight's summary and per-layer measurements, or None) and
+        ``pipeline`` (:meth:`PipelineReport.to_dict`, or None).
         """
         findings = []
         for f in self.findings:
@@ -261,6 +281,7 @@ class DiagnosisReport:
                     "severity": f.severity,
                     "kind": f.kind,
                     "columns": list(f.columns),
+                    "layer": f.layer,
                     "n_cells": f.n_cells,
                     "n_rows": f.n_rows,
                     "step": f.step,
@@ -279,6 +300,8 @@ class DiagnosisReport:
             "target_name": self.target_name,
             "findings": findings,
             "features": features,
+            "net": None if self.preflight is None else _preflight_dict(self.preflight),
+            "pipeline": None if self.pipeline is None else self.pipeline.to_dict(),
         }
 
     def to_json(self, **kwargs):
@@ -325,6 +348,8 @@ class DiagnosisReport:
             When matplotlib is not installed (``pip install
             'sktorchsafe[plot]'``).
         """
+        from .figures import report_figure
+
         return report_figure(self, max_features=max_features)
 
 
@@ -345,24 +370,29 @@ def report_text(report):
                 indent="",
             )
         )
-    if not report.findings:
-        return "\n".join(lines)
-    header = ("#", "severity", "finding", "columns", "affected", "step")
-    cells = [
-        (
-            str(k),
-            f.severity,
-            f.kind,
-            _shorten(describe(f.columns, limit=2), 36),
-            f.affected,
-            f.step or "-",
-        )
-        for k, f in enumerate(report.findings, 1)
-    ]
-    lines += ["", text_table([header, *cells]), ""]
-    for k, f in enumerate(report.findings, 1):
-        lines.append(_wrap(f"{k}. {f.message}", indent="   "))
-        lines.append(_wrap(f"Fix: {f.fix}", indent="   ", first="   "))
+    if report.preflight is not None:
+        lines.append(_wrap(f"The net: {report.preflight.summary()}.", indent="  "))
+    if report.findings:
+        layers = _has_layers(report)
+        header = ("#", "severity", "finding", "columns", *("layer",) * layers)
+        cells = [
+            (
+                str(k),
+                f.severity,
+                f.kind,
+                _shorten(describe(f.columns, limit=2), 36),
+                *(_layer(f),) * layers,
+                f.affected,
+                f.step or "-",
+            )
+            for k, f in enumerate(report.findings, 1)
+        ]
+        lines += ["", text_table([(*header, "affected", "step"), *cells]), ""]
+        for k, f in enumerate(report.findings, 1):
+            lines.append(_wrap(f"{k}. {f.message}", indent="   "))
+            lines.append(_wrap(f"Fix: {f.fix}", indent="   ", first="   "))
+    if report.pipeline is not None:
+        lines += ["", str(report.pipeline)]
     return "\n".join(lines)
 
 
@@ -371,41 +401,49 @@ def report_markdown(report):
     lines = [f"**sktorchsafe diagnosis**: {report.summary()}", ""]
     if report.task_reason is not None:
         lines += [f"Task {report.task}: y holds {report.task_reason}.", ""]
-    if not report.findings:
-        return "\n".join(lines)
+    if report.preflight is not None:
+        lines += [f"The net: {report.preflight.summary()}.", ""]
 
     def cell(text):
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    lines += [
-        "| severity | finding | columns | affected | what | fix | step |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    layers = _has_layers(report)
+    if report.findings:
+        header = ["severity", "finding", "columns", *["layer"] * layers]
+        header += ["affected", "what", "fix", "step"]
+        lines += ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for f in report.findings:
         row = (
             f.severity,
             f"`{f.kind}`",
             describe(f.columns, limit=8),
+            *(_layer(f),) * layers,
             f.affected,
             f.message,
             f.fix or "",
             f"`{f.step or '-'}`",
         )
         lines.append("| " + " | ".join(cell(value) for value in row) + " |")
+    if report.pipeline is not None:
+        from .pipeline_report import pipeline_markdown
+
+        lines += ["", pipeline_markdown(report.pipeline)]
     return "\n".join(lines) + "\n"
 
 
 def report_html(report):
     """The report as an HTML fragment (a notebook's ``_repr_html_``)."""
     colors = {"error": "#c0392b", "warning": "#b9770e", "info": "#566573"}
+    layers = _has_layers(report)
     rows = []
     for f in report.findings:
         color = colors[f.severity]
+        layer = f"<td><code>{html.escape(_layer(f))}</code></td>" * layers
         rows.append(
             "<tr>"
             f'<td style="color:{color};font-weight:bold">{f.severity}</td>'
             f"<td><code>{html.escape(f.kind)}</code></td>"
-            f"<td>{html.escape(describe(f.columns, limit=8))}</td>"
+            f"<td>{html.escape(describe(f.columns, limit=8))}</td>{layer}"
             f"<td>{html.escape(f.affected)}</td>"
             f"<td>{html.escape(f.message)}</td>"
             f"<td>{html.escape(f.fix)}</td>"
@@ -419,9 +457,15 @@ def report_html(report):
             f"<p>Task {html.escape(report.task)}: y holds "
             f"{html.escape(report.task_reason)}.</p>"
         )
+    if report.preflight is not None:
+        reason += f"<p>The net: {html.escape(report.preflight.summary())}.</p>"
     header = "".join(
         f"<th>{name}</th>"
-        for name in ("severity", "finding", "columns", "affected", "what", "fix")
+        for name in (
+            *("severity", "finding", "columns"),
+            *("layer",) * layers,
+            *("affected", "what", "fix"),
+        )
     )
     table = (
         '<table class="sktorchsafe-diagnosis">'
@@ -434,21 +478,19 @@ def report_html(report):
         '<div class="sktorchsafe-diagnosis">'
         f'<p><b>sktorchsafe diagnosis</b>: <b style="color:{color}">'
         f"{html.escape(report.summary())}</b></p>{reason}"
-        f"{table}</div>"
+        f"{table}{_pipeline_html(report)}</div>"
     )
 
 
 def report_page(report, title):
     """The report as a complete HTML page: the findings, the figure (when
     matplotlib is installed, embedded as a PNG) and the features table."""
+    from .figures import figure_png
+
     png = figure_png(report) if report.features["numeric"].any() else None
-    figure = ""
-    if png is not None:
-        data = base64.b64encode(png).decode("ascii")
-        figure = (
-            f'<p><img alt="{html.escape(report.summary())}" '
-            f'src="data:image/png;base64,{data}" style="max-width:100%"></p>\n'
-        )
+    figure = _img(png, report.summary())
+    if report.pipeline is not None and len(report.pipeline.features):
+        figure += _img(figure_png(report.pipeline), report.pipeline.summary())
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
@@ -462,173 +504,34 @@ def report_page(report, title):
     )
 
 
-def report_figure(report, *, max_features):
-    """The report as a figure; see :meth:`DiagnosisReport.plot`."""
-    try:
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import FuncFormatter, MaxNLocator
-    except ImportError:
-        raise ImportError(
-            "DiagnosisReport.plot needs matplotlib, which is not installed. "
-            "Install the plot extra: pip install 'sktorchsafe[plot]' (or "
-            "pip install matplotlib)."
-        ) from None
-    table = report.features[report.features["numeric"]].reindex(
-        columns=["n_nan", "n_inf", "scale", "outlier_share"]
-    )
-    flagged = {name for f in report.findings for name in f.columns}
-    order = sorted(range(len(table)), key=lambda k: table.index[k] not in flagged)
-    shown = table.iloc[sorted(order[:max_features])]
-    names = [str(name) for name in shown.index]
-    positions = np.arange(len(names))
-    height = max(3.0, 0.28 * len(names) + 1.6)
-    fig = Figure(figsize=(13, height), layout="constrained")
-    ax_missing, ax_scale, ax_outliers = fig.subplots(1, 3, sharey=True)
-    n = max(report.n_samples, 1)
-
-    nan_share = shown["n_nan"].to_numpy(float) / n
-    inf_share = shown["n_inf"].to_numpy(float) / n
-    ax_missing.barh(positions, nan_share, color="#5d6d7e", label="NaN")
-    ax_missing.barh(positions, inf_share, left=nan_share, color="#c0392b", label="±inf")
-    ax_missing.set_xlabel("share of rows")
-    ax_missing.set_title("Missing (NaN, grey) and infinite (±inf, red)")
-    ax_missing.xaxis.set_major_formatter(_percent())
-    most = np.max(np.nan_to_num(nan_share + inf_share), initial=0.0)
-    ax_missing.set_xlim(0, max(0.01, 1.35 * float(most)))
-    ax_missing.xaxis.set_major_locator(_percent_ticks())
-    # The counts as text: three ±inf cells in 100,000 rows are no visible bar.
-    for k, (n_nan, n_inf) in enumerate(shown[["n_nan", "n_inf"]].to_numpy(int)):
-        counts = [f"{n_nan} NaN"] * bool(n_nan) + [f"{n_inf} ±inf"] * bool(n_inf)
-        if counts:
-            ax_missing.annotate(
-                ", ".join(counts),
-                (nan_share[k] + inf_share[k], positions[k]),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize="x-small",
-                color="#c0392b" if n_inf else "#2c3e50",
-            )
-    ax_missing.set_yticks(positions, names)
-    ax_missing.invert_yaxis()
-
-    scale = shown["scale"].to_numpy(float)
-    drawable = np.isfinite(scale) & (scale > 0)
-    disparity = report.scale_ratio > report.scale_threshold
-    extreme = np.isin(shown.index, report.scale_extremes) & disparity
-    colors = np.where(extreme, "#c0392b", "#2e86c1")
-    # Drawn as decades on a linear axis: matplotlib's log axis overflows
-    # float64 for scales near 1e308 (its margins and decade ticks).
-    decades = np.log10(np.where(drawable, scale, 1.0))
-    if drawable.any():
-        smallest, largest = decades[drawable].min(), decades[drawable].max()
-        base = np.floor(smallest) - 1
-        ax_scale.barh(
-            positions[drawable],
-            decades[drawable] - base,
-            left=base,
-            color=colors[drawable],
-        )
-        for value in (smallest, largest):
-            ax_scale.axvline(value, color="#566573", linestyle=":", linewidth=1)
-        ax_scale.set_xlim(base, max(np.ceil(largest) + 1, base + 2))
-    ax_scale.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    ax_scale.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{v:g}"))
-    for k in np.flatnonzero(~drawable):
-        label = "constant" if scale[k] == 0 else "no finite value"
-        ax_scale.annotate(
-            label,
-            (0, positions[k]),
-            xycoords=("axes fraction", "data"),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize="small",
-            color="#566573",
-        )
-    verdict = f"ratio {ratio_text(report.scale_ratio)}"
-    if disparity:
-        verdict += f" > threshold {report.scale_threshold:.2g}"
-    ax_scale.set_title(f"Scale (robust, log axis): {verdict}")
-    ax_scale.set_xlabel("scale (IQR / 1.349, else std)")
-
-    share = shown["outlier_share"].to_numpy(float)
-    outlying = {n for f in report.findings if f.kind == "outliers" for n in f.columns}
-    colors = np.where(shown.index.isin(outlying), "#7d3c98", "#d2b4de")
-    ax_outliers.barh(positions, np.nan_to_num(share), color=colors)
-    ax_outliers.axvline(
-        report.outlier_share,
-        color="#c0392b",
-        linestyle="--",
-        linewidth=1,
-        label=f"reported above {report.outlier_share:.0%}",
-    )
-    ax_outliers.set_title("Beyond the outlier fences (1.5 IQR)")
-    ax_outliers.set_xlabel("share of finite values")
-    ax_outliers.xaxis.set_major_formatter(_percent())
-    most = np.max(np.nan_to_num(share), initial=0.0)
-    top = max(2 * report.outlier_share, 1.15 * float(most))
-    ax_outliers.set_xlim(0, top)
-    ax_outliers.xaxis.set_major_locator(_percent_ticks())
-    ax_outliers.legend(loc="lower right", fontsize="small")
-
-    title = f"sktorchsafe diagnosis: {report.summary()}"
-    if len(table) > len(shown):
-        title += f"\nshowing {len(shown)} of {len(table)} numeric features"
-    fig.suptitle(title)
-    left_out = [
-        str(name) for name in report.features.index[~report.features["numeric"]]
-    ]
-    if left_out:
-        fig.supxlabel(
-            f"Not drawn: {plural(len(left_out), 'non-numeric column')} "
-            f"({describe(left_out, limit=8, quote=True)}); see the findings.",
-            fontsize="small",
-            color="#566573",
-        )
-    return fig
-
-
-def figure_png(report, *, max_features=30):
-    """The report's figure as PNG bytes, or None without matplotlib."""
-    import importlib.util
-    import io
-
-    if importlib.util.find_spec("matplotlib") is None:
-        return None
-    buffer = io.BytesIO()
-    report_figure(report, max_features=max_features).savefig(
-        buffer, format="png", dpi=80
-    )
-    return buffer.getvalue()
-
-
-def text_table(rows):
-    """Rows of strings as aligned plain text, a rule under the first row."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    rule = tuple("-" * w for w in widths)
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [rows[0], rule, *rows[1:]]
+def _img(png, alt):
+    if png is None:
+        return ""
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<p><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}" '
+        'style="max-width:100%"></p>\n'
     )
 
 
-def _percent():
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda value, _: f"{100 * value:.4g}%")
+def _has_layers(report):
+    return any(f.layer is not None for f in report.findings)
 
 
-def _percent_ticks():
-    """Evenly spaced ticks for shares: 1%, 2%, 5%... steps, never 0.2/0.5/0.8."""
-    from matplotlib.ticker import MaxNLocator
-
-    return MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
-
-
-def _shorten(text, width):
-    return text if len(text) <= width else text[: width - 3] + "..."
+def _layer(f):
+    if f.layer is None:
+        return "-"
+    return f.layer or "(the module)"
 
 
-def _wrap(text, indent, first=""):
-    return textwrap.fill(text, width=88, initial_indent=first, subsequent_indent=indent)
+def _pipeline_html(report):
+    if report.pipeline is None:
+        return ""
+    from .pipeline_report import pipeline_html
+
+    return pipeline_html(report.pipeline)
+
+
+def _preflight_dict(preflight):
+    layers = json.loads(preflight.layers.to_json(orient="index"))
+    return {"summary": preflight.summary(), "layers": layers}
