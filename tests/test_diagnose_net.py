@@ -14,6 +14,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 skorch = pytest.importorskip("skorch")
+pytest.importorskip(
+    "sktorchsafe.training.preflight",
+    reason="preflight (sktorchsafe/training/preflight.py), which diagnose runs "
+    "on a net, has not landed",
+)
 
 from sktorchsafe import (  # noqa: E402
     OutlierClipper,
