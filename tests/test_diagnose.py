@@ -468,7 +468,7 @@ def test_plot_axes(messy_report):
     fig = messy_report.plot()
     assert isinstance(fig, Figure)
     axes = fig.get_axes()
-    assert len(axes) == 3
+    assert len(axes) == 4
     titles = [ax.get_title() for ax in axes]
     assert titles[0].startswith("Missing")
     assert titles[1].startswith("Scale") and "threshold" in titles[1]
@@ -479,6 +479,12 @@ def test_plot_axes(messy_report):
     numeric = messy_report.features["numeric"].sum()
     assert len(axes[0].get_yticklabels()) == numeric
     assert "<b>odd</b>" in [t.get_text() for t in axes[0].get_yticklabels()]
+    # Every finding with a count has its bar, its count written beside it.
+    counted = [f for f in messy_report.findings if f.n_cells or f.n_rows]
+    assert titles[3].startswith("Findings with a count")
+    labels = [t.get_text() for t in axes[3].get_yticklabels()]
+    assert [label.split(" ")[0] for label in labels] == [f.kind for f in counted]
+    assert [t.get_text() for t in axes[3].texts] == [f.affected for f in counted]
 
 
 def test_plot_caps_features_flagged_first(rng):

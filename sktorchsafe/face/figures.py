@@ -35,8 +35,13 @@ def report_figure(report, *, max_features):
     names = [str(name) for name in shown.index]
     positions = np.arange(len(names))
     height = max(3.0, 0.28 * len(names) + 1.6)
-    fig = Figure(figsize=(13, height), layout="constrained")
-    ax_missing, ax_scale, ax_outliers = fig.subplots(1, 3, sharey=True)
+    counted = [f for f in report.findings if f.n_cells or f.n_rows]
+    below = 0.3 * len(counted) + 1.4 if counted else 0.0
+    fig = Figure(figsize=(13, height + below), layout="constrained")
+    top = fig
+    if counted:
+        top, bottom = fig.subfigures(2, 1, height_ratios=[height, below])
+    ax_missing, ax_scale, ax_outliers = top.subplots(1, 3, sharey=True)
     n = max(report.n_samples, 1)
 
     nan_share = shown["n_nan"].to_numpy(float) / n
@@ -44,7 +49,7 @@ def report_figure(report, *, max_features):
     ax_missing.barh(positions, nan_share, color="#5d6d7e", label="NaN")
     ax_missing.barh(positions, inf_share, left=nan_share, color="#c0392b", label="±inf")
     ax_missing.set_xlabel("share of rows")
-    ax_missing.set_title("Missing (NaN, grey) and infinite (±inf, red)")
+    ax_missing.set_title("Missing: NaN (grey), ±inf (red)")
     ax_missing.xaxis.set_major_formatter(_percent())
     most = np.max(np.nan_to_num(nan_share + inf_share), initial=0.0)
     ax_missing.set_xlim(0, max(0.01, 1.35 * float(most)))
@@ -102,7 +107,7 @@ def report_figure(report, *, max_features):
     verdict = f"ratio {ratio_text(report.scale_ratio)}"
     if disparity:
         verdict += f" > threshold {report.scale_threshold:.2g}"
-    ax_scale.set_title(f"Scale (robust, log axis): {verdict}")
+    ax_scale.set_title(f"Scale (robust, log axis)\n{verdict}")
     ax_scale.set_xlabel("scale (IQR / 1.349, else std)")
 
     share = shown["outlier_share"].to_numpy(float)
@@ -125,6 +130,8 @@ def report_figure(report, *, max_features):
     ax_outliers.xaxis.set_major_locator(_percent_ticks())
     ax_outliers.legend(loc="lower right", fontsize="small")
 
+    if counted:
+        _counted_findings(bottom.subplots(), counted, report)
     title = f"sktorchsafe diagnosis: {report.summary()}"
     if len(table) > len(shown):
         title += f"\nshowing {len(shown)} of {len(table)} numeric features"
@@ -140,6 +147,45 @@ def report_figure(report, *, max_features):
             color="#566573",
         )
     return fig
+
+
+#: Bar colours of the findings by severity.
+SEVERITY_COLORS = {"error": "#c0392b", "warning": "#b9770e", "info": "#85929e"}
+
+
+def _counted_findings(ax, counted, report):
+    """One bar per finding with a count: the share of rows (or of its cells)."""
+    n = max(report.n_samples, 1)
+    labels, shares = [], []
+    for f in counted:
+        where = describe(f.columns, limit=2) if f.columns else ""
+        labels.append(f"{f.kind} ({where})" if where else f.kind)
+        if f.n_rows:
+            shares.append(f.n_rows / n)
+        else:
+            shares.append(f.n_cells / (n * max(len(f.columns), 1)))
+    positions = np.arange(len(counted))
+    colors = [SEVERITY_COLORS[f.severity] for f in counted]
+    ax.barh(positions, shares, color=colors)
+    for k, f in enumerate(counted):
+        ax.annotate(
+            f.affected,
+            (shares[k], positions[k]),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="x-small",
+            color="#2c3e50",
+        )
+    ax.set_yticks(positions, labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(0.01, 1.3 * min(max(shares), 1.0)))
+    ax.xaxis.set_major_formatter(_percent())
+    ax.xaxis.set_major_locator(_percent_ticks())
+    ax.set_title(
+        "Findings with a count (colour: severity): the share of rows, or of "
+        "the cells of their columns"
+    )
 
 
 def figure_png(report, *, max_features=30):
@@ -178,7 +224,7 @@ def pipeline_figure(report, *, max_features=30):
 
     for ax, what, color, title in (
         (axes[0], "imputed", "#5d6d7e", "Imputed (NaN and ±inf filled)"),
-        (axes[1], "clipped", "#7d3c98", "Clipped or tail-mapped"),
+        (axes[1], "clipped", "#7d3c98", "Clipped (beyond the bounds)"),
     ):
         counts = shown[what].to_numpy(dtype=float, na_value=np.nan)
         share = np.nan_to_num(counts) / n
@@ -189,9 +235,12 @@ def pipeline_figure(report, *, max_features=30):
         ax.xaxis.set_major_locator(_percent_ticks())
         ax.set_xlabel("share of rows")
         ax.set_title(title)
+        mapped = report.tail_mapped.loc[shown.index].to_numpy()
         for k, count in enumerate(counts):
             label = "step absent" if np.isnan(count) else f"{int(count)}"
-            if np.isnan(count) or count > 0:
+            if what == "clipped" and mapped[k]:
+                label = f"all mapped ({shown['clip_method'].iloc[k]})"
+            if np.isnan(count) or count > 0 or label.startswith("all mapped"):
                 ax.annotate(
                     label,
                     (share[k], positions[k]),

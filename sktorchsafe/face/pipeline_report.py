@@ -29,6 +29,11 @@ from .text import wrap as _wrap
 
 __all__ = ["PipelineReport", "describe_pipeline"]
 
+#: :class:`OutlierClipper` methods that map every value through a smooth
+#: function instead of clipping the tails (``"auto"`` picks them for heavy
+#: tails that carry signal): reported as mapped, not as clipped cells.
+TAIL_MAPS = ("squash", "quantile_normal")
+
 #: Net inputs listed in the text, HTML and Markdown tables (all are in
 #: ``features``).
 MAX_ROWS = 40
@@ -63,8 +68,9 @@ class PipelineReport:
         ``source`` (the input column it came from), ``encoding``
         (:class:`TableEncoder`'s: ``"numbers"``, ``"onehot"``, ``"dates"``,
         ...), ``imputed`` (cells the imputer filled), ``impute_strategy`` and
-        ``fill_value``, ``clipped`` (cells the clipper changed: finite
-        values beyond its bounds, or mapped tails), ``clip_method``,
+        ``fill_value``, ``clipped`` (cells the clipper changed: values
+        beyond its bounds; 0 where its method maps every value, ``"squash"``
+        or ``"quantile_normal"``), ``clip_method``,
         ``lower`` and ``upper``, ``mean`` and ``scale`` (the scaler's
         ``(x - mean) / scale``), and what the net receives: ``net_min``,
         ``net_max`` and ``net_nonfinite`` (NaN or ±inf cells; 0 when the
@@ -105,10 +111,17 @@ class PipelineReport:
                 )
             elif len(counts):
                 parts.append(f"nothing {what}")
+        if n_mapped := int(self.tail_mapped.sum()):
+            parts.append(f"{plural(n_mapped, 'column')} tail-mapped")
         bad = int(frame["net_nonfinite"].fillna(0).sum())
         if bad:
             parts.append(f"{plural(bad, 'non-finite cell')} reach the net")
         return ", ".join(parts)
+
+    @property
+    def tail_mapped(self):
+        """Boolean Series: the columns whose every value the clipper maps."""
+        return self.features["clip_method"].isin(TAIL_MAPS)
 
     def to_frame(self):
         """The per-column table (a copy of ``features``)."""
@@ -268,7 +281,10 @@ def _measure(table, step, old, new):
     elif isinstance(step, OutlierClipper):
         with np.errstate(invalid="ignore"):
             changed = (old != new) & ~(np.isnan(old) & np.isnan(new))
-        table["clipped"] = _add(table["clipped"], np.count_nonzero(changed, axis=0))
+        counts = np.count_nonzero(changed, axis=0)
+        methods = np.asarray(getattr(step, "methods_", [step.method] * len(table)))
+        counts[np.isin(methods, TAIL_MAPS)] = 0  # every value mapped: not clipping
+        table["clipped"] = _add(table["clipped"], counts)
         table["clip_method"] = list(
             getattr(step, "methods_", [step.method] * len(table))
         )
@@ -345,6 +361,8 @@ def _clipped(row):
     if pd.isna(count):
         return "-"
     method = row["clip_method"]
+    if method in TAIL_MAPS:
+        return f"all mapped ({method})"
     if count == 0:
         return "0" if method in (None, "none") else f"0 ({method})"
     lower, upper = row["lower"], row["upper"]
