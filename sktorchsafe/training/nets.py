@@ -18,8 +18,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
-from skorch.utils import to_numpy
+from skorch.utils import to_numpy, to_tensor
 
+from ..core.compat import InvalidParameterError
+from ..core.labels import check_codes, encode_labels, given_codes, is_one_hot
 from ..core.messages import describe, plural
 from ..core.targets import (
     index_labels,
@@ -222,11 +224,12 @@ class SafeNeuralNetRegressor(_ModuleWidths, _SafeNet, NeuralNetRegressor):
                 f"{who}: y has {y2.shape[1]} column(s), but the net was fitted with "
                 f"{self.n_outputs_}."
             )
+        scaled = y2
         if self.target_scaler_ is not None:
-            y2 = self.target_scaler_.transform(y2)
+            scaled = self.target_scaler_.transform(y2)
         with np.errstate(over="ignore"):
-            y32 = y2.astype(np.float32)
-        overflow = np.isinf(y32) & np.isfinite(y2)
+            y32 = scaled.astype(np.float32)
+        overflow = np.isinf(y32) & np.isfinite(scaled)
         if overflow.any():
             rows = np.flatnonzero(overflow.any(axis=1))
             raise TargetError(
@@ -234,7 +237,10 @@ class SafeNeuralNetRegressor(_ModuleWidths, _SafeNet, NeuralNetRegressor):
                 f"in {plural(rows.size, 'row')}: {describe(rows)}. "
                 "Use scale_target=True."
             )
-        return y32
+        # With a target scaler, the batches keep y in its own units (float64)
+        # and get_loss standardizes them: skorch's scoring callbacks then
+        # compare predict(X) with y in the same units.
+        return y32 if self.target_scaler_ is None else y2
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """Loss of a batch; a 1-D output is compared with a one-column target.
@@ -242,10 +248,29 @@ class SafeNeuralNetRegressor(_ModuleWidths, _SafeNet, NeuralNetRegressor):
         A module output whose shape differs from the target's in anything but
         a trailing 1 raises
         :class:`~sktorchsafe.exceptions.ModuleConfigError` instead of broadcasting.
+        With ``scale_target=True`` the batch targets come in y's units and
+        are standardized here: the loss is in standardized units.
         """
         check_tensor_output(self, y_pred)
+        y_true = self._standardized(y_true)
         y_pred, y_true = align_regression_output(self, y_pred, y_true)
         return super().get_loss(y_pred, y_true, X=X, training=training)
+
+    def _standardized(self, y_true):
+        """Batch targets in the target scaler's units (as float64 tensors)."""
+        scaler = getattr(self, "target_scaler_", None)
+        if scaler is None or y_true is None:
+            return y_true
+        y_true = to_tensor(y_true, device=self.device)
+        if not torch.is_tensor(y_true) or not y_true.is_floating_point():
+            return y_true
+        y64 = y_true.to(torch.float64).reshape(len(y_true), -1)
+        if y64.shape[1] != scaler.n_features_in_:
+            return y_true  # align_regression_output names the mismatch
+        scale = torch.as_tensor(scaler.scale_, dtype=torch.float64, device=y64.device)
+        mean = torch.as_tensor(scaler.mean_, dtype=torch.float64, device=y64.device)
+        # y/s - m/s, not (y - m)/s: no overflow for targets near ±1.8e308.
+        return (y64 / scale - mean / scale).reshape(y_true.shape)
 
     # -------------------------------------------------------- predict
     def predict(self, X):
@@ -347,7 +372,7 @@ def _label_accuracy(net, X, y):
     The batches hold class codes 0..K-1 while ``predict`` returns the original
     labels; compare like with like.
     """
-    y_true = net.classes_[np.asarray(to_numpy(y) if torch.is_tensor(y) else y, int)]
+    y_true = net._labels(np.asarray(to_numpy(y) if torch.is_tensor(y) else y, int))
     return float(np.mean(net.predict(X) == y_true))
 
 
@@ -398,7 +423,11 @@ class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
         skorch.
     classes : array-like or None, default=None
         All class labels, in the order of the output columns; inferred from
-        ``y`` (sorted) when None.
+        ``y`` (sorted) when None. As in skorch, y may instead hold the codes
+        0..K-1 of these classes (``classes=["neg", "pos"]`` with y in
+        {0, 1}): when y's labels are not all among ``classes`` and are whole
+        numbers, they are read as codes, and ``predict`` returns codes too
+        (like y). An empty ``classes`` raises ``InvalidParameterError``.
     *args, **kwargs
         Every other parameter of ``skorch.NeuralNetClassifier``.
 
@@ -477,7 +506,12 @@ class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
     """
 
     _parameter_constraints = {}
-    _data_attributes = ("n_features_in_", "feature_names_in_", "classes_inferred_")
+    _data_attributes = (
+        "n_features_in_",
+        "feature_names_in_",
+        "_y_codes",
+        "classes_inferred_",
+    )
 
     def __init__(
         self,
@@ -508,6 +542,15 @@ class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
             callbacks.append((name, callback))
         return with_guard(callbacks)
 
+    def _validate_own_params(self):
+        super()._validate_own_params()
+        if self.classes is not None and not len(self.classes):
+            raise InvalidParameterError(
+                f"The 'classes' parameter of {type(self).__name__} is empty. Pass "
+                "every class label, in the order of the module's output "
+                "columns, or None to learn them from y."
+            )
+
     # -------------------------------------------------------------- y
     def _output_width(self, y, classes):
         return class_count(y, self.classes if classes is None else classes)
@@ -524,7 +567,7 @@ class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
             )  # numpy strings stay numpy strings, as classes_
         if y.ndim != 1:
             hint = "multi-output classification is not supported"
-            if _is_one_hot(y):
+            if is_one_hot(y):
                 hint = (
                     "it looks one-hot encoded: pass the class of each row instead, "
                     "e.g. y.argmax(axis=1) (or the original labels)"
@@ -559,8 +602,24 @@ class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
                     raise_single_class(who, known[0], len(y))
                 self.classes_inferred_ = known
             else:
+                self._y_codes = given_codes(y, self.classes, who)
                 self.classes_inferred_ = np.unique(np.asarray(self.classes))
-        return _encode(y, self.classes_, who)
+        if getattr(self, "_y_codes", False):
+            return check_codes(y, len(self.classes_), who)
+        return encode_labels(y, self.classes_, who)
+
+    def _labels(self, codes):
+        """Class codes as ``predict`` returns them: like y in ``fit``.
+
+        The original labels; the codes themselves when y held codes of the
+        ``classes`` given, or when the classes are unknown (a net initialized
+        and loaded without ``classes``, as in skorch).
+        """
+        if getattr(self, "_y_codes", False) or (
+            self.classes is None and "classes_inferred_" not in vars(self)
+        ):
+            return codes
+        return np.asarray(self.classes_)[codes]
 
     def _class_counts(self, y):
         if y is None or not hasattr(self, "classes_inferred_"):
@@ -637,38 +696,4 @@ class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-def _is_one_hot(y):
-    """Whether the 2-D target ``y`` holds one 1 per row and 0 elsewhere."""
-    try:
-        values = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return bool(np.isin(values, (0, 1)).all() and (values.sum(axis=1) == 1).all())
-
-
-def _encode(y, classes, who):
-    """Codes 0..K-1 of labels ``y`` in ``classes`` (int64); unknown labels raise."""
-    classes = np.asarray(classes)
-    try:
-        order = np.argsort(classes, kind="stable")
-        sorted_classes = classes[order]
-        position = np.searchsorted(sorted_classes, y)
-    except TypeError as exc:
-        raise TargetError(
-            f"{who}: y mixes label types that cannot be compared ({exc}). Use "
-            "labels of one type (all strings or all numbers)."
-        ) from exc
-    position = np.clip(position, 0, len(classes) - 1)
-    unknown = sorted_classes[position] != y
-    if np.any(unknown):
-        labels = np.unique(np.asarray(y)[unknown])
-        raise TargetError(
-            f"{who}: y has labels not among the classes "
-            f"{describe(classes.tolist(), quote=True)}: "
-            f"{describe(labels.tolist(), quote=True)}. Pass "
-            "every label in `classes` (or to the first partial_fit)."
-        )
-    return order[position].astype(np.int64)
+        return self._labels(self.predict_proba(X).argmax(axis=1))
