@@ -6,8 +6,9 @@ training still goes non-finite, :class:`NonFiniteGuard` stops it and says which
 layer, rows and features did it.
 
 The transformers, :func:`diagnose` and :func:`stream_fit` never load torch; the
-training names (the safe nets, :class:`NonFiniteGuard`, the losses) import torch
-and skorch the first time they are looked up (PEP 562).
+training names (the safe nets, :class:`NonFiniteGuard`, :func:`preflight` and
+:class:`Preflight`, the losses) import torch and skorch the first time they are
+looked up (PEP 562).
 """
 
 import importlib
@@ -21,6 +22,7 @@ from .exceptions import (
     NonFiniteInputError,
     NonFiniteTrainingError,
     NonFiniteTrainingWarning,
+    PreflightWarning,
     ScaleDisparityWarning,
     SktorchsafeError,
     SktorchsafeWarning,
@@ -44,8 +46,11 @@ _TRAINING = {
     "FocalLoss": "sktorchsafe.training.losses",
     "MaskedMSELoss": "sktorchsafe.training.losses",
     "NonFiniteGuard": "sktorchsafe.training.guard",
+    "Preflight": "sktorchsafe.training.preflight",
+    "PreflightReport": "sktorchsafe.training.preflight",
     "SafeNeuralNetClassifier": "sktorchsafe.training.nets",
     "SafeNeuralNetRegressor": "sktorchsafe.training.nets",
+    "preflight": "sktorchsafe.training.preflight",
 }
 
 
@@ -76,6 +81,9 @@ __all__ = [
     "NonFiniteTrainingError",
     "NonFiniteTrainingWarning",
     "OutlierClipper",
+    "Preflight",
+    "PreflightReport",
+    "PreflightWarning",
     "SafeNeuralNetClassifier",
     "SafeNeuralNetRegressor",
     "SafeStandardScaler",
@@ -89,5 +97,6 @@ __all__ = [
     "diagnose",
     "exceptions",
     "make_safe_pipeline",
+    "preflight",
     "stream_fit",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "NonFiniteInputError",
     "NonFiniteTrainingError",
     "NonFiniteTrainingWarning",
+    "PreflightWarning",
     "ScaleDisparityWarning",
     "SktorchsafeError",
     "SktorchsafeWarning",
@@ -146,4 +147,18 @@ class ScaleDisparityWarning(DataQualityWarning):
 
     Plain SGD diverges on such data; put a
     :class:`~sktorchsafe.SafeStandardScaler` after the check.
+    """
+
+
+class PreflightWarning(SktorchsafeWarning):
+    """The check of the network before the first epoch found problems.
+
+    Issued once per ``fit`` by :class:`~sktorchsafe.Preflight` (on by
+    default in the safe nets, callback ``"preflight"``), listing each
+    finding with its layer and fix: a loss that does not fit the module's
+    output, saturated or dead units, activations or gradients that explode
+    or vanish across the layers, a first optimizer step larger than the
+    weights, input that is not standardized. With
+    ``callbacks__preflight__on_problem="raise"`` the severe ones raise
+    :class:`ModuleConfigError` instead.
     """

@@ -17,5 +17,16 @@ names on first use. One idea per module:
 - ``guard``: :class:`NonFiniteGuard`, the callback and its cheap checks;
 - ``replay``: a non-finite batch replayed with hooks, to name the module,
   rows and features that made it;
-- ``losses``: :class:`MaskedMSELoss` and :class:`FocalLoss`.
+- ``losses``: :class:`MaskedMSELoss` and :class:`FocalLoss`;
+- ``preflight``: :func:`preflight`, the check of a network on a sample before
+  the first epoch, and :class:`Preflight`, the callback that runs it at the
+  start of ``fit`` (its setup, measuring run, and findings in the private
+  ``_preflight_*`` modules).
+
+``preflight``, :class:`PreflightReport` and :class:`Preflight` are importable
+from here (``sktorchsafe.training.preflight`` is then the function).
 """
+
+from .preflight import Preflight, PreflightReport, preflight
+
+__all__ = ["Preflight", "PreflightReport", "preflight"]

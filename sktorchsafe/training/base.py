@@ -4,8 +4,9 @@
 ``NeuralNetClassifier``: it gathers the X side of the torch boundary
 (:mod:`.boundary`) and the check of the validation split (:mod:`.split`),
 forgets and keeps the data attributes across ``fit`` and ``partial_fit``, and
-validates the parameters the safe nets add. :func:`with_guard` puts the
-:class:`~sktorchsafe.NonFiniteGuard` among skorch's default callbacks.
+validates the parameters the safe nets add. :func:`with_guard` puts
+:class:`~sktorchsafe.Preflight` and :class:`~sktorchsafe.NonFiniteGuard` among
+skorch's default callbacks.
 """
 
 from collections.abc import Mapping
@@ -16,19 +17,28 @@ from skorch.utils import is_dataset
 from ..core.compat import uncompiled, validate_parameter_constraints
 from .boundary import _TorchBoundary
 from .guard import NonFiniteGuard
+from .preflight import Preflight
 from .split import _SplitChecks
 
 __all__ = ["with_guard"]
 
 
 def with_guard(callbacks):
-    """skorch's default callbacks with a :class:`NonFiniteGuard` before PrintLog."""
+    """skorch's default callbacks with :class:`Preflight` and :class:`NonFiniteGuard`.
+
+    Both go before PrintLog, the check of the network first (it runs once,
+    at the start of ``fit``), under the names ``"preflight"`` and
+    ``"nonfinite_guard"`` (``callbacks__preflight=None`` turns it off).
+    """
     callbacks = list(callbacks)
     position = next(
         (i for i, (name, _) in enumerate(callbacks) if name == "print_log"),
         len(callbacks),
     )
-    callbacks.insert(position, ("nonfinite_guard", NonFiniteGuard()))
+    callbacks[position:position] = [
+        ("preflight", Preflight()),
+        ("nonfinite_guard", NonFiniteGuard()),
+    ]
     return callbacks
 
 
