@@ -50,6 +50,7 @@ _TRAINING = {
     "PreflightReport": "sktorchsafe.training.preflight",
     "SafeNeuralNetClassifier": "sktorchsafe.training.nets",
     "SafeNeuralNetRegressor": "sktorchsafe.training.nets",
+    "TabularMLP": "sktorchsafe.training.modules",
     "preflight": "sktorchsafe.training.preflight",
 }
 
@@ -92,6 +93,7 @@ __all__ = [
     "SktorchsafeError",
     "SktorchsafeWarning",
     "TableEncoder",
+    "TabularMLP",
     "TargetError",
     "TargetValidator",
     "diagnose",

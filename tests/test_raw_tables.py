@@ -5,17 +5,24 @@ numbers-stored-as-text columns beside plain floats, each with missing
 values; nothing is prepared by hand before ``fit``.
 """
 
+import pickle
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
+from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV, KFold
 
 from sktorchsafe import (
+    ImputerSelector,
     SafeNeuralNetClassifier,
     SafeNeuralNetRegressor,
+    TableEncoder,
+    TabularMLP,
     make_safe_pipeline,
 )
 from sktorchsafe.exceptions import DataQualityWarning
@@ -202,3 +209,124 @@ def test_unseen_categories_at_predict_keep_width_and_finite_output(kind, rng):
         assert np.isfinite(pipe.predict_proba(new)).all()
     else:
         assert np.isfinite(pred).all()
+
+
+# ------------------------------------------------------ the embedding path
+CODES = ["colour", "size"]  # the category columns of raw_frame, in order
+
+
+def embedding_pipeline(X, **params):
+    cardinalities = TableEncoder(categorical="codes").fit(X).cardinalities_
+    net = make_net(
+        "regressor", module=TabularMLP, module__cardinalities=cardinalities, **params
+    )
+    return make_safe_pipeline(net, embed=True)
+
+
+def test_embedding_path_trains_with_the_codes_untouched(rng):
+    X, signal = raw_frame(rng)
+    y = target("regressor", signal)
+    pipe = fit_quietly(embedding_pipeline(X), X, y)
+    assert [name for name, _ in pipe.steps] == [
+        "target",
+        "encode",
+        "impute",
+        "clip",
+        "check",
+        "scale",
+        "net",
+    ]
+    assert pipe["encode"].categorical == "codes"
+    assert isinstance(pipe["impute"], ImputerSelector)  # its class, its params
+
+    Xt = pipe[:-1].transform(X)
+    assert list(Xt.columns[-2:]) == CODES  # the codes last, after the numbers
+    assert list(pipe[:-1].get_feature_names_out()) == list(Xt.columns)
+    encoder_codes = pipe["encode"].transform(X)[CODES].to_numpy()
+    assert_array_equal(Xt[CODES].to_numpy(), encoder_codes)  # not imputed, scaled
+    numbers = Xt.drop(columns=CODES).to_numpy(dtype=float)
+    assert np.isfinite(numbers).all()
+    assert np.abs(numbers.mean(axis=0)).max() < 1e-3  # while the numbers are
+
+    module = pipe[-1].module_
+    assert [e.num_embeddings for e in module.embeddings] == [5, 5]  # 3 + 2 codes
+    assert module.n_numbers == Xt.shape[1] - 2  # the width the net learned
+    train_loss = pipe[-1].history[:, "train_loss"]
+    assert np.isfinite(train_loss).all() and train_loss[-1] < train_loss[0]
+
+
+def test_embedding_path_unseen_and_missing_take_the_reserved_codes(rng):
+    X, signal = raw_frame(rng)
+    y = target("regressor", signal)
+    pipe = fit_quietly(embedding_pipeline(X), X, y)
+    new, _ = raw_frame(np.random.default_rng(1), n=6)
+    new["colour"] = ["purple", None, "red", "teal", np.nan, "blue"]
+    new["size"] = pd.Categorical(["XL", np.nan, "S", "M", "L", "XXS"])
+    Xt = pipe[:-1].transform(new)
+    red, blue = (
+        list(pipe["encode"].categories_["colour"]).index(c) + 2 for c in ("red", "blue")
+    )
+    assert Xt["colour"].tolist() == [1, 0, red, 1, 0, blue]  # 1 unseen, 0 missing
+    assert Xt["size"].tolist() == [1, 0, 2, 3, 4, 1]  # the dtype's order S, M, L
+    module = pipe[-1].module_
+    batch = torch.as_tensor(Xt.to_numpy(np.float32))
+    assert module.codes(batch).tolist() == Xt[CODES].to_numpy().tolist()
+    assert np.isfinite(pipe.predict(new)).all()
+
+
+def test_embedding_module_reads_any_value_as_a_code():
+    module = TabularMLP(in_features=3, out_features=2, cardinalities=[4, 3])
+    X = torch.tensor(
+        [
+            [0.0, 2.0, 2.0],
+            [1.0, float("nan"), 7.0],
+            [2.0, 1.5, -1.0],
+            [3.0, float("inf"), 0.0],
+        ]
+    )
+    assert module.codes(X).tolist() == [[2, 2], [0, 1], [1, 1], [1, 0]]
+    assert module(X).shape == (4, 2)
+    with pytest.raises(ValueError, match="at least 2"):
+        TabularMLP(in_features=3, out_features=1, cardinalities=[1])
+    with pytest.raises(ValueError, match="3 code columns"):
+        TabularMLP(in_features=2, out_features=1, cardinalities=[3, 3, 3])
+
+
+def test_embedding_path_in_a_search_keeps_the_width_across_folds(rng):
+    X, signal = raw_frame(rng)
+    y = target("regressor", signal)
+    X.loc[:4, "colour"] = "rare"  # 5 rows: kept by some folds' encoders only
+    pipe = embedding_pipeline(X)
+    widths = set()
+    for train, _ in KFold(3, shuffle=True, random_state=0).split(X):
+        fold = clone(pipe[:-1]).fit(X.iloc[train], y[train])
+        widths.add(fold.transform(X).shape[1])
+    assert len(widths) == 1  # one column of codes per category column
+    search = GridSearchCV(
+        pipe,
+        {"impute__strategy": ["mean", "median"], "net__lr": [0.03]},
+        cv=KFold(3, shuffle=True, random_state=0),
+        error_score="raise",
+    )
+    fit_quietly(search, X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_["impute"].strategy in ("mean", "median")
+
+
+def test_embedding_pipeline_pickles_and_clones(rng):
+    X, signal = raw_frame(rng)
+    y = target("regressor", signal)
+    pipe = fit_quietly(embedding_pipeline(X), X, y)
+    again = pickle.loads(pickle.dumps(pipe))
+    assert_array_equal(again.predict(X), pipe.predict(X))
+    fresh = clone(pipe).set_params(impute__strategy="median")
+    assert fresh["impute"].strategy == "median"
+    assert type(fresh["scale"]) is type(pipe["scale"])
+
+
+def test_embedding_path_takes_only_our_steps():
+    net = make_net("regressor", module=TabularMLP)
+    with pytest.raises(TypeError, match="SimpleImputer for 'impute'"):
+        make_safe_pipeline(net, embed=True, impute=SimpleImputer())
+    pipe = make_safe_pipeline(net, embed=True, clip="passthrough")
+    assert pipe["clip"] == "passthrough"

@@ -1,6 +1,7 @@
 """``make_safe_pipeline``: the standard pipeline in front of a skorch net."""
 
 import numpy as np
+import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 
@@ -15,6 +16,147 @@ __all__ = ["make_safe_pipeline"]
 
 #: The steps before the net, in order.
 STEPS = ("target", "encode", "impute", "clip", "check", "scale")
+
+
+# --------------------------------------------------------- the embedding path
+class _CodesEncoder(TableEncoder):
+    """``TableEncoder`` whose code columns leave it as int64 columns of a DataFrame.
+
+    The steps after it (:class:`_AroundCodes`) tell the codes from the
+    numbers by that dtype; an array input gives a DataFrame too.
+    """
+
+    def transform(self, X):
+        return self._mark_codes(super().transform(X))
+
+    def fit_transform(self, X, y=None):
+        return self._mark_codes(super().fit_transform(X, y))
+
+    def _mark_codes(self, out):
+        if not len(self.code_columns_):
+            return out
+        if not isinstance(out, pd.DataFrame):
+            out = pd.DataFrame(out, columns=self.get_feature_names_out())
+        codes = out.columns[self.code_columns_]
+        return out.astype(dict.fromkeys(codes, np.int64))
+
+
+def _code_columns(X):
+    """The code columns of X: the int64 columns of a DataFrame from ``encode``."""
+    if not isinstance(X, pd.DataFrame):
+        return []
+    return [name for name, dtype in X.dtypes.items() if dtype == np.int64]
+
+
+class _AroundCodes:
+    """Mixin: the step fits and transforms the numbers; the codes pass around it.
+
+    Left of one of our steps, with its parameters (so that
+    ``impute__strategy`` stays a flat name). The code columns (int64, from
+    :class:`_CodesEncoder`) come out last, unchanged, after the step's
+    output; without code columns the step runs as it is.
+    """
+
+    def _split(self, X):
+        codes = _code_columns(X)
+        if not codes:
+            return X, None
+        return X.drop(columns=codes), X[codes]
+
+    def _inner(self, method, *args, **params):
+        """Run the step's own ``method``; its output names are the numbers'."""
+        self._inside = True
+        try:
+            return method(*args, **params)
+        finally:
+            self._inside = False
+
+    def _fit_numbers(self, numbers, codes, y, fit, **params):
+        only_codes = codes is not None and numbers.shape[1] == 0
+        out = codes if only_codes else self._inner(fit, numbers, y, **params)
+        # Set after the step's fit, which may call fit or transform itself.
+        self._only_codes = only_codes
+        self._code_names = [] if codes is None else list(codes.columns)
+        return out
+
+    def fit(self, X, y=None, **params):
+        numbers, codes = self._split(X)
+        self._fit_numbers(numbers, codes, y, super().fit, **params)
+        return self
+
+    def fit_transform(self, X, y=None, **params):
+        numbers, codes = self._split(X)
+        out = self._fit_numbers(numbers, codes, y, super().fit_transform, **params)
+        return self._join(out, codes)
+
+    def transform(self, X, **params):
+        numbers, codes = self._split(X)
+        if codes is None:
+            return super().transform(X, **params)
+        if getattr(self, "_only_codes", False):
+            return codes
+        return self._join(self._inner(super().transform, numbers, **params), codes)
+
+    def get_feature_names_out(self, input_features=None):
+        if getattr(self, "_inside", False):
+            return super().get_feature_names_out(input_features)
+        codes = getattr(self, "_code_names", [])
+        if input_features is not None:  # a pipeline's: the numbers and the codes
+            input_features = [name for name in input_features if name not in codes]
+        names = []
+        if not getattr(self, "_only_codes", False):
+            names = list(super().get_feature_names_out(input_features))
+        return np.asarray(names + codes, dtype=object)
+
+    def _join(self, out, codes):
+        if codes is None or out is codes:
+            return out
+        if not isinstance(out, pd.DataFrame):
+            names = self._inner(super().get_feature_names_out)
+            out = pd.DataFrame(out, columns=names, index=codes.index, copy=False)
+        return pd.concat([out.set_axis(codes.index), codes], axis=1)
+
+
+class _ImputerAroundCodes(_AroundCodes, ImputerSelector):
+    """``ImputerSelector`` on the numbers; the codes pass (``embed=True``)."""
+
+
+class _ClipperAroundCodes(_AroundCodes, OutlierClipper):
+    """``OutlierClipper`` on the numbers; the codes pass (``embed=True``)."""
+
+
+class _CheckerAroundCodes(_AroundCodes, ScaleDisparityChecker):
+    """``ScaleDisparityChecker`` on the numbers; the codes pass (``embed=True``)."""
+
+
+class _ScalerAroundCodes(_AroundCodes, SafeStandardScaler):
+    """``SafeStandardScaler`` on the numbers; the codes pass (``embed=True``)."""
+
+
+#: Our steps and their versions that leave the codes alone.
+_AROUND = {
+    TableEncoder: _CodesEncoder,
+    ImputerSelector: _ImputerAroundCodes,
+    OutlierClipper: _ClipperAroundCodes,
+    ScaleDisparityChecker: _CheckerAroundCodes,
+    SafeStandardScaler: _ScalerAroundCodes,
+}
+
+
+def _around_codes(name, step):
+    """``step`` as the ``embed=True`` pipeline needs it at ``name``."""
+    if step is None or isinstance(step, str) or type(step) in _AROUND.values():
+        return step
+    around = _AROUND.get(type(step))
+    if around is None:
+        raise TypeError(
+            f"make_safe_pipeline(embed=True) keeps the steps after 'encode' off "
+            f"the code columns, which it can do for sktorchsafe's own steps; got "
+            f"{type(step).__name__} for {name!r}. Use TableEncoder, "
+            "ImputerSelector, OutlierClipper, ScaleDisparityChecker or "
+            "SafeStandardScaler there (or 'passthrough'), or embed=False."
+        )
+    return around(**step.get_params(deep=False))
 
 
 def _default_target(net):
@@ -34,7 +176,7 @@ def _default_target(net):
     return TargetValidator()
 
 
-def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
+def make_safe_pipeline(net, *, embed=False, memory=None, verbose=False, **steps):
     """Build the standard pipeline that cleans X and checks y before ``net``.
 
     ``Pipeline`` with the steps
@@ -62,6 +204,15 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
     net : estimator
         The final estimator, typically a :class:`SafeNeuralNetRegressor` or
         :class:`SafeNeuralNetClassifier` (any estimator works).
+    embed : bool, default=False
+        The embedding path: ``encode`` gives one column of integer codes per
+        category column (``TableEncoder(categorical="codes")``: 0 missing,
+        1 unseen or rare, 2.. the categories) instead of one-hot columns, and
+        the steps after it (``impute``, ``clip``, ``check``, ``scale``)
+        work on the other columns only: the codes reach the net unchanged,
+        as the last columns of X, in the order of the encoder's
+        ``cardinalities_``, for a module that embeds them
+        (:class:`TabularMLP`). The steps keep their names and parameters.
     memory : str, object with the joblib.Memory interface or None, default=None
         Passed to :class:`~sklearn.pipeline.Pipeline` (caches the fitted
         transformers).
@@ -80,7 +231,9 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
     Raises
     ------
     TypeError
-        For a step name that is not one of the above.
+        For a step name that is not one of the above, or, with
+        ``embed=True``, a replacement step that is not one of ours (only
+        those can be kept off the codes).
 
     See Also
     --------
@@ -108,6 +261,24 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
             net, impute="passthrough", clip="passthrough", check="passthrough",
             scale=SafeStandardScaler(with_mean=False, dtype=np.float32),
         )
+
+    **Embeddings.** With ``embed=True`` the steps in the pipeline are our
+    steps' versions that pass the code columns around themselves (same
+    class names with ``AroundCodes``, same parameters); the codes travel
+    between them as the int64 columns of a DataFrame, whatever X was. The
+    module needs the number of codes of each column, the encoder's
+    ``cardinalities_``: fit the encoder on all rows once and give them
+    (``module__cardinalities``); a CV fold keeps at most those categories,
+    and a code beyond a module's table reads as unseen. Not for
+    :func:`stream_fit` or Dask input.
+
+    .. code-block:: python
+
+        cardinalities = TableEncoder(categorical="codes").fit(X).cardinalities_
+        net = SafeNeuralNetRegressor(
+            TabularMLP, module__cardinalities=cardinalities, lr=0.01
+        )
+        pipe = make_safe_pipeline(net, embed=True).fit(X, y)
 
     In a grid search, a candidate whose training goes non-finite fails with
     :class:`~sktorchsafe.exceptions.NonFiniteTrainingError`, whose message
@@ -176,7 +347,7 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
         )
     defaults = {
         "target": _default_target(net),
-        "encode": TableEncoder(),
+        "encode": TableEncoder(categorical="codes" if embed else "onehot"),
         "impute": ImputerSelector(),
         "clip": OutlierClipper(),
         # The scale step handles what the checker finds: report, not warn.
@@ -184,5 +355,10 @@ def make_safe_pipeline(net, *, memory=None, verbose=False, **steps):
         "scale": SafeStandardScaler(dtype=np.float32),
     }
     pipeline_steps = [(name, steps.get(name, defaults[name])) for name in STEPS]
+    if embed:
+        pipeline_steps = [
+            (name, step if name == "target" else _around_codes(name, step))
+            for name, step in pipeline_steps
+        ]
     pipeline_steps.append(("net", net))
     return Pipeline(pipeline_steps, memory=memory, verbose=verbose)

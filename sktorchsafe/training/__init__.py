@@ -18,6 +18,8 @@ names on first use. One idea per module:
 - ``replay``: a non-finite batch replayed with hooks, to name the module,
   rows and features that made it;
 - ``losses``: :class:`MaskedMSELoss` and :class:`FocalLoss`;
+- ``modules``: ready modules, :class:`TabularMLP` (numbers beside embedded
+  category codes);
 - ``preflight``: :func:`preflight`, the check of a network on a sample before
   the first epoch, and :class:`Preflight`, the callback that runs it at the
   start of ``fit`` (its setup, measuring run, and findings in the private
@@ -27,6 +29,7 @@ names on first use. One idea per module:
 from here (``sktorchsafe.training.preflight`` is then the function).
 """
 
+from .modules import TabularMLP
 from .preflight import Preflight, PreflightReport, preflight
 
-__all__ = ["Preflight", "PreflightReport", "preflight"]
+__all__ = ["Preflight", "PreflightReport", "TabularMLP", "preflight"]
