@@ -431,7 +431,7 @@ def report_markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def report_html(report):
+def report_html(report, *, with_pipeline=True):
     """The report as an HTML fragment (a notebook's ``_repr_html_``)."""
     colors = {"error": "#c0392b", "warning": "#b9770e", "info": "#566573"}
     layers = _has_layers(report)
@@ -478,7 +478,7 @@ def report_html(report):
         '<div class="sktorchsafe-diagnosis">'
         f'<p><b>sktorchsafe diagnosis</b>: <b style="color:{color}">'
         f"{html.escape(report.summary())}</b></p>{reason}"
-        f"{table}{_pipeline_html(report)}</div>"
+        f"{table}{_pipeline_html(report) if with_pipeline else ''}</div>"
     )
 
 
@@ -489,8 +489,11 @@ def report_page(report, title):
 
     png = figure_png(report) if report.features["numeric"].any() else None
     figure = _img(png, report.summary())
-    if report.pipeline is not None and len(report.pipeline.features):
-        figure += _img(figure_png(report.pipeline), report.pipeline.summary())
+    if report.pipeline is not None:
+        figure += f"{_pipeline_html(report)}\n"
+        if len(report.pipeline.features):
+            figure += _img(figure_png(report.pipeline), report.pipeline.summary())
+    features = report.features.to_html(na_rep="", float_format=_short)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
@@ -498,10 +501,14 @@ def report_page(report, title):
         "table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;"
         "text-align:left}"
-        f"</style></head><body>\n{report_html(report)}\n{figure}"
-        f"<h3>Features</h3>\n{report.features.to_html(na_rep='')}\n"
+        f"</style></head><body>\n{report_html(report, with_pipeline=False)}\n"
+        f"{figure}<h3>Features</h3>\n<div style='overflow-x:auto'>{features}</div>\n"
         "</body></html>\n"
     )
+
+
+def _short(value):
+    return f"{value:.4g}"
 
 
 def _img(png, alt):
