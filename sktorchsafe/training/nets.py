@@ -44,13 +44,14 @@ from .outputs import (
     class_loss_input,
     scores_to_probabilities,
 )
+from .persist import _SavedState
 from .split import STRATIFIED_SPLIT
 from .widths import _ModuleWidths, class_count
 
 __all__ = ["SafeNeuralNetClassifier", "SafeNeuralNetRegressor"]
 
 
-class SafeNeuralNetRegressor(_ModuleWidths, _SafeNet, NeuralNetRegressor):
+class SafeNeuralNetRegressor(_SavedState, _ModuleWidths, _SafeNet, NeuralNetRegressor):
     """skorch's ``NeuralNetRegressor``, safe from the data scikit-learn users have.
 
     Everything ``skorch.NeuralNetRegressor`` accepts works the same (every
@@ -376,7 +377,9 @@ def _label_accuracy(net, X, y):
     return float(np.mean(net.predict(X) == y_true))
 
 
-class SafeNeuralNetClassifier(_ModuleWidths, _SafeNet, NeuralNetClassifier):
+class SafeNeuralNetClassifier(
+    _SavedState, _ModuleWidths, _SafeNet, NeuralNetClassifier
+):
     """skorch's ``NeuralNetClassifier`` for any labels, with logits by default.
 
     Everything ``skorch.NeuralNetClassifier`` accepts works the same (every

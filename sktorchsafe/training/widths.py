@@ -85,6 +85,21 @@ def open_widths(module, given):
     return first_open(INPUT_WIDTHS), first_open(OUTPUT_WIDTHS)
 
 
+def required_widths(module):
+    """The width parameters without a default that ``module``'s class takes."""
+    if not isinstance(module, type):
+        return []
+    try:
+        parameters = inspect.signature(module).parameters
+    except (TypeError, ValueError):
+        return []
+    return [
+        name
+        for name in (*INPUT_WIDTHS, *OUTPUT_WIDTHS)
+        if name in parameters and parameters[name].default is inspect.Parameter.empty
+    ]
+
+
 def input_width(X):
     """X's number of columns, or None when X does not say (a Dataset, a dict)."""
     if isinstance(X, dict) or not hasattr(X, "shape") and not isinstance(X, list):
@@ -123,6 +138,20 @@ class _ModuleWidths:
     def _module_params(self):
         """The ``module__`` parameters set on the net, with their prefix."""
         return {k: v for k, v in self.get_params().items() if k.startswith("module__")}
+
+    def initialize_module(self):
+        """Build the module; widths it needs that nobody gave are named."""
+        given = self.get_params_for("module")
+        missing = [name for name in required_widths(self.module) if name not in given]
+        if missing:
+            names = ", ".join(f"module__{name}=..." for name in missing)
+            raise ModuleConfigError(
+                f"{type(self).__name__}: the module's constructor needs "
+                f"{describe(missing, quote=True)}, which fit learns from X and "
+                "y. To initialize the net without data (e.g. before "
+                f"load_params), pass {names}."
+            )
+        return super().initialize_module()
 
     def get_params_for(self, prefix):
         params = super().get_params_for(prefix)

@@ -1,0 +1,140 @@
+"""save_params / load_params keep what the net learned from the data."""
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from skorch import NeuralNetRegressor
+from skorch.callbacks import Checkpoint
+
+from sktorchsafe import (
+    SafeNeuralNetClassifier,
+    SafeNeuralNetRegressor,
+    make_safe_pipeline,
+)
+from sktorchsafe.exceptions import ModuleConfigError
+from sktorchsafe.training.persist import STATE_KEY
+
+QUIET = {"verbose": 0, "callbacks__print_log": None, "callbacks__preflight": None}
+
+
+@pytest.fixture
+def prices():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    return X, 1000 + 300 * X[:, 0] - 80 * X[:, 1] + rng.normal(size=200)
+
+
+@pytest.fixture
+def fitted(prices):
+    X, y = prices
+    net = SafeNeuralNetRegressor(torch.nn.Linear, max_epochs=15, lr=0.05, **QUIET)
+    return net.fit(X, y)
+
+
+def _fresh_regressor(**params):
+    return SafeNeuralNetRegressor(
+        torch.nn.Linear, module__in_features=3, module__out_features=1, **QUIET
+    ).set_params(**params)
+
+
+@pytest.mark.parametrize("safetensors", [False, True])
+@pytest.mark.parametrize("to_file", [False, True])
+def test_regressor_round_trip_predicts_in_the_units_of_y(
+    fitted, prices, tmp_path, safetensors, to_file
+):
+    X, y = prices
+    f = tmp_path / "params.bin" if to_file else io.BytesIO()
+    fitted.save_params(f_params=f, use_safetensors=safetensors)
+    if not to_file:
+        f.seek(0)
+    loaded = _fresh_regressor().initialize()
+    loaded.load_params(f_params=f, use_safetensors=safetensors)
+    expected = fitted.predict(X)
+    assert expected.shape == (200,) and abs(expected.mean() - 1000) < 50
+    np.testing.assert_allclose(loaded.predict(X), expected, rtol=1e-6)
+    assert loaded.score(X, y) == pytest.approx(fitted.score(X, y))
+    assert loaded.n_features_in_ == 3
+
+
+def test_saved_file_loads_with_weights_only_and_into_a_bare_module(fitted, tmp_path):
+    path = tmp_path / "params.pt"
+    fitted.save_params(f_params=path)
+    state = torch.load(path, weights_only=True)
+    assert state[STATE_KEY].dtype == torch.uint8
+    state.pop(STATE_KEY)
+    module = torch.nn.Linear(3, 1)
+    module.load_state_dict(state)
+    assert torch.equal(module.weight, fitted.module_.weight)
+
+
+def test_classifier_round_trip_keeps_labels_and_output_kind(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(150, 2))
+    y = np.where(X[:, 0] > 0, "spam", "ham")
+    module = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Softmax(dim=-1))
+    net = SafeNeuralNetClassifier(module, max_epochs=5, lr=0.1, **QUIET).fit(X, y)
+    assert net.output_kind_ == "probabilities"
+    net.save_params(f_params=tmp_path / "p.pt")
+    other = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Softmax(dim=-1))
+    loaded = SafeNeuralNetClassifier(other, **QUIET).initialize()
+    loaded.load_params(f_params=tmp_path / "p.pt")
+    assert loaded.output_kind_ == "probabilities"
+    np.testing.assert_array_equal(loaded.classes_, ["ham", "spam"])
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
+    np.testing.assert_allclose(loaded.predict_proba(X), net.predict_proba(X))
+
+
+def test_classes_given_as_column_names_of_codes_round_trip(tmp_path):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(120, 2))
+    y = (X[:, 1] > 0).astype(int)
+    params = {"classes": ["neg", "pos"], **QUIET}
+    net = SafeNeuralNetClassifier(torch.nn.Linear, max_epochs=5, **params).fit(X, y)
+    assert set(net.predict(X)) <= {0, 1}  # codes, like y
+    net.save_params(f_params=tmp_path / "p.pt")
+    loaded = SafeNeuralNetClassifier(
+        torch.nn.Linear, module__in_features=2, module__out_features=2, **params
+    ).initialize()
+    loaded.load_params(f_params=tmp_path / "p.pt")
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
+
+
+def test_a_file_saved_by_skorch_loads_without_the_learned_state(prices, tmp_path):
+    X, y = prices
+    plain = NeuralNetRegressor(
+        torch.nn.Linear, module__in_features=3, module__out_features=1, max_epochs=1
+    ).initialize()
+    plain.save_params(f_params=tmp_path / "p.pt")
+    loaded = _fresh_regressor().initialize()
+    loaded.load_params(f_params=tmp_path / "p.pt")
+    expected = plain.predict(X.astype(np.float32)).ravel()
+    np.testing.assert_allclose(loaded.predict(X).ravel(), expected, rtol=1e-6)
+
+
+def test_checkpoint_loads_into_an_uninitialized_net(prices, tmp_path):
+    X, y = prices
+    checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)
+    net = SafeNeuralNetRegressor(
+        torch.nn.Linear, max_epochs=5, lr=0.05, callbacks=[checkpoint], **QUIET
+    ).fit(X, y)
+    loaded = _fresh_regressor()
+    loaded.load_params(checkpoint=checkpoint)
+    np.testing.assert_allclose(loaded.predict(X), net.predict(X), rtol=1e-6)
+
+
+def test_initialize_without_the_widths_fit_learns_names_them():
+    net = SafeNeuralNetRegressor(torch.nn.Linear, **QUIET)
+    with pytest.raises(ModuleConfigError, match=r"module__in_features=\.\.\."):
+        net.initialize()
+
+
+def test_pickle_of_a_fitted_pipeline(prices):
+    X, y = prices
+    pipe = make_safe_pipeline(
+        SafeNeuralNetRegressor(torch.nn.Linear, max_epochs=5, lr=0.05, **QUIET)
+    ).fit(X, y)
+    restored = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_array_equal(restored.predict(X), pipe.predict(X))
