@@ -5,7 +5,11 @@ target standardized inside the net, the same epochs and batch size) behind
 three ways of turning a raw table into numbers:
 
 - ours: ``make_safe_pipeline(net)``: target, encode (``TableEncoder``),
-  impute, clip, check, scale, then the net, on the table as loaded;
+  impute, clip, check, scale, then the net, on the table as loaded; the
+  same without the clip step (``clip="passthrough"``); and the embedding
+  path (``embed=True``, categories as codes embedded by ``TabularMLP``
+  with the same hidden layers, cardinalities from the encoder fitted once
+  on all rows);
 - skrub: ``skrub.tabular_pipeline(net)`` (``TableVectorizer`` with its
   default string encoder, then ``SimpleImputer`` and ``StandardScaler``);
 - scikit-learn by hand: a ``ColumnTransformer`` of ``OneHotEncoder`` for the
@@ -50,7 +54,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from sktorchsafe import SafeNeuralNetRegressor, make_safe_pipeline
+from sktorchsafe import (
+    SafeNeuralNetRegressor,
+    TableEncoder,
+    TabularMLP,
+    make_safe_pipeline,
+)
 from sktorchsafe.datasets import load_penguins
 
 from ._common import print_table
@@ -81,16 +90,28 @@ class MLP(torch.nn.Module):
         return self.layers(X)
 
 
-def _net(epochs):
+def _net(epochs, module=MLP, **params):
     return SafeNeuralNetRegressor(
-        MLP,
+        module,
         optimizer=torch.optim.Adam,
         lr=3e-3,
         max_epochs=epochs,
         batch_size=64,
         train_split=None,
         verbose=0,
+        **params,
     )
+
+
+def _embedding(X, epochs):
+    """Ours on the embedding path: codes embedded by :class:`TabularMLP`.
+
+    The cardinalities come from the encoder fitted on every row, once, as
+    a user does before a search (not timed: it is not part of a fit).
+    """
+    cardinalities = TableEncoder(categorical="codes").fit(X).cardinalities_
+    net = _net(epochs, TabularMLP, module__cardinalities=cardinalities)
+    return make_safe_pipeline(net, embed=True)
 
 
 def _hand_built(net, numeric, categories):
@@ -113,12 +134,16 @@ def _hand_built(net, numeric, categories):
     )
 
 
-def _contenders(numeric, categories, epochs):
-    """Fresh, unfitted pipelines by name (ours first); None: no net inside."""
+def _contenders(X, numeric, categories, epochs):
+    """Fresh, unfitted pipelines by name (ours first)."""
     import skrub
 
     return {
         "ours: make_safe_pipeline": lambda: make_safe_pipeline(_net(epochs)),
+        "ours, clip='passthrough'": lambda: make_safe_pipeline(
+            _net(epochs), clip="passthrough"
+        ),
+        "ours, embed=True + TabularMLP": lambda: _embedding(X, epochs),
         "skrub tabular_pipeline": lambda: skrub.tabular_pipeline(_net(epochs)),
         "sklearn ColumnTransformer": lambda: _hand_built(
             _net(epochs), numeric, categories
@@ -134,12 +159,15 @@ def _width(pipe):
     net = pipe[-1]
     if not isinstance(net, SafeNeuralNetRegressor):
         return None
-    return net.module_.layers[0].in_features
+    module = net.module_
+    if isinstance(module, TabularMLP):  # numbers + code columns
+        return module.n_numbers + len(module.embeddings)
+    return module.layers[0].in_features
 
 
 def _case(label, X, y, numeric, categories, epochs):
     """One row per contender: scores and times over :data:`SEEDS`."""
-    makers = _contenders(numeric, categories, epochs)
+    makers = _contenders(X, numeric, categories, epochs)
     scores = {name: [] for name in makers}
     times = {name: [] for name in makers}
     widths = {}
