@@ -306,3 +306,97 @@ def test_cli_stops_quietly_when_the_reader_goes_away(tmp_path):
     )
     assert done.stdout.startswith("sktorchsafe diagnosis")
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_cli_writes_json_and_markdown(tmp_path):
+    from sktorchsafe.face.cli import main
+
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b,t\n" + "\n".join(f"{i},{i % 7},{i % 2}" for i in range(50)))
+    out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
+    status = main(
+        [
+            "diagnose",
+            str(csv),
+            "--target",
+            "t",
+            "--json",
+            str(out_json),
+            "--markdown",
+            str(out_md),
+        ],
+        out=open(tmp_path / "stdout.txt", "w"),
+    )
+    assert status in (0, 1)
+    assert (
+        out_json.read_text().startswith("{")
+        and "sktorchsafe diagnosis" in out_md.read_text()
+    )
+
+
+def test_cli_empty_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    status, out, err = run("diagnose", empty)
+    assert status == 2 and "is empty" in err and out == ""
+    assert "Traceback" not in err
+    header = tmp_path / "header.csv"
+    header.write_text("a,b,t\n")
+    for argv in ([header], [header, "--target", "t"]):
+        status, out, err = run("diagnose", *argv)
+        assert status == 1 and "nothing to train on" in out and err == ""
+        assert "NOT OK (1 error)" in out  # no second error about the target
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_cli_progress_only_for_large_files_on_a_terminal(tmp_path, monkeypatch):
+    import sktorchsafe.face.cli as cli
+
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b,t\n" + "\n".join(f"{i},{i % 7},{i % 2}" for i in range(50)))
+    html = tmp_path / "r.html"
+    monkeypatch.setattr(cli, "PROGRESS_BYTES", 0)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    status = main(["diagnose", str(csv), "--html", str(html)], out=io.StringIO())
+    lines = terminal.getvalue().splitlines()
+    assert status in (0, 1)
+    assert [line.split(" ")[1] for line in lines if line.endswith("...")] == [
+        "reading",
+        "diagnosing",
+        "writing",
+    ]
+    assert sum("done in" in line for line in lines) == 3
+    assert all("\x1b" not in line for line in lines)  # no colour codes
+    # Not a terminal (a file, a pipe): quiet.
+    status, out, err = run("diagnose", csv)
+    assert err == "" and "reading" not in out
+    # A small file on a terminal: quiet too.
+    monkeypatch.setattr(cli, "PROGRESS_BYTES", 10**9)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    main(["diagnose", str(csv)], out=io.StringIO())
+    assert terminal.getvalue() == ""
+
+
+def test_cli_html_without_matplotlib_is_written_with_a_note(tmp_path, monkeypatch):
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,2\n2,3\n3,5\n4,nan\n")
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else find_spec(name, *a),
+    )
+    html = tmp_path / "r.html"
+    status, out, err = run(
+        "diagnose", csv, "--html", html, "--json", tmp_path / "r.json"
+    )
+    assert status == 1 and f"wrote {html}" in out
+    page = html.read_text()
+    assert "No figure: matplotlib is not installed" in page and "<img" not in page
+    assert "has no figure" in err and (tmp_path / "r.json").exists()

@@ -674,29 +674,3 @@ def test_json_and_markdown(clean, rng):
     markdown = report.to_markdown()
     assert markdown.count("\n| ") == len(report.findings) + 1  # header + rows
     assert "`nan`" in markdown
-
-
-def test_cli_writes_json_and_markdown(tmp_path):
-    from sktorchsafe.face.cli import main
-
-    csv = tmp_path / "data.csv"
-    csv.write_text("a,b,t\n" + "\n".join(f"{i},{i % 7},{i % 2}" for i in range(50)))
-    out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
-    status = main(
-        [
-            "diagnose",
-            str(csv),
-            "--target",
-            "t",
-            "--json",
-            str(out_json),
-            "--markdown",
-            str(out_md),
-        ],
-        out=open(tmp_path / "stdout.txt", "w"),
-    )
-    assert status in (0, 1)
-    assert (
-        out_json.read_text().startswith("{")
-        and "sktorchsafe diagnosis" in out_md.read_text()
-    )

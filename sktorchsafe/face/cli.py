@@ -16,6 +16,8 @@ import difflib
 import importlib.util
 import os
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..exceptions import DataQualityError, SktorchsafeError
@@ -26,6 +28,10 @@ EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
 
 #: 128 + SIGPIPE: what a shell reports for a reader that stopped reading.
 EXIT_BROKEN_PIPE = 141
+
+#: Data files at least this large get progress lines on stderr when it is a
+#: terminal: reading and diagnosing ~20 MB of CSV takes a few seconds.
+PROGRESS_BYTES = 20 * 2**20
 
 #: Compression suffixes pandas reads transparently.
 _COMPRESSION = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}
@@ -89,6 +95,8 @@ def read_table(path, *, sep=None, na_values=None):
         raise UsageError(f"{str(path)!r} is a directory; give the data file in it.")
     if not path.is_file():
         raise UsageError(f"{str(path)!r}: no such file.")
+    if path.stat().st_size == 0:
+        raise UsageError(f"{str(path)!r} is empty: there is no table to read.")
     suffixes = [s.lower() for s in path.suffixes]
     while suffixes and suffixes[-1] in _COMPRESSION:
         suffixes.pop()
@@ -210,14 +218,39 @@ def _column(frame, name, option):
     )
 
 
+@contextmanager
+def _progress(enabled, label):
+    """``label ...`` then ``label: done in 1.2 s`` on stderr, when ``enabled``."""
+    if not enabled:
+        yield
+        return
+    print(f"sktorchsafe: {label} ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    yield
+    elapsed = time.perf_counter() - start
+    print(f"sktorchsafe: {label}: done in {elapsed:.1f} s", file=sys.stderr, flush=True)
+
+
+def _shows_progress(path):
+    """Progress lines for a large file, and only on a terminal (never in a file)."""
+    try:
+        large = Path(path).stat().st_size >= PROGRESS_BYTES
+    except OSError:
+        return False
+    return large and sys.stderr.isatty()
+
+
 def _diagnose_command(args, out):
     from .diagnose import diagnose
 
-    frame = read_table(
-        args.file,
-        sep=args.sep,
-        na_values=_split_columns(args.na_values) or None,
-    )
+    progress = _shows_progress(args.file)
+    size = Path(args.file).stat().st_size if progress else 0
+    with _progress(progress, f"reading {args.file} ({size / 2**20:.0f} MB)"):
+        frame = read_table(
+            args.file,
+            sep=args.sep,
+            na_values=_split_columns(args.na_values) or None,
+        )
     drop = [_column(frame, name, "--drop") for name in _split_columns(args.drop)]
     y = None
     if args.target is not None:
@@ -225,16 +258,25 @@ def _diagnose_command(args, out):
         y = frame[target]
         drop.append(target)
     X = frame.drop(columns=drop)
-    report = diagnose(X, y, task=args.task)
+    with _progress(progress, f"diagnosing {X.shape[0]} rows x {X.shape[1]} columns"):
+        report = diagnose(X, y, task=args.task)
     print(report, file=out)
+    plots = importlib.util.find_spec("matplotlib") is not None
     if args.html:
-        _write(
-            args.html,
-            lambda path: path.write_text(
-                report.to_html(title=Path(args.file).name), "utf-8"
-            ),
-        )
+        with _progress(progress, f"writing {args.html}"):
+            _write(
+                args.html,
+                lambda path: path.write_text(
+                    report.to_html(title=Path(args.file).name), "utf-8"
+                ),
+            )
         print(f"\nwrote {args.html}", file=out)
+        if not plots:
+            print(
+                f"sktorchsafe diagnose: {args.html} has no figure: matplotlib is "
+                "not installed (pip install 'sktorchsafe[plot]').",
+                file=sys.stderr,
+            )
     for path, text in (
         (args.json, report.to_json),
         (args.markdown, report.to_markdown),
@@ -243,7 +285,7 @@ def _diagnose_command(args, out):
             _write(path, lambda target, text=text: target.write_text(text(), "utf-8"))
             print(f"wrote {path}", file=out)
     if args.png:
-        if importlib.util.find_spec("matplotlib") is None:
+        if not plots:
             print(
                 f"sktorchsafe diagnose: {args.png} not written: --png needs "
                 "matplotlib, which is not installed (pip install "
@@ -311,7 +353,9 @@ def build_parser():
         "--task",
         choices=["auto", "regression", "classification"],
         default="auto",
-        help="the learning task (default: auto; whole numbers read as classes)",
+        help="the learning task (default: auto: text, booleans and a few whole "
+        "numbers are classes; fractions and many whole numbers with few rows "
+        "each, such as grams or counts, are regression)",
     )
     diag.add_argument(
         "--drop",

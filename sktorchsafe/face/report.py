@@ -489,6 +489,11 @@ def report_page(report, title):
 
     png = figure_png(report) if report.features["numeric"].any() else None
     figure = _img(png, report.summary())
+    if png is None and report.features["numeric"].any():
+        figure = (
+            "<p><i>No figure: matplotlib is not installed (pip install "
+            "'sktorchsafe[plot]').</i></p>\n"
+        )
     if report.pipeline is not None:
         figure += f"{_pipeline_html(report)}\n"
         if len(report.pipeline.features):

@@ -53,6 +53,8 @@ def diagnose_target(y, n_samples, task):
     """
     name = _target_name(y)
     findings = []
+    if n_samples == 0 and len(np.shape(y)) and np.shape(y)[0] == 0:
+        return findings, None, name  # no rows: the report says so once
     as_text = _numbers_as_text(y)
     if as_text is not None:
         # Numbers stored as text (a CSV column with "?" in it): a net needs
