@@ -18,7 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
-from skorch.utils import to_numpy, to_tensor
+from skorch.utils import to_numpy
 
 from ..core.compat import InvalidParameterError
 from ..core.labels import check_codes, encode_labels, given_codes, is_one_hot
@@ -43,6 +43,7 @@ from .outputs import (
     check_tensor_output,
     class_loss_input,
     scores_to_probabilities,
+    standardized_targets,
 )
 from .persist import _SavedState
 from .split import STRATIFIED_SPLIT
@@ -253,25 +254,9 @@ class SafeNeuralNetRegressor(_SavedState, _ModuleWidths, _SafeNet, NeuralNetRegr
         are standardized here: the loss is in standardized units.
         """
         check_tensor_output(self, y_pred)
-        y_true = self._standardized(y_true)
+        y_true = standardized_targets(self, y_true)
         y_pred, y_true = align_regression_output(self, y_pred, y_true)
         return super().get_loss(y_pred, y_true, X=X, training=training)
-
-    def _standardized(self, y_true):
-        """Batch targets in the target scaler's units (as float64 tensors)."""
-        scaler = getattr(self, "target_scaler_", None)
-        if scaler is None or y_true is None:
-            return y_true
-        y_true = to_tensor(y_true, device=self.device)
-        if not torch.is_tensor(y_true) or not y_true.is_floating_point():
-            return y_true
-        y64 = y_true.to(torch.float64).reshape(len(y_true), -1)
-        if y64.shape[1] != scaler.n_features_in_:
-            return y_true  # align_regression_output names the mismatch
-        scale = torch.as_tensor(scaler.scale_, dtype=torch.float64, device=y64.device)
-        mean = torch.as_tensor(scaler.mean_, dtype=torch.float64, device=y64.device)
-        # y/s - m/s, not (y - m)/s: no overflow for targets near ±1.8e308.
-        return (y64 / scale - mean / scale).reshape(y_true.shape)
 
     # -------------------------------------------------------- predict
     def predict(self, X):

@@ -29,6 +29,7 @@ __all__ = [
     "scores_to_probabilities",
     "check_predictions",
     "check_tensor_output",
+    "standardized_targets",
 ]
 
 
@@ -199,6 +200,28 @@ def align_regression_output(net, y_pred, y_true):
         if y_true.is_floating_point() and y_true.dtype != y_pred.dtype:
             y_true = y_true.to(y_pred.dtype)
     return y_pred, y_true
+
+
+def standardized_targets(net, y_true):
+    """A regressor's batch targets in its target scaler's units (float64).
+
+    The batches keep y in its own units, so that skorch's scoring callbacks
+    compare ``predict(X)`` with y like with like; the loss is computed in
+    the scaler's units.
+    """
+    scaler = getattr(net, "target_scaler_", None)
+    if scaler is None or y_true is None:
+        return y_true
+    y_true = to_tensor(y_true, device=net.device)
+    if not torch.is_tensor(y_true) or not y_true.is_floating_point():
+        return y_true
+    y64 = y_true.to(torch.float64).reshape(len(y_true), -1)
+    if y64.shape[1] != scaler.n_features_in_:
+        return y_true  # align_regression_output names the mismatch
+    scale = torch.as_tensor(scaler.scale_, dtype=torch.float64, device=y64.device)
+    mean = torch.as_tensor(scaler.mean_, dtype=torch.float64, device=y64.device)
+    # y/s - m/s, not (y - m)/s: no overflow for targets near ±1.8e308.
+    return (y64 / scale - mean / scale).reshape(y_true.shape)
 
 
 def check_predictions(net, y_pred, X):
