@@ -160,6 +160,8 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
 
     See Also
     --------
+    make_safe_pipeline : With ``embed=True``, codes that the steps after this
+        one leave alone, for :class:`TabularMLP` to embed.
     sklearn.preprocessing.OneHotEncoder : The one-hot encoding used inside.
     sklearn.preprocessing.TargetEncoder : The target encoding used inside.
     sklearn.compose.ColumnTransformer : What one builds by hand instead.
