@@ -4,12 +4,20 @@ A diagnosis reads X for the moments (as the fit does), for the checker's
 minimum and maximum and for the rows holding NaN, and takes quantiles on row
 samples (the checker's, and 100,000 rows for the outlier fences).
 Target: ours/this <= 3 on every row (a diagnosis costs at most ~3 fits).
+
+The report of a fitted pipeline (``diagnose(X, pipeline=pipe)``) runs X
+through each step once and compares each step's input and output: against
+``pipe.transform(X)`` it should cost about one more transform (the
+comparisons), on top of the diagnosis itself.
 """
 
 import warnings
 
-from sktorchsafe import SafeStandardScaler, diagnose
+from sklearn.linear_model import Ridge
+
+from sktorchsafe import SafeStandardScaler, diagnose, make_safe_pipeline
 from sktorchsafe.datasets import make_messy_regression
+from sktorchsafe.face.pipeline_report import describe_pipeline
 
 from ._common import compare, make_data, print_table, sizes
 
@@ -45,4 +53,22 @@ def run(quick=False, repeat=None):
                 repeat,
             )
     print_table(rows, "diagnose vs SafeStandardScaler.fit (target: ours/this <= 3)")
+    rows += run_pipeline_report(X, repeat)
+    return rows
+
+
+def run_pipeline_report(X, repeat):
+    """What the pipeline did (its report alone) vs the pipeline's transform."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_safe_pipeline(Ridge(), target="passthrough")[:-1].fit(X)
+    rows = compare(
+        f"{X.shape[0]}x{X.shape[1]} messy, fitted make_safe_pipeline steps",
+        {
+            "describe_pipeline": lambda: describe_pipeline(pipe, X),
+            "pipe.transform": lambda: pipe.transform(X),
+        },
+        repeat,
+    )
+    print_table(rows, "the pipeline's report vs its transform (target: <= 3)")
     return rows
