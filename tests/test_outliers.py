@@ -171,11 +171,11 @@ def test_inf_on_a_side_without_bound_goes_to_the_observed_extreme(X_nan):
     X = X_nan.copy()
     X[0, :] = -np.inf
     X[1, :] = np.inf
-    clipper = OutlierClipper(tails="right").fit(X_nan)
+    clipper = OutlierClipper(method="iqr", tails="right").fit(X_nan)
     Xt = clipper.transform(X)
     assert_array_equal(Xt[0], clipper.data_min_)
     assert_array_equal(Xt[1], clipper.upper_)
-    clipper = OutlierClipper(tails="left").fit(X_nan)
+    clipper = OutlierClipper(method="iqr", tails="left").fit(X_nan)
     Xt = clipper.transform(X)
     assert_array_equal(Xt[0], clipper.lower_)
     assert_array_equal(Xt[1], clipper.data_max_)
@@ -247,7 +247,8 @@ def test_memory_layouts_and_blocks_agree(order, on_inf):
     # Tall enough for several row blocks (C) and column pieces (F).
     rng = np.random.default_rng(4)
     X = _with_damage(rng, rng.standard_cauchy((150_000, 3)))
-    ref = OutlierClipper(tails="left", on_inf=on_inf).fit(X[:1000])
+    ref = OutlierClipper(method="iqr", tails="left", on_inf=on_inf)
+    ref.fit(X[:1000])
     Xo = np.asarray(X, order=order)
     Xt, counts = ref.transform(Xo, return_counts=True)
     assert Xt.flags.f_contiguous == (order == "F")
@@ -277,7 +278,7 @@ def test_constant_zero_spread_and_empty_features():
     )
     X[0, 1] = np.nan
     X[1, 2] = 1.0
-    clipper = OutlierClipper()
+    clipper = OutlierClipper(method="iqr")
     with pytest.warns(DataQualityWarning) as record:
         Xt = clipper.fit_transform(X)
     text = " ".join(str(w.message) for w in record)

@@ -43,6 +43,10 @@ def _lerp(a, b, t):
 #: Bytes of column copies one worker of :func:`_each_column` holds at a time.
 COLUMN_SLAB_BYTES = 32 << 20
 
+#: Above this many distinct order statistics per column, :func:`nanquantile`
+#: sorts each column once instead of partitioning it once per statistic.
+MANY_LEVELS = 16
+
 #: Arrays with fewer cells than this are read by one thread.
 THREADED_MIN_ELEMENTS = 1 << 20
 
@@ -152,6 +156,12 @@ def _order_statistic_pairs(col, lo, m):
     value itself.
     """
     kth = np.unique(lo)
+    if kth.size > MANY_LEVELS:
+        # Each single-kth partition reads the rest of the column again; for
+        # many levels (a quantile grid) one sort is cheaper.
+        col.sort()  # NaN sorts last
+        nxt = col[np.minimum(lo + 1, m - 1)]
+        return col[lo].astype(np.float64), nxt.astype(np.float64)
     done = 0
     for k in kth:
         col[done:].partition(k - done)

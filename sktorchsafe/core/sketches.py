@@ -100,7 +100,7 @@ class QuantileSketch:
         out = np.full((q_arr.size, self.n_features), np.nan)
         for j, sketch in enumerate(self._sketches):
             if not sketch.is_empty():
-                out[:, j] = [sketch.get_quantile(float(v)) for v in q_arr]
+                out[:, j] = sketch.get_quantiles(q_arr)
         return out[0] if np.ndim(q) == 0 else out
 
     @property

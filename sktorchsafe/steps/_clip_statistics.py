@@ -6,7 +6,7 @@ mergeable statistics of a stream or of Dask blocks (:class:`ClipStream`:
 moments and a quantile sketch per feature).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.stats import norm
@@ -15,7 +15,20 @@ from ..core.quantiles import nanmedian_abs_deviation, nanquantile
 from ..core.sketches import QuantileSketch
 from ..core.stats import ColumnStats, column_min_max, inf_as_nan
 
-__all__ = ["MAD_TO_STD", "BoundStatistics", "ClipStream", "exact_statistics"]
+__all__ = [
+    "GRID_LEVELS",
+    "MAD_TO_STD",
+    "BoundStatistics",
+    "ClipStream",
+    "exact_statistics",
+]
+
+#: The quantile levels a ``"quantile_normal"`` map (and ``"auto"``'s choice)
+#: is made of: every 0.1%, the minimum and maximum included.
+GRID_LEVELS = np.linspace(0.0, 1.0, 1001)
+
+#: Methods that learn the quantile grid (the others learn a few statistics).
+GRID_METHODS = ("quantile_normal", "auto")
 
 #: ``1 / Φ⁻¹(3/4)``: scales the median absolute deviation of normal data to its
 #: standard deviation (``scipy.stats.median_abs_deviation(scale="normal")``).
@@ -40,6 +53,13 @@ class BoundStatistics:
     spread: np.ndarray
     data_min: np.ndarray
     data_max: np.ndarray
+    #: The median (``"squash"`` and the grid methods), else None.
+    center: np.ndarray = None
+    #: Quantiles at :data:`GRID_LEVELS`, shape (1001, n_features), for the
+    #: grid methods, else None.
+    grid: np.ndarray = None
+    #: Finite values per feature (the grid methods), else None.
+    count: np.ndarray = field(default=None)
 
 
 def moment_statistics(stats):
@@ -63,6 +83,15 @@ def exact_statistics(X, method, levels):
     X = inf_as_nan(X, has_inf)
     if has_inf.any():
         data_min[has_inf], data_max[has_inf] = column_min_max(X[:, has_inf])
+    if method == "none":
+        return _no_statistics(data_min, data_max)
+    if method in GRID_METHODS:
+        count = X.shape[0] - np.count_nonzero(np.isnan(X), axis=0)
+        return grid_statistics(nanquantile(X, GRID_LEVELS), count, data_min, data_max)
+    if method == "squash":
+        return quartile_statistics(
+            nanquantile(X, (0.25, 0.5, 0.75)), data_min, data_max
+        )
     if method == "mad":
         median = nanquantile(X, 0.5)
         with np.errstate(over="ignore"):  # a MAD near 1e308: inf, clipped later
@@ -72,6 +101,28 @@ def exact_statistics(X, method, levels):
     with np.errstate(over="ignore"):
         spread = high - low
     return BoundStatistics(low, high, spread, data_min, data_max)
+
+
+def _no_statistics(data_min, data_max):
+    nan = np.full(data_min.shape, np.nan)
+    return BoundStatistics(nan, nan, nan, data_min, data_max)
+
+
+def quartile_statistics(quartiles, data_min, data_max):
+    """``"squash"`` statistics of the quartiles, shape (3, n_features)."""
+    low, center, high = quartiles
+    with np.errstate(over="ignore"):
+        spread = high - low
+    return BoundStatistics(low, high, spread, data_min, data_max, center=center)
+
+
+def grid_statistics(grid, count, data_min, data_max):
+    """Statistics of the quantiles at :data:`GRID_LEVELS` (rows of ``grid``)."""
+    n = GRID_LEVELS.size - 1
+    stats = quartile_statistics(grid[[n // 4, n // 2, 3 * n // 4]], data_min, data_max)
+    stats.grid = grid
+    stats.count = np.asarray(count, dtype=np.int64)
+    return stats
 
 
 @dataclass
@@ -95,6 +146,16 @@ class ClipStream:
         stats, sketch = self.stats, self.sketch
         if method == "zscore":
             return moment_statistics(stats)
+        if method == "none":
+            return _no_statistics(stats.min, stats.max)
+        if method in GRID_METHODS:
+            return grid_statistics(
+                sketch.quantile(GRID_LEVELS), stats.count, stats.min, stats.max
+            )
+        if method == "squash":
+            return quartile_statistics(
+                sketch.quantile((0.25, 0.5, 0.75)), stats.min, stats.max
+            )
         if method == "mad":
             median = sketch.quantile(0.5)
             with np.errstate(over="ignore"):

@@ -1,11 +1,10 @@
-"""``OutlierClipper``: learned, NaN-tolerant winsorizing with an explicit ±inf policy.
+"""``OutlierClipper``: tail handling per feature, NaN-tolerant, explicit ±inf policy.
 
 ``fit`` reduces X to per-feature statistics of its finite values (quantiles,
-or mean and standard deviation, plus the observed range) and turns them into
-bounds in a separate step.  In memory the statistics are exact; ``partial_fit``
-and a fit on a Dask collection take them from mergeable statistics instead
-(moments, and a quantile sketch), and make the bounds the same way.
-``transform`` is one elementwise ``np.clip``.
+or moments, plus the observed range; exact in memory, mergeable for
+``partial_fit`` and Dask), then chooses a method per feature and makes its
+bounds and map (:mod:`._tail_maps`). ``transform`` is one ``np.clip`` and,
+for the smooth methods, one elementwise map per column.
 """
 
 import warnings
@@ -28,14 +27,22 @@ from ..core.dask_blocks import (
     reduce_blocks,
 )
 from ..core.messages import Finding, describe, fix_for, plural, user_stacklevel
-from ..core.stats import (
-    BLOCK_ELEMENTS,
-    row_blocks,
-)
+from ..core.stats import BLOCK_ELEMENTS
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
 from ..exceptions import DataQualityWarning, SktorchsafeWarning
 from ._clip_statistics import ClipStream, exact_statistics
+from ._tail_maps import (
+    BOUND_METHODS,
+    MAP_METHODS,
+    TailMaps,
+    as_dtype,
+    choose_methods,
+    clipped_fraction,
+    count_true,
+    pieces,
+    send_inf,
+)
 
 __all__ = ["OutlierClipper"]
 
@@ -57,8 +64,10 @@ class OutlierClipper(
 
     Parameters
     ----------
-    method : {"iqr", "quantile", "zscore", "mad"}, default="iqr"
-        How the bounds are learned, per feature:
+    method : {"auto", "iqr", "quantile", "zscore", "mad", "squash", \
+            "quantile_normal", "none"}, default="auto"
+        How each feature's tails are handled. Hard clipping to bounds learned
+        per feature:
 
         - ``"iqr"``: Tukey's fences, ``Q1 - fold * IQR`` and ``Q3 + fold * IQR``
           with ``IQR = Q3 - Q1``;
@@ -67,6 +76,24 @@ class OutlierClipper(
           deviation);
         - ``"mad"``: the robust z-score, ``median ± threshold * 1.4826 * MAD``
           with MAD the median absolute deviation from the median (see Notes).
+
+        Smooth, increasing maps that keep the order of the values, returned
+        in the feature's units:
+
+        - ``"squash"``: robust scaling and a smooth clip, skrub's
+          ``SquashingScaler``: ``median + IQR * z / sqrt(1 + (z / threshold)²)``
+          with ``z = (x - median) / IQR``, so every value lies within
+          ``median ± threshold * IQR``;
+        - ``"quantile_normal"``: the empirical distribution function
+          (linear between the quantiles at every 0.1%) followed by the normal
+          quantile function, ``median + IQR / 1.349 * Φ⁻¹(F(x))``: a normal
+          with the feature's median and IQR, as ``QuantileTransformer(
+          output_distribution="normal")`` in the feature's units.
+
+        And ``"none"``: values unchanged (±inf still follow ``on_inf``).
+        ``"auto"`` chooses one of ``"none"``, ``"squash"`` and
+        ``"quantile_normal"`` per feature in ``fit`` (see Notes); the choice
+        is in ``methods_``.
 
         Quantiles use numpy's default ``"linear"`` definition.
     fold : float, default=1.5
@@ -78,8 +105,10 @@ class OutlierClipper(
         used as bounds by ``method="quantile"``.
     threshold : float, default=3.0
         Multiple of the (robust) standard deviation for ``method="zscore"``
-        and ``method="mad"``. Iglewicz and Hoaglin suggest 3.5 for the
-        robust z-score.
+        and ``method="mad"`` (Iglewicz and Hoaglin suggest 3.5 for the
+        robust z-score); for ``"squash"`` (also when ``"auto"`` chooses it),
+        the largest distance from the median in IQRs (skrub's
+        ``max_absolute_value``).
     tails : {"both", "left", "right"}, default="both"
         Which tail to clip. The other side's bound is ``-inf`` / ``+inf``.
     on_inf : {"clip", "nan", "raise"}, default="clip"
@@ -95,8 +124,13 @@ class OutlierClipper(
 
     Attributes
     ----------
+    methods_ : ndarray of object of shape (n_features,)
+        The method of each feature: ``method`` itself, or what ``"auto"``
+        chose.
     lower_ : ndarray of float64 of shape (n_features,)
-        Lower bound per feature; ``-inf`` where the left tail is not clipped.
+        Lower bound per feature, applied before any smooth map; ``-inf``
+        where the left tail is not clipped (``"squash"``, ``"none"``), the
+        smallest training value for ``"quantile_normal"``.
     upper_ : ndarray of float64 of shape (n_features,)
         Upper bound per feature; ``+inf`` where the right tail is not clipped.
     spread_ : ndarray of float64 of shape (n_features,)
@@ -132,6 +166,30 @@ class OutlierClipper(
 
     Notes
     -----
+    **The default, ``method="auto"``.** Per feature, from the quartiles,
+    the quantiles at every 0.1% and the finite range learned in ``fit``:
+
+    1. ``"none"`` when every training value lies within Tukey's outer fences
+       (3 IQRs beyond the quartiles; the 1%-99% range stands in for an IQR
+       of 0) or the spread is 0: nothing to tame, and the scaler after this
+       step keeps the body's resolution;
+    2. ``"quantile_normal"`` when at least 1% of the values lie beyond the
+       fences: a heavy tail (amounts, delays, counts). Every value keeps its
+       rank, so a tail that carries the target survives, while its extremes
+       no longer dominate a standard scaler;
+    3. ``"squash"`` otherwise: a few values far out, more likely noise than
+       signal, are pulled smoothly within ``median ± threshold * IQR``, the
+       body nearly unchanged.
+
+    The rule reads only mergeable statistics, so ``partial_fit`` and Dask
+    fits choose from the sketched quantiles (the same choice unless a
+    feature sits at a threshold within the rank error). Choose one method
+    for all features by name, e.g. in ``GridSearchCV`` over
+    ``clip__method`` in :func:`make_safe_pipeline`.
+    ``clipped_fraction_`` counts the values sent to a hard bound (±inf, and
+    new values beyond the training range for ``"quantile_normal"``), not
+    the values a smooth map moves.
+
     **Which values make the bounds.** Only the finite values of a feature:
     NaN and ±inf are both left out, so a few ±inf cells can never drag a
     quantile or a mean to infinity; they only count in ``clipped_fraction_``.
@@ -166,11 +224,6 @@ class OutlierClipper(
     float64 and rounded to float32 to clip, and counts use the rounded
     bounds, so they match what ``transform`` does exactly. Other input is
     converted to float64.
-
-    **Statistics and bounds.** ``fit`` first reduces X to per-feature
-    statistics (the quartiles or quantiles, the median and MAD, or the
-    mean and standard deviation, plus the finite range and counts) and only
-    then makes bounds of them.
 
     **Streaming and Dask: exact moments, sketched quantiles.** ``fit`` on a
     NumPy array or DataFrame is exact. ``partial_fit`` (one chunk at a time)
@@ -230,7 +283,7 @@ class OutlierClipper(
     """
 
     _parameter_constraints = {
-        "method": [StrOptions({"iqr", "quantile", "zscore", "mad"})],
+        "method": [StrOptions({*BOUND_METHODS, *MAP_METHODS, "none", "auto"})],
         "fold": [Interval(Real, 0, None, closed="left")],
         "quantile_range": [tuple],
         "threshold": [Interval(Real, 0, None, closed="left")],
@@ -239,10 +292,13 @@ class OutlierClipper(
         "copy": ["boolean"],
     }
 
+    #: The smooth maps ``transform`` applies after clipping (set by fit).
+    _fitted_private = ("_maps",)
+
     def __init__(
         self,
         *,
-        method="iqr",
+        method="auto",
         fold=1.5,
         quantile_range=(1.0, 99.0),
         threshold=3.0,
@@ -308,6 +364,7 @@ class OutlierClipper(
         X = self._fit(X)
         out = self._output_for(X, X_in)
         self._set_clipped_fraction(self._clip(X, out=out, count=True))
+        self._maps.apply(out, self.tails)
         return out
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -396,7 +453,7 @@ class OutlierClipper(
 
     def _quantile_levels(self):
         """The two quantiles (as fractions) of ``"iqr"`` or ``"quantile"``."""
-        if self.method == "iqr":
+        if self.method in ("iqr", "squash"):
             return (0.25, 0.75)
         return (self.quantile_range[0] / 100, self.quantile_range[1] / 100)
 
@@ -404,7 +461,11 @@ class OutlierClipper(
         return exact_statistics(X, self.method, self._quantile_levels())
 
     def _set_bounds(self, stats):
-        """Make ``lower_`` and ``upper_`` of the statistics and the parameters."""
+        """Make the methods, ``lower_``, ``upper_`` and maps of the statistics."""
+        if self.method == "auto":
+            methods = choose_methods(stats)
+        else:
+            methods = np.full(stats.data_min.size, self.method, dtype=object)
         k = {"iqr": self.fold, "quantile": 0.0}.get(self.method, self.threshold)
         with np.errstate(over="ignore", invalid="ignore"):
             width = k * stats.spread if k else np.zeros_like(stats.spread)
@@ -413,10 +474,17 @@ class OutlierClipper(
         big = np.finfo(np.float64).max
         np.clip(lower, -big, big, out=lower)
         np.clip(upper, -big, big, out=upper)
+        bounded = np.isin(methods, BOUND_METHODS)
+        lower[~bounded] = -np.inf
+        upper[~bounded] = np.inf
+        # The normal map reads values within the training range only.
+        normal = methods == "quantile_normal"
+        lower[normal] = stats.data_min[normal]
+        upper[normal] = stats.data_max[normal]
 
         empty = np.isnan(stats.data_min)
         constant = stats.data_min == stats.data_max
-        collapsed = (stats.spread == 0) & ~constant & ~empty
+        collapsed = (stats.spread == 0) & ~constant & ~empty & bounded
         widened = constant | collapsed
         lower[widened] = stats.data_min[widened]
         upper[widened] = stats.data_max[widened]
@@ -427,11 +495,13 @@ class OutlierClipper(
         elif self.tails == "left":
             upper[:] = np.inf
 
+        self.methods_ = methods
         self.lower_ = lower
         self.upper_ = upper
         self.spread_ = stats.spread
         self.data_min_ = stats.data_min
         self.data_max_ = stats.data_max
+        self._maps = TailMaps.of(methods, stats, self.threshold)
         self._warn_degenerate(constant, collapsed, empty)
 
     def _warn_degenerate(self, constant, collapsed, empty):
@@ -447,7 +517,7 @@ class OutlierClipper(
             "quantile": "equal quantiles",
             "mad": "a MAD of 0",
             "zscore": "a standard deviation of 0",
-        }[self.method]
+        }.get(self.method, "a spread of 0")
         self.findings_ = ()
         messages = []
         if collapsed.any():
@@ -487,7 +557,7 @@ class OutlierClipper(
             warnings.warn(message, DataQualityWarning, stacklevel=user_stacklevel())
 
     def _set_clipped_fraction(self, counts):
-        self.clipped_fraction_ = _clipped_fraction(*counts)
+        self.clipped_fraction_ = clipped_fraction(*counts)
 
     # ------------------------------------------------------------ transform
     def transform(self, X, *, return_counts=False):
@@ -524,6 +594,7 @@ class OutlierClipper(
         X = self._validate_block(X, reset=False)
         out = self._output_for(X, X_in)
         counts = self._clip(X, out=out, count=return_counts)
+        self._maps.apply(out, self.tails)
         if not return_counts:
             return out
         return out, _counts_bunch(counts)
@@ -556,7 +627,7 @@ class OutlierClipper(
         """
         dtype = X.dtype
         big = np.finfo(dtype).max
-        lower, upper = _as_dtype(self.lower_, dtype), _as_dtype(self.upper_, dtype)
+        lower, upper = as_dtype(self.lower_, dtype), as_dtype(self.upper_, dtype)
         # Where ±inf must go when a bound does not catch it.
         to_nan = self.on_inf == "nan"
         unbounded = np.isinf(self.lower_) | np.isinf(self.upper_)
@@ -571,10 +642,10 @@ class OutlierClipper(
         inf_to = None
         if fix_inf:
             inf_to = (
-                _as_dtype(
+                as_dtype(
                     np.where(np.isinf(self.lower_), self.data_min_, self.lower_), dtype
                 ),
-                _as_dtype(
+                as_dtype(
                     np.where(np.isinf(self.upper_), self.data_max_, self.upper_), dtype
                 ),
             )
@@ -583,13 +654,13 @@ class OutlierClipper(
         n_above = np.zeros(p, dtype=np.int64)
         n_nan = np.zeros(p, dtype=np.int64)
         mask_buffer = np.empty(min(X.size, max(BLOCK_ELEMENTS, p)), dtype=bool)
-        for rows, cols in _pieces(X):
+        for rows, cols in pieces(X):
             block = X[rows, cols]
             mask = mask_buffer[: block.size].reshape(block.shape)
             if count:
-                n_below[cols] += _count(np.less(block, below_at[cols], out=mask))
-                n_above[cols] += _count(np.greater(block, above_at[cols], out=mask))
-                n_nan[cols] += _count(np.isnan(block, out=mask))
+                n_below[cols] += count_true(np.less(block, below_at[cols], out=mask))
+                n_above[cols] += count_true(np.greater(block, above_at[cols], out=mask))
+                n_nan[cols] += count_true(np.isnan(block, out=mask))
             if out is None:
                 continue
             dest = out[rows, cols]
@@ -599,7 +670,7 @@ class OutlierClipper(
             if to_nan:
                 dest[mask] = np.nan
             elif fix_inf and unbounded[cols].any():
-                _send_inf(dest, inf_to[0][cols], inf_to[1][cols])
+                send_inf(dest, inf_to[0][cols], inf_to[1][cols])
         if count:
             return n_below, n_above, X.shape[0] - n_nan
         return None
@@ -622,53 +693,5 @@ def _counts_bunch(counts):
         n_below=n_below,
         n_above=n_above,
         n_observed=n_observed,
-        clipped_fraction=_clipped_fraction(*counts),
+        clipped_fraction=clipped_fraction(*counts),
     )
-
-
-def _clipped_fraction(n_below, n_above, n_observed):
-    """Share of the non-NaN values that were changed, 0 where none was seen."""
-    return np.divide(
-        (n_below + n_above).astype(np.float64),
-        n_observed,
-        out=np.zeros(n_below.size),
-        where=n_observed > 0,
-    )
-
-
-def _as_dtype(bounds, dtype):
-    """``bounds`` in ``dtype``, finite ones clamped to its finite range."""
-    big = np.finfo(dtype).max
-    finite = np.isfinite(bounds)
-    return np.where(finite, np.clip(bounds, -big, big), bounds).astype(dtype)
-
-
-def _pieces(X):
-    """``(rows, cols)`` slices covering X in contiguous, cache-sized pieces.
-
-    Single columns for a Fortran-ordered X (a DataFrame's values), row blocks
-    otherwise.
-    """
-    n, p = X.shape
-    if X.flags.f_contiguous and not X.flags.c_contiguous:
-        for j in range(p):
-            for start in range(0, n, BLOCK_ELEMENTS):
-                yield slice(start, min(start + BLOCK_ELEMENTS, n)), slice(j, j + 1)
-    else:
-        for rows in row_blocks(n, p):
-            yield rows, slice(None)
-
-
-def _count(mask):
-    """Per-column number of True in a 2-D boolean ``mask``."""
-    if mask.shape[1] == 1:
-        return np.count_nonzero(mask)
-    return np.add.reduce(mask, axis=0, dtype=np.int64)
-
-
-def _send_inf(block, neg_to, pos_to):
-    """Replace the ±inf left in ``block`` by ``neg_to`` / ``pos_to`` per column."""
-    rows, cols = np.nonzero(np.isinf(block))
-    if rows.size:
-        values = block[rows, cols]
-        block[rows, cols] = np.where(values > 0, pos_to[cols], neg_to[cols])

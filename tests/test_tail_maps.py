@@ -1,0 +1,196 @@
+"""Tests for ``OutlierClipper``'s tail maps and its ``"auto"`` choice.
+
+(sktorchsafe/steps/outliers.py, _tail_maps.py; the hard-clipping methods are
+tested in test_outliers.py.)
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from test_outliers import METHODS, messy_arrays
+
+from sktorchsafe import OutlierClipper
+from sktorchsafe.exceptions import DataQualityWarning
+
+MAP_METHODS = ["squash", "quantile_normal", "none", "auto"]
+
+
+def _tails_table(n=4000, seed=0):
+    """Columns "auto" must tell apart: normal, heavy tail, gross outliers, rare."""
+    rng = np.random.default_rng(seed)
+    normal = rng.normal(size=n)
+    heavy = rng.lognormal(0.0, 1.5, size=n)
+    outliers = rng.normal(size=n)
+    outliers[rng.choice(n, 8, replace=False)] = 1e4
+    rare = (rng.random(n) < 0.05).astype(float)
+    X = np.column_stack([normal, heavy, outliers, rare])
+    X[rng.random(X.shape) < 0.05] = np.nan
+    return X
+
+
+def test_auto_chooses_per_column():
+    X = _tails_table()
+    clipper = OutlierClipper().fit(X)
+    assert clipper.method == "auto"
+    assert list(clipper.methods_) == ["none", "quantile_normal", "squash", "none"]
+    Xt = clipper.transform(X)
+    finite = ~np.isnan(X)
+    assert_array_equal(np.isnan(Xt), ~finite)  # NaN kept in place
+    assert_array_equal(Xt[:, [0, 3]], X[:, [0, 3]])  # nothing to tame: unchanged
+    # The gross outliers are tamed, within median ± threshold * IQR.
+    q1, median, q3 = np.nanquantile(X[:, 2], [0.25, 0.5, 0.75])
+    assert np.nanmax(Xt[:, 2]) < median + 3.0 * (q3 - q1)
+    # The heavy tail keeps its order: the top 1% stays the top 1%, distinct.
+    col, out = X[finite[:, 1], 1], Xt[finite[:, 1], 1]
+    order = np.argsort(col)
+    assert np.all(np.diff(out[order]) >= 0)
+    top = out[order][-len(col) // 100 :]
+    assert np.unique(top).size == top.size
+    # The same data gives the same choice and output (deterministic).
+    assert_array_equal(OutlierClipper().fit_transform(X), Xt)
+
+
+def test_squash_is_skrubs_squashing_scaler_in_the_features_units():
+    squashing = pytest.importorskip("skrub").SquashingScaler
+    rng = np.random.default_rng(1)
+    X = rng.standard_t(2, size=(500, 3)) * [1.0, 100.0, 1e-3]
+    clipper = OutlierClipper(method="squash", threshold=2.5).fit(X)
+    q1, median, q3 = np.quantile(X, [0.25, 0.5, 0.75], axis=0)
+    ours = (clipper.transform(X) - median) / (q3 - q1)
+    theirs = squashing(max_absolute_value=2.5).fit_transform(X)
+    assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    assert_array_equal(clipper.methods_, "squash")
+    assert_array_equal(clipper.lower_, -np.inf)  # nothing is hard-clipped
+    # ±inf go where the largest and smallest training values go.
+    Xt = clipper.transform(np.array([[np.inf, -np.inf, 0.0]]))
+    assert Xt[0, 0] == clipper.transform(X).max(axis=0)[0]
+    assert Xt[0, 1] == clipper.transform(X).min(axis=0)[1]
+
+
+def test_quantile_normal_maps_to_a_normal_with_the_features_median_and_iqr():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.exponential(size=3000), rng.normal(5, 2, size=3000)])
+    clipper = OutlierClipper(method="quantile_normal").fit(X)
+    Xt = clipper.transform(X)
+    q1, median, q3 = np.quantile(X, [0.25, 0.5, 0.75], axis=0)
+    t1, tmedian, t3 = np.quantile(Xt, [0.25, 0.5, 0.75], axis=0)
+    assert_allclose(tmedian, median, atol=0.01 * (q3 - q1).max())
+    assert_allclose(t3 - t1, q3 - q1, rtol=0.01)
+    # Normal data hardly moves; the exponential becomes symmetric.
+    assert np.abs(Xt[:, 1] - X[:, 1]).max() < 0.5
+    from scipy.stats import skew
+
+    assert abs(skew(Xt[:, 0])) < 0.05 < skew(X[:, 0])
+    # Order kept; new values beyond the training range go to the extremes.
+    assert np.all(np.diff(Xt[np.argsort(X[:, 0]), 0]) >= 0)
+    far = clipper.transform(np.array([[1e9, -1e9], [np.inf, np.nan]]))
+    assert_allclose(far[0], [Xt[:, 0].max(), Xt[:, 1].min()])
+    assert far[1, 0] == Xt[:, 0].max() and np.isnan(far[1, 1])
+
+
+@pytest.mark.parametrize("method", MAP_METHODS)
+def test_map_methods_keep_dtype_names_and_pandas_output(df_nan, method):
+    clipper = OutlierClipper(method=method).set_output(transform="pandas")
+    out = clipper.fit_transform(df_nan.astype(np.float32))
+    assert list(out.columns) == list(df_nan.columns)
+    assert (out.dtypes == np.float32).all()
+    assert_array_equal(out.isna().to_numpy(), df_nan.isna().to_numpy())
+    assert list(clipper.get_feature_names_out()) == list(df_nan.columns)
+    X32 = df_nan.to_numpy(np.float32)
+    plain = OutlierClipper(method=method).fit(X32)
+    assert plain.transform(X32).dtype == np.float32
+    assert_allclose(
+        plain.transform(X32),
+        OutlierClipper(method=method).fit(X32.astype(float)).transform(X32),
+        rtol=1e-5,
+        atol=1e-4,
+    )
+
+
+def test_none_changes_nothing_finite(X_nan):
+    X = X_nan.copy()
+    X[0, 0], X[1, 1] = np.inf, -np.inf
+    clipper = OutlierClipper(method="none").fit(X_nan)
+    Xt = clipper.transform(X)
+    finite = np.isfinite(X)
+    assert_array_equal(Xt[finite], X[finite])
+    assert (Xt[0, 0], Xt[1, 1]) == (clipper.data_max_[0], clipper.data_min_[1])
+
+
+@pytest.mark.parametrize("method", ["squash", "quantile_normal", "auto"])
+def test_map_methods_stream_like_fit(method):
+    X = _tails_table(seed=3)
+    fitted = OutlierClipper(method=method).fit(X)
+    streamed = OutlierClipper(method=method)
+    for chunk in np.array_split(X, 5):
+        streamed.partial_fit(chunk)
+    other = OutlierClipper(method=method)
+    for chunk in np.array_split(X[::-1], 3):
+        other.partial_fit(chunk)
+    assert_array_equal(streamed.methods_, fitted.methods_)
+    assert_array_equal(other.methods_, fitted.methods_)
+    # Each mapped value is within the sketch's rank error of the exact map:
+    # compare ranks, on the scale of the output.
+    a, b = fitted.transform(X), streamed.transform(X)
+    for j in range(X.shape[1]):
+        col = a[:, j][~np.isnan(a[:, j])]
+        rank_a = np.searchsorted(np.sort(col), a[:, j][~np.isnan(a[:, j])])
+        rank_b = np.searchsorted(np.sort(col), b[:, j][~np.isnan(b[:, j])])
+        assert np.max(np.abs(rank_a - rank_b)) / col.size < 0.02
+
+
+def test_map_methods_on_dask_match_the_stream():
+    da = pytest.importorskip("dask.array")
+    X = _tails_table(seed=4)
+    clipper = OutlierClipper().fit(da.from_array(X, chunks=(1000, 4)))
+    assert_array_equal(clipper.methods_, OutlierClipper().fit(X).methods_)
+    out = clipper.transform(da.from_array(X, chunks=(1000, 4))).compute()
+    assert_allclose(out, clipper.transform(X))
+
+
+def test_clip_method_is_a_pipeline_parameter():
+    from sktorchsafe import make_safe_pipeline
+
+    pipe = make_safe_pipeline(Ridge_like())
+    assert pipe.get_params()["clip__method"] == "auto"
+    X = _tails_table(seed=5)
+    y = np.arange(len(X), dtype=float)
+    for method in [*METHODS, *MAP_METHODS]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            Xt = pipe.set_params(clip__method=method)[:-1].fit_transform(X, y)
+        assert Xt.shape == X.shape and Xt.dtype == np.float32
+        assert np.isfinite(Xt).all()
+
+
+def Ridge_like():
+    from sklearn.linear_model import Ridge
+
+    return Ridge()
+
+
+@given(
+    X=messy_arrays(),
+    method=st.sampled_from(MAP_METHODS),
+    tails=st.sampled_from(["both", "left", "right"]),
+    on_inf=st.sampled_from(["clip", "nan"]),
+)
+def test_bad_input_contract_of_the_maps(X, method, tails, on_inf):
+    clipper = OutlierClipper(method=method, tails=tails, on_inf=on_inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # anything else (numpy warnings) fails
+        warnings.simplefilter("ignore", DataQualityWarning)
+        Xt = clipper.fit_transform(X)
+        Xt2 = clipper.transform(X)
+    assert Xt.shape == X.shape and Xt.dtype == X.dtype
+    assert_array_equal(Xt2, Xt)
+    assert not np.isinf(Xt).any()
+    assert np.isnan(Xt)[np.isnan(X)].all()
+    new_nan = np.isnan(Xt) & ~np.isnan(X)
+    assert (np.isinf(X)[new_nan]).all()
+    if on_inf == "clip":
+        assert not new_nan[:, ~np.isnan(clipper.data_min_)].any()
