@@ -25,7 +25,7 @@ from sktorchsafe import (
     TabularMLP,
     make_safe_pipeline,
 )
-from sktorchsafe.exceptions import DataQualityWarning
+from sktorchsafe.exceptions import DataQualityWarning, InputTypeError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -330,3 +330,11 @@ def test_embedding_path_takes_only_our_steps():
         make_safe_pipeline(net, embed=True, impute=SimpleImputer())
     pipe = make_safe_pipeline(net, embed=True, clip="passthrough")
     assert pipe["clip"] == "passthrough"
+
+
+def test_embedding_path_names_dask_input_instead_of_scaling_codes(rng):
+    dd = pytest.importorskip("dask.dataframe")
+    X, signal = raw_frame(rng)
+    pipe = embedding_pipeline(X)
+    with pytest.raises(InputTypeError, match="got a dask DataFrame from 'encode'"):
+        pipe[1:-1].fit(dd.from_pandas(X, npartitions=2))  # encode on

@@ -5,6 +5,7 @@ import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 
+from ..exceptions import InputTypeError
 from ..steps.encode import TableEncoder
 from ..steps.impute import ImputerSelector
 from ..steps.outliers import OutlierClipper
@@ -35,6 +36,14 @@ class _CodesEncoder(TableEncoder):
     def _mark_codes(self, out):
         if not len(self.code_columns_):
             return out
+        if not isinstance(out, (pd.DataFrame, np.ndarray)):
+            raise InputTypeError(
+                "make_safe_pipeline(embed=True) passes the codes between its "
+                f"steps in memory; got a {type(out).__module__.partition('.')[0]} "
+                f"{type(out).__name__} from 'encode'. Fit "
+                "it on a pandas DataFrame or a NumPy array (compute a Dask "
+                "collection first), or use embed=False (one-hot columns)."
+            )
         if not isinstance(out, pd.DataFrame):
             out = pd.DataFrame(out, columns=self.get_feature_names_out())
         codes = out.columns[self.code_columns_]
