@@ -447,3 +447,29 @@ def test_cheap_check_dtypes_and_layouts():
     assert _grad_norms([sparse, torch.ones(1)])[0][0].item() == float("inf")
     norms, _ = _grad_norms([torch.ones(4, dtype=torch.float64), torch.ones(1)])
     assert [n.item() for n in norms] == [2.0, 1.0]
+
+
+# -------------------------------------------- scoring callbacks and units
+def test_epoch_scoring_sees_predictions_and_targets_in_the_same_units():
+    from skorch.callbacks import EarlyStopping, EpochScoring
+    from skorch.dataset import ValidSplit
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3))
+    y = 1000 + 300 * X[:, 0] - 50 * X[:, 2] + rng.normal(size=400)
+    split = ValidSplit(0.25, random_state=0)
+    net = SafeNeuralNetRegressor(
+        torch.nn.Linear,
+        lr=0.05,
+        max_epochs=20,
+        train_split=split,
+        callbacks=[
+            ("r2", EpochScoring("r2", lower_is_better=False)),
+            ("stop", EarlyStopping(monitor="r2", lower_is_better=False)),
+        ],
+        verbose=0,
+    ).fit(X, y)
+    _, valid = split(X, y)
+    rows = valid.indices
+    assert net.history[-1, "r2"] == pytest.approx(net.score(X[rows], y[rows]), 1e-6)
+    assert net.history[-1, "r2"] > 0.99

@@ -102,7 +102,7 @@ def test_classes_given_as_column_names_of_codes_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
 
 
-def test_a_file_saved_by_skorch_loads_without_the_learned_state(prices, tmp_path):
+def test_a_file_saved_by_skorch_has_no_target_scaler(prices, tmp_path):
     X, y = prices
     plain = NeuralNetRegressor(
         torch.nn.Linear, module__in_features=3, module__out_features=1, max_epochs=1
@@ -110,6 +110,9 @@ def test_a_file_saved_by_skorch_loads_without_the_learned_state(prices, tmp_path
     plain.save_params(f_params=tmp_path / "p.pt")
     loaded = _fresh_regressor().initialize()
     loaded.load_params(f_params=tmp_path / "p.pt")
+    with pytest.raises(ModuleConfigError, match="no target scaler.*standardized"):
+        loaded.predict(X)  # not silently in the wrong units
+    loaded.set_params(scale_target=False)
     expected = plain.predict(X.astype(np.float32)).ravel()
     np.testing.assert_allclose(loaded.predict(X).ravel(), expected, rtol=1e-6)
 

@@ -31,7 +31,7 @@ from ..core.targets import (
     read_target,
     unusable_rows,
 )
-from ..exceptions import TargetError
+from ..exceptions import ModuleConfigError, TargetError
 from ..steps.standardize import SafeStandardScaler
 from .base import _SafeNet, with_guard
 from .boundary import FLOAT32_MAX as _FLOAT32_MAX
@@ -272,6 +272,16 @@ class SafeNeuralNetRegressor(_SavedState, _ModuleWidths, _SafeNet, NeuralNetRegr
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             1-D when ``y`` was 1-D in ``fit``.
         """
+        self.check_is_fitted()
+        if self.scale_target and "target_scaler_" not in vars(self):
+            raise ModuleConfigError(
+                f"{type(self).__name__}: the net has weights but no target scaler "
+                "(scale_target=True): they were loaded from a file without the "
+                "net's learned state (saved by skorch itself), so predictions "
+                "would be in standardized units, not y's. Load a file written "
+                "by this net's save_params, refit, or set scale_target=False "
+                "if the module was trained on y in its own units."
+            )
         y_pred = NeuralNet.predict_proba(self, X)
         check_predictions(self, y_pred, X)
         y_pred = y_pred.reshape(len(y_pred), -1)

@@ -137,7 +137,7 @@ class _ModuleWidths:
 
     def _module_params(self):
         """The ``module__`` parameters set on the net, with their prefix."""
-        return {k: v for k, v in self.get_params().items() if k.startswith("module__")}
+        return {k: v for k, v in vars(self).items() if k.startswith("module__")}
 
     def initialize_module(self):
         """Build the module; widths it needs that nobody gave are named."""
