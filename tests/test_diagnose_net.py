@@ -85,6 +85,17 @@ def test_a_softmax_before_cross_entropy_is_named_with_its_layer(data):
     assert "| layer |" in report.to_markdown()
 
 
+def test_the_nets_findings_do_not_repeat_the_datas(data):
+    X, y = data
+    X = X.copy()
+    X[:5, 1] = np.nan
+    report = diagnose(X, y, net=_softmax_net())
+    kinds = [f.kind for f in report.findings]
+    assert "nan" in kinds and "preflight_softmax_cross_entropy" in kinds
+    assert "preflight_nonfinite_input" not in kinds  # the nan finding says it
+    assert "preflight_nonfinite_input" in report.preflight.kinds()
+
+
 def test_sigmoid_into_bce_in_a_regressor_like_net():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(N, 4)).astype(np.float32)

@@ -236,7 +236,8 @@ def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
             task_found, task_reason = validator.task_, validator.task_reason_
     preflight = None
     if net is not None and n_samples:
-        net_found, preflight = net_findings(net, X_net, y)
+        found = findings if pipeline is None else ()  # the net meets X as given
+        net_found, preflight = net_findings(net, X_net, y, found=found)
         findings += net_found
     return DiagnosisReport(
         findings,

@@ -36,7 +36,12 @@ def check_net(net):
         )
 
 
-def net_findings(net, X, y):
+#: Preflight findings that repeat what the data's own findings say, by the
+#: kinds of those: left out when one of them is in the report.
+REPEATS = {"preflight_nonfinite_input": {"nan", "infinite", "all_missing"}}
+
+
+def net_findings(net, X, y, *, found=()):
     """The net's preflight on ``X`` and ``y``: findings and the preflight report.
 
     Rows whose target is NaN, ±inf or missing are left out (the report names
@@ -44,6 +49,8 @@ def net_findings(net, X, y):
     the pass cannot run on ``X`` as given (text columns into a plain net, a
     shape the module refuses before its first layer), the report gets one
     ``net_not_checked`` finding with the reason, and no preflight report.
+    Preflight findings that repeat one in ``found`` (NaN in X's input) are
+    left out.
 
     Returns
     -------
@@ -70,7 +77,12 @@ def net_findings(net, X, y):
                 step=step_for("net_not_checked"),
             )
         ], None
-    return [_from_preflight(finding) for finding in report.findings], report
+    kinds = {f.kind for f in found}
+    return [
+        _from_preflight(finding)
+        for finding in report.findings
+        if not REPEATS.get(finding.kind, set()) & kinds
+    ], report
 
 
 def _from_preflight(finding):

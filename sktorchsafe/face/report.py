@@ -476,10 +476,18 @@ def report_html(report, *, with_pipeline=True):
     )
     return (
         '<div class="sktorchsafe-diagnosis">'
+        f"<style>{_FRAGMENT_STYLE}</style>"
         f'<p><b>sktorchsafe diagnosis</b>: <b style="color:{color}">'
         f"{html.escape(report.summary())}</b></p>{reason}"
         f"{table}{_pipeline_html(report) if with_pipeline else ''}</div>"
     )
+
+
+#: Cells of the fragment's tables: left-aligned and top-aligned, in a notebook too.
+_FRAGMENT_STYLE = (
+    ".sktorchsafe-diagnosis th,.sktorchsafe-diagnosis td"
+    "{text-align:left;vertical-align:top;padding:2px 6px}"
+)
 
 
 def report_page(report, title):
