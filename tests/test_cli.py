@@ -306,6 +306,21 @@ def test_cli_stops_quietly_when_the_reader_goes_away(tmp_path):
     )
     assert done.stdout.startswith("sktorchsafe diagnosis")
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    # 141 when the report was still being written as head left, else the
+    # verdict (the report may fit in the pipe's buffer before head exits).
+    assert done.returncode in (0, 141)
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_cli_exit_status_when_the_reader_goes_away(tmp_path, capsys):
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,2\n2,3\n3,5\n")
+    assert main(["diagnose", str(csv)], out=_ClosedPipe()) == 141
+    assert capsys.readouterr().err == ""
 
 
 def test_cli_writes_json_and_markdown(tmp_path):
