@@ -520,3 +520,21 @@ def test_invalid_parameters_and_pickling(data):
     net = SafeNeuralNetClassifier(mlp(6, 2), max_epochs=1, verbose=0).fit(X, y)
     loaded = pickle.loads(pickle.dumps(net))
     assert dict(loaded.callbacks_)["preflight"].report_.n_rows == 256
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_the_safe_regressor_is_checked_on_standardized_targets(data, scale):
+    X, _, y = data
+    net = SafeNeuralNetRegressor(mlp(6, 1), max_epochs=1, verbose=0)
+    assert kinds(preflight(net, X, scale * y.astype(np.float64))) == []
+    assert fit_warnings(net, X, scale * y.astype(np.float64)) == []
+
+
+def test_a_wrong_loss_hides_what_its_gradients_would_say(data):
+    X, y, _ = data
+    net = SafeNeuralNetClassifier(
+        mlp(6, 2), criterion=nn.NLLLoss, optimizer=torch.optim.SGD, lr=50.0
+    )
+    assert kinds(preflight(net, X, y)) == ["preflight_nll_logits"]
+    fixed = SafeNeuralNetClassifier(mlp(6, 2), optimizer=torch.optim.SGD, lr=50.0)
+    assert kinds(preflight(fixed, X, y)) == ["preflight_first_update"]

@@ -166,7 +166,7 @@ def _unscaled(unscaled, scales):
 
 def _first_line(exc):
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 
 
 def _run_error(probe, setup):

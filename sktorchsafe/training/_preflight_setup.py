@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from sklearn.base import clone
 from skorch import NeuralNetClassifier
+from skorch.utils import to_tensor
 
 from ..core.compat import uncompiled
 from ._preflight_probe import (
@@ -64,7 +65,9 @@ def net_setup(net, X, y, *, n_rows, prepared):
             probe.output_kind_ = None
             if _class_criterion(criterion) and _is_scores(output):
                 probe.output_kind_ = score_kind(output)
-        target = _target_tensor(yb, output, probe.device)
+        # As a training batch reaches get_loss: skorch's tensor, its dtype kept
+        # (a safe regressor standardizes y there, in float64).
+        target = to_tensor(yb, device=probe.device)
         return probe.get_loss(output, target, X=None, training=False)
 
     optimizer = getattr(probe, "optimizer_", None)
@@ -203,6 +206,7 @@ def input_width(Xb):
 
 
 def _target_tensor(yb, output, device):
+    """y for a plain module's criterion, floats in the output's dtype."""
     target = yb if torch.is_tensor(yb) else torch.as_tensor(np.asarray(yb))
     if target.is_floating_point() and torch.is_tensor(output):
         target = target.to(output.dtype)

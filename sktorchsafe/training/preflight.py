@@ -520,7 +520,7 @@ def _message(net, name, findings, report, *, raising):
     return "\n".join(lines)
 
 
-#: Findings that explain a non-finite loss or gradient on their own.
+#: Findings that explain a non-finite loss or gradient on their own ...
 _CAUSES = (
     "preflight_nonfinite_input",
     "preflight_half_range",
@@ -529,19 +529,31 @@ _CAUSES = (
     "preflight_output_width",
     "preflight_forward_error",
 )
-
-
+#: ... of which these make the loss itself wrong: its gradients say nothing.
+_WRONG_LOSS = (
+    "preflight_nonfinite_input",
+    "preflight_nll_logits",
+    "preflight_nll_double_log",
+    "preflight_output_width",
+    "preflight_forward_error",
+)
+_FROM_GRADIENTS = (
+    "preflight_first_update",
+    "preflight_vanishing_gradients",
+    "preflight_exploding_gradients",
+)
 #: Where a ``preflight_nonfinite`` that explains the rest was made.
 _MADE = ("layer", "function")
 
 
 def _causes_only(findings):
-    """Drop the non-finite loss or gradients that another finding explains."""
-    if not any(
-        found["kind"] in _CAUSES or found["values"].get("source") in _MADE
-        for found in findings
-    ):
+    """Drop what another finding explains: a non-finite loss or gradients, and
+    the gradients' findings when the loss itself is wrong."""
+    kinds = {found["kind"] for found in findings}
+    made = any(found["values"].get("source") in _MADE for found in findings)
+    if not (made or kinds & set(_CAUSES)):
         return findings
+    wrong_loss = bool(kinds & set(_WRONG_LOSS))
     return [
         found
         for found in findings
@@ -549,6 +561,7 @@ def _causes_only(findings):
             found["kind"] == "preflight_nonfinite"
             and found["values"].get("source") in ("loss", "gradients")
         )
+        and not (wrong_loss and found["kind"] in _FROM_GRADIENTS)
     ]
 
 
