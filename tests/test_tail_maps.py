@@ -50,6 +50,12 @@ def test_auto_chooses_per_column():
     assert np.all(np.diff(out[order]) >= 0)
     top = out[order][-len(col) // 100 :]
     assert np.unique(top).size == top.size
+    # 1% of gross errors reads as outliers; a lognormal tail as heavy.
+    rng = np.random.default_rng(1)
+    gross = rng.normal(size=(5000, 2))
+    gross[rng.random(5000) < 0.01, 0] = 1e4
+    gross[:, 1] = rng.lognormal(0.0, 1.2, size=5000)
+    assert list(OutlierClipper().fit(gross).methods_) == ["squash", "quantile_normal"]
     # The same data gives the same choice and output (deterministic).
     assert_array_equal(OutlierClipper().fit_transform(X), Xt)
 

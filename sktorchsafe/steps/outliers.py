@@ -173,7 +173,7 @@ class OutlierClipper(
        (3 IQRs beyond the quartiles; the 1%-99% range stands in for an IQR
        of 0) or the spread is 0: nothing to tame, and the scaler after this
        step keeps the body's resolution;
-    2. ``"quantile_normal"`` when at least 1% of the values lie beyond the
+    2. ``"quantile_normal"`` when at least 2% of the values lie beyond the
        fences: a heavy tail (amounts, delays, counts). Every value keeps its
        rank, so a tail that carries the target survives, while its extremes
        no longer dominate a standard scaler;
