@@ -21,7 +21,14 @@ from ..core.frames import (
     classify_column,
     is_number_column,
 )
-from ..core.messages import describe, fix_for, plural, step_for
+from ..core.messages import (
+    MAX_LISTED,
+    describe,
+    describe_first,
+    fix_for,
+    plural,
+    step_for,
+)
 from ..core.stats import ColumnStats, row_blocks, sample_rows
 from ..exceptions import (
     InputTypeError,
@@ -460,9 +467,10 @@ def _nan_finding(X, names, stats):
     order = cols[np.argsort(-stats.n_nan[cols], kind="stable")]
     parts = [f"{names[j]!r} ({plural(int(stats.n_nan[j]), 'cell')})" for j in order]
     rows = _rows_where(X, cols, np.isnan)
+    listed = describe_first(rows[:MAX_LISTED], rows.size)  # not every row: 1e6
     message = (
         f"X holds NaN in {plural(cols.size, 'feature')}: {describe(parts)}, "
-        f"in {plural(rows.size, 'row')}: {describe(rows)}."
+        f"in {plural(rows.size, 'row')}: {listed}."
     )
     return DiagnosisFinding(
         "nan",

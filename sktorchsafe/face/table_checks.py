@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from ..core.frames import profile_column
-from ..core.messages import agree, describe, fix_for, plural, step_for
+from ..core.messages import (
+    MAX_LISTED,
+    agree,
+    describe,
+    describe_first,
+    fix_for,
+    plural,
+    step_for,
+)
 from ..core.stats import sample_rows
 from .report import DiagnosisFinding
 
@@ -75,7 +83,8 @@ def duplicate_findings(frame):
                     "warning",
                     (),
                     f"{plural(rows.size, 'row')} of X repeat an earlier row "
-                    f"exactly: {describe(rows)}. Copies on both sides of a split "
+                    f"exactly: {describe_first(rows[:MAX_LISTED], rows.size)}. "
+                    "Copies on both sides of a split "
                     "make validation scores too good.",
                     n_rows=int(rows.size),
                 )
