@@ -50,8 +50,12 @@ def describe(items, limit=MAX_LISTED, quote=False):
     "'age', 'fare'"
     """
     # numpy scalars as plain Python values: 'a', not np.str_('a').
-    items = [item.item() if isinstance(item, np.generic) else item for item in items]
-    shown = [repr(item) if quote else str(item) for item in items[:limit]]
+    if not isinstance(items, list | tuple | np.ndarray):  # sets, generators, Index
+        items = list(items)
+    first = [
+        item.item() if isinstance(item, np.generic) else item for item in items[:limit]
+    ]
+    shown = [repr(item) if quote else str(item) for item in first]
     text = ", ".join(shown)
     if len(items) > limit:
         text += f" and {len(items) - limit} more"
