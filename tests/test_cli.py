@@ -353,7 +353,7 @@ def test_cli_empty_files(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     status, out, err = run("diagnose", empty)
-    assert status == 2 and "is empty" in err and out == ""
+    assert status == 2 and "cannot be read: it is empty" in err and out == ""
     assert "Traceback" not in err
     header = tmp_path / "header.csv"
     header.write_text("a,b,t\n")

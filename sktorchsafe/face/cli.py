@@ -96,7 +96,9 @@ def read_table(path, *, sep=None, na_values=None):
     if not path.is_file():
         raise UsageError(f"{str(path)!r}: no such file.")
     if path.stat().st_size == 0:
-        raise UsageError(f"{str(path)!r} is empty: there is no table to read.")
+        raise UsageError(
+            f"{str(path)!r} cannot be read: it is empty (no header, no rows)."
+        )
     suffixes = [s.lower() for s in path.suffixes]
     while suffixes and suffixes[-1] in _COMPRESSION:
         suffixes.pop()
