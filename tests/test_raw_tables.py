@@ -215,18 +215,19 @@ def test_unseen_categories_at_predict_keep_width_and_finite_output(kind, rng):
 CODES = ["colour", "size"]  # the category columns of raw_frame, in order
 
 
-def embedding_pipeline(X, **params):
+def embedding_pipeline(X, kind="regressor", **params):
     cardinalities = TableEncoder(categorical="codes").fit(X).cardinalities_
     net = make_net(
-        "regressor", module=TabularMLP, module__cardinalities=cardinalities, **params
+        kind, module=TabularMLP, module__cardinalities=cardinalities, **params
     )
     return make_safe_pipeline(net, embed=True)
 
 
-def test_embedding_path_trains_with_the_codes_untouched(rng):
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_embedding_path_trains_with_the_codes_untouched(kind, rng):
     X, signal = raw_frame(rng)
-    y = target("regressor", signal)
-    pipe = fit_quietly(embedding_pipeline(X), X, y)
+    y = target(kind, signal)
+    pipe = fit_quietly(embedding_pipeline(X, kind), X, y)
     assert [name for name, _ in pipe.steps] == [
         "target",
         "encode",
@@ -251,8 +252,11 @@ def test_embedding_path_trains_with_the_codes_untouched(rng):
     module = pipe[-1].module_
     assert [e.num_embeddings for e in module.embeddings] == [5, 5]  # 3 + 2 codes
     assert module.n_numbers == Xt.shape[1] - 2  # the width the net learned
+    assert module.layers[-1].out_features == (2 if kind == "classifier" else 1)
     train_loss = pipe[-1].history[:, "train_loss"]
     assert np.isfinite(train_loss).all() and train_loss[-1] < train_loss[0]
+    if kind == "classifier":
+        assert set(pipe.predict(X)) <= {"high", "low"}
 
 
 def test_embedding_path_unseen_and_missing_take_the_reserved_codes(rng):
