@@ -473,3 +473,39 @@ def test_epoch_scoring_sees_predictions_and_targets_in_the_same_units():
     rows = valid.indices
     assert net.history[-1, "r2"] == pytest.approx(net.score(X[rows], y[rows]), 1e-6)
     assert net.history[-1, "r2"] > 0.99
+
+
+@pytest.mark.parametrize("policy", ["raise", "stop", "skip"])
+def test_a_step_that_overflows_the_weights_is_undone(policy):
+    # Finite loss and gradients, but lr x gradient passes float32's maximum.
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(64, 3)) * 1e18, rng.normal(size=64)
+    net = SafeNeuralNetRegressor(
+        torch.nn.Linear,
+        module__in_features=3,
+        module__out_features=1,
+        lr=1e30,
+        max_epochs=2,
+        train_split=None,
+        verbose=0,
+        callbacks__preflight=None,
+        callbacks__nonfinite_guard__on_nonfinite=policy,
+    )
+    net.initialize()
+    before = [p.detach().clone() for p in net.module_.parameters()]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if policy == "stop":
+            net.partial_fit(X, y)
+        else:  # "skip": every batch of the epoch was skipped
+            with pytest.raises(NonFiniteTrainingError):
+                net.partial_fit(X, y)
+    for p, q in zip(net.module_.parameters(), before, strict=True):
+        assert torch.equal(p.detach(), q)  # the step was undone
+    guard = dict(net.callbacks_)["nonfinite_guard"]
+    text = guard.diagnosis_["message"]
+    assert "after the optimizer step" in text and "every gradient were finite" in text
+    if policy == "stop":
+        (warning,) = [w for w in caught if w.category is NonFiniteTrainingWarning]
+        assert "the weights are the last finite ones" in str(warning.message)
+        assert "check_gradients=False" not in str(warning.message)

@@ -398,6 +398,11 @@ FIXES = {
         "(check_gradients=False, or a warm start from a diverged net): "
         "re-initialize the net and keep check_gradients=True.",
     ),
+    "guard_step": Fix(
+        None,
+        f"The optimizer's step overflowed the weights from finite gradients: "
+        f"{_GUARD_LR}, or clip gradients (skorch.callbacks.GradientNormClipping).",
+    ),
     "guard_statistics": Fix(
         None,
         "Keep the input of that normalization layer on a sane scale: bound the "

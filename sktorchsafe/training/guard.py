@@ -26,7 +26,7 @@ from ..core.compat import (
     net_module_names,
     validate_parameter_constraints,
 )
-from ..core.messages import fix_for, format_number, user_stacklevel
+from ..core.messages import describe, fix_for, format_number, user_stacklevel
 from ..exceptions import NonFiniteTrainingError, NonFiniteTrainingWarning
 from .replay import diagnose_batch
 
@@ -198,10 +198,12 @@ class NonFiniteGuard(Callback):
         self._checked_ = False
         self._epoch_batches_ = 0
         self._epoch_skipped_ = 0
+        self._saved_ = None
+        self._weights_saved_ = False
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for key in ("_hook_", "_loss_", "_dataset_", "_params_", "_stats_"):
+        for key in ("_hook_", "_loss_", "_dataset_", "_params_", "_stats_", "_saved_"):
             state[key] = None
         return state
 
@@ -242,6 +244,7 @@ class NonFiniteGuard(Callback):
             self._loss_ = None
             self._skip_ = False
             self._checked_ = False
+            self._weights_saved_ = False
             buffers, saved, _ = self._running_stats(net)
             if buffers:
                 foreach_copy_(saved, buffers)
@@ -319,6 +322,7 @@ class NonFiniteGuard(Callback):
             value = None if loss is None else (loss if loss.ndim == 0 else loss.sum())
             suspect = value is not None and not math.isfinite(value.item())
         if not suspect:
+            self._save_weights(net)
             return
         # A norm can overflow on huge but finite values: confirm exactly.
         loss_bad = loss is not None and not bool(torch.isfinite(loss).all())
@@ -331,6 +335,7 @@ class NonFiniteGuard(Callback):
             ]
         bad_stats = [n for n, b in stats if not bool(torch.isfinite(b).all())]
         if not loss_bad and not bad_params and not bad_stats:
+            self._save_weights(net)
             return
         if loss_bad:
             what = "loss"
@@ -348,10 +353,79 @@ class NonFiniteGuard(Callback):
             applied=False,
         )
 
+    def _save_weights(self, net):
+        """Copy the weights before a step the checks allowed (undone if bad)."""
+        if not self.check_gradients:
+            return
+        params = [p for _, p in self._learnable(net)]
+        saved = self._saved_
+        if (
+            saved is None
+            or len(saved) != len(params)
+            or any(
+                s.shape != p.shape or s.dtype != p.dtype or s.device != p.device
+                for s, p in zip(saved, params, strict=True)
+            )
+        ):
+            saved = self._saved_ = [p.detach().clone() for p in params]
+        else:
+            foreach_copy_(saved, [p.detach() for p in params])
+        self._weights_saved_ = True
+
+    def _check_step(self, net, batch):
+        """After a step from finite gradients: were the weights kept finite?"""
+        self._weights_saved_ = False
+        params = self._learnable(net)
+        if not _maybe_nonfinite([p.detach() for _, p in params], None):
+            return
+        bad = [n for n, p in params if not bool(torch.isfinite(p.detach()).all())]
+        if not bad:
+            return
+        with torch.no_grad():
+            foreach_copy_([p for _, p in params], self._saved_)
+        layer = bad[0].rpartition(".")[0]
+        diagnosis = {
+            "epoch": len(net.history),
+            "batch": self._batch_,
+            "what": "weights",
+            "phase": "step",
+            "module": layer,
+            "parameters": bad,
+            "detail": (
+                f"the optimizer step made {describe(bad, quote=True)} non-finite "
+                "although the loss and every gradient were finite (lr times a "
+                "huge gradient, or an optimizer state, beyond the range of "
+                f"{params[0][1].dtype}); the step was undone"
+            ),
+        }
+        message = _message(diagnosis, applied=True)
+        self.diagnosis_ = {**diagnosis, "message": message}
+        net.history.record_batch("nonfinite", "weights")
+        if self.on_nonfinite == "raise":
+            self._forget()
+            raise NonFiniteTrainingError(message, **diagnosis)
+        if self.on_nonfinite == "stop":
+            self._report(
+                net,
+                f"{message} Training stopped; the weights are the last finite "
+                "ones (before that step).",
+            )
+            raise KeyboardInterrupt
+        self._skip_ = True
+        self.n_skipped_ += 1
+        if self.n_skipped_ == 1:
+            self._report(
+                net,
+                f"{message} The step was undone and the batch skipped; further "
+                "skips are counted in the history (train_batches_skipped).",
+            )
+
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
         if not training:
             return
         self._epoch_batches_ += 1
+        if self._weights_saved_ and not self._skip_:
+            self._check_step(net, batch)
         if not self._skip_ and not self._checked_:
             # The loss was not seen before the step (a criterion that is not a
             # torch module, or a train_step that does not notify
@@ -420,6 +494,8 @@ def _message(d, *, applied):
         if applied
         else "before the optimizer step"
     )
+    if d.get("phase") == "step":
+        when = "after the optimizer step"
     if d["what"] == "loss":
         what = f"the training loss is {format_number(d['loss'])}"
     else:
