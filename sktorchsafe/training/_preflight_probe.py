@@ -26,7 +26,17 @@ from skorch.utils import is_dataset
 from torch.nn.parameter import is_lazy
 from torch.utils.data import default_collate
 
-__all__ = ["Probe", "run_probe", "sample_rows"]
+__all__ = [
+    "Probe",
+    "floating_inputs",
+    "materialized_copy",
+    "run_probe",
+    "sample_rows",
+    "take_sample",
+    "to_module_input",
+    "untouched_random_state",
+    "update_rule",
+]
 
 #: A Sigmoid output within this distance of 0 or 1 is saturated (its input
 #: beyond ±4.6): the gradient through it is below 1% of its largest.

@@ -40,6 +40,11 @@ def net_setup(net, X, y, *, n_rows, prepared):
             if hasattr(probe, "_learn_widths"):  # widths learned from the data
                 probe._learn_widths(X, y)
             probe.initialize()
+    # The probe runs the modules uncompiled: hooks in a torch.compile'd
+    # module would cost a compilation of their own.
+    for name in ("module_", "criterion_"):
+        if name in probe.__dict__:
+            setattr(probe, name, uncompiled(getattr(probe, name)))
     Xb, yb, rows = take_sample(X, y, n_rows)
     names = _names(net, X)
     classifier = isinstance(probe, NeuralNetClassifier)
