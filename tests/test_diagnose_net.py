@@ -266,3 +266,24 @@ def test_the_pipeline_must_be_fitted(table):
         diagnose(X, y, pipeline=pipe)
     with pytest.raises(ValueError, match="must be a fitted"):
         diagnose(X, y, pipeline="make_safe_pipeline")
+
+
+def test_the_embedding_path_is_followed_by_column_name(table):
+    X, y = table
+    TabularMLP = pytest.importorskip("sktorchsafe.training.modules").TabularMLP
+    net = SafeNeuralNetRegressor(
+        TabularMLP, max_epochs=1, train_split=None, verbose=0, scale_target=True
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_safe_pipeline(net, embed=True).fit(X, y)
+    frame = diagnose(X, y, pipeline=pipe).pipeline.features
+    Xt = pipe[:-1].transform(X)
+    assert list(frame.index) == list(Xt.columns)  # the codes come last
+    assert frame.loc["city", "encoding"] == "codes"
+    assert pd.isna(frame.loc["city", "imputed"]) and pd.isna(frame.loc["city", "scale"])
+    scaler = pipe["scale"]
+    numbers = [str(name) for name in scaler.feature_names_in_]
+    np.testing.assert_allclose(frame.loc[numbers, "scale"], scaler.scale_)
+    assert frame.loc["size", "imputed"] == 7 and frame.loc["score", "imputed"] == 2
+    np.testing.assert_allclose(frame["net_max"], Xt.to_numpy(float).max(axis=0))

@@ -237,7 +237,7 @@ def pipeline_figure(report, *, max_features=30):
         ax.set_title(title)
         mapped = report.tail_mapped.loc[shown.index].to_numpy()
         for k, count in enumerate(counts):
-            label = "step absent" if np.isnan(count) else f"{int(count)}"
+            label = "not transformed" if np.isnan(count) else f"{int(count)}"
             if what == "clipped" and mapped[k]:
                 label = f"all mapped ({shown['clip_method'].iloc[k]})"
             if np.isnan(count) or count > 0 or label.startswith("all mapped"):

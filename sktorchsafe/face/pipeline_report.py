@@ -187,6 +187,12 @@ def describe_pipeline(pipeline, X):
         if isinstance(step, TableEncoder):
             table, dropped = _encoded(step)
             continue
+        order = _names(Xt) if hasattr(Xt, "columns") else None
+        if order is not None and order != list(table.index):
+            if sorted(order) == sorted(table.index) and hasattr(before, "columns"):
+                # Same columns in another order (the embedding path's steps
+                # put the code columns last): follow them by name.
+                table, before = table.loc[order], before[order]
         old, new = _floats(before), _floats(Xt)
         if old is None or new is None or old.shape != new.shape:
             # A step that changed the width: its outputs are the columns now.
@@ -269,37 +275,73 @@ def _encoded(encoder):
 
 
 def _measure(table, step, old, new):
-    """What ``step`` did to each column, from its input ``old`` and output ``new``."""
+    """What ``step`` did to each column, from its input ``old`` and output ``new``.
+
+    A step's learned attributes (``strategies_``, ``lower_``, ``scale_``...)
+    are placed by its ``feature_names_in_`` when it has them (a step that saw
+    only some columns: the numbers beside embedding codes), else by position.
+    """
+    place = _placer(table, step)
     if hasattr(step, "statistics_") and hasattr(step, "transform"):  # imputers
         filled = np.count_nonzero(~np.isfinite(old) & np.isfinite(new), axis=0)
-        table["imputed"] = _add(table["imputed"], filled)
-        if hasattr(step, "strategies_"):
-            table["impute_strategy"] = list(step.strategies_)
-        elif hasattr(step, "strategy"):
-            table["impute_strategy"] = step.strategy
-        table["fill_value"] = list(np.asarray(step.statistics_, dtype=object))
+        table["imputed"] = _add(table["imputed"], filled, _seen(table, step))
+        strategies = getattr(step, "strategies_", None)
+        if strategies is None and isinstance(getattr(step, "strategy", None), str):
+            strategies = [step.strategy] * len(step.statistics_)
+        place("impute_strategy", strategies)
+        place("fill_value", np.asarray(step.statistics_, dtype=object))
     elif isinstance(step, OutlierClipper):
         with np.errstate(invalid="ignore"):
             changed = (old != new) & ~(np.isnan(old) & np.isnan(new))
         counts = np.count_nonzero(changed, axis=0)
-        methods = np.asarray(getattr(step, "methods_", [step.method] * len(table)))
-        counts[np.isin(methods, TAIL_MAPS)] = 0  # every value mapped: not clipping
-        table["clipped"] = _add(table["clipped"], counts)
-        table["clip_method"] = list(
-            getattr(step, "methods_", [step.method] * len(table))
-        )
-        table["lower"] = step.lower_
-        table["upper"] = step.upper_
+        table["clipped"] = _add(table["clipped"], counts, _seen(table, step))
+        methods = getattr(step, "methods_", None)
+        if methods is None:
+            methods = [step.method] * len(step.lower_)
+        place("clip_method", np.asarray(methods, dtype=object))
+        place("lower", step.lower_)
+        place("upper", step.upper_)
+        # Every value mapped through a smooth function: not clipped cells.
+        table.loc[table["clip_method"].isin(TAIL_MAPS), "clipped"] = 0
     elif getattr(step, "scale_", None) is not None:
-        table["scale"] = np.asarray(step.scale_, dtype=float)
+        place("scale", np.asarray(step.scale_, dtype=float))
         mean = getattr(step, "mean_", None)
-        table["mean"] = np.zeros(len(table)) if mean is None else mean
+        place("mean", np.zeros(len(step.scale_)) if mean is None else mean)
 
 
-def _add(current, counts):
+def _seen(table, step):
+    """Which columns of ``table`` the step transformed (all, without names)."""
+    names = getattr(step, "feature_names_in_", None)
+    if names is None:
+        return np.ones(len(table), dtype=bool)
+    return table.index.isin([str(name) for name in names])
+
+
+def _placer(table, step):
+    """``place(column, values)``: a step's per-feature values into ``table``."""
+    names = getattr(step, "feature_names_in_", None)
+
+    def place(column, values):
+        if values is None:
+            return
+        values = list(values)
+        if names is not None and len(names) == len(values):
+            rows = [str(name) for name in names]
+            if set(rows) <= set(table.index):
+                table.loc[rows, column] = pd.Series(values, index=rows, dtype=object)
+                return
+        if len(values) == len(table):
+            table[column] = values
+
+    return place
+
+
+def _add(current, counts, seen):
+    """``current + counts`` on the columns the step saw; the others as they were."""
     counts = np.asarray(counts, dtype=np.int64)
-    previous = pd.to_numeric(current, errors="coerce").fillna(0).to_numpy(np.int64)
-    return previous + counts
+    previous = pd.to_numeric(current, errors="coerce")
+    total = previous.fillna(0).to_numpy(np.int64) + counts
+    return np.where(seen, total, previous.to_numpy(dtype=float))
 
 
 def _floats(X):
@@ -361,6 +403,8 @@ def _clipped(row):
     if pd.isna(count):
         return "-"
     method = row["clip_method"]
+    if pd.isna(method):
+        return str(count)
     if method in TAIL_MAPS:
         return f"all mapped ({method})"
     if count == 0:
