@@ -143,10 +143,17 @@ def test_map_methods_stream_like_fit(method):
     # compare ranks, on the scale of the output.
     a, b = fitted.transform(X), streamed.transform(X)
     for j in range(X.shape[1]):
-        col = a[:, j][~np.isnan(a[:, j])]
-        rank_a = np.searchsorted(np.sort(col), a[:, j][~np.isnan(a[:, j])])
-        rank_b = np.searchsorted(np.sort(col), b[:, j][~np.isnan(b[:, j])])
-        assert np.max(np.abs(rank_a - rank_b)) / col.size < 0.02
+        observed = ~np.isnan(a[:, j])
+        assert_array_equal(observed, ~np.isnan(b[:, j]))
+        ref = np.sort(a[observed, j])
+
+        def ranks(values, ref=ref):
+            left = np.searchsorted(ref, values, "left")
+            return left, np.searchsorted(ref, values, "right")
+
+        (a_lo, a_hi), (b_lo, b_hi) = ranks(a[observed, j]), ranks(b[observed, j])
+        gap = np.maximum(0, np.maximum(b_lo - a_hi, a_lo - b_hi))
+        assert gap.max() / ref.size < 0.02
 
 
 def test_map_methods_on_dask_match_the_stream():
@@ -200,3 +207,64 @@ def test_bad_input_contract_of_the_maps(X, method, tails, on_inf):
     assert (np.isinf(X)[new_nan]).all()
     if on_inf == "clip":
         assert not new_nan[:, ~np.isnan(clipper.data_min_)].any()
+
+
+# ------------------------------------------------- subsampled order statistics
+@pytest.mark.parametrize("method", ["quantile", "iqr", "auto"])
+def test_subsampled_quantiles_are_within_the_stated_rank_error(method):
+    rng = np.random.default_rng(6)
+    X = rng.standard_t(3, size=(200_000, 2))
+    X[np.argsort(X[:, 0])] = X.copy()  # sorted rows: the sample must stratify
+    X[rng.random(X.shape) < 0.02] = np.nan
+    size = 10_000
+    clipper = OutlierClipper(method=method, subsample=size, random_state=3).fit(X)
+    exact = OutlierClipper(method=method, subsample=None).fit(X)
+    tolerance = 1.3 / np.sqrt(size)
+    finite = [X[~np.isnan(X[:, j]), j] for j in range(2)]
+    if method == "auto":
+        assert_array_equal(clipper.methods_, exact.methods_)
+        values = [
+            clipper.transform(np.column_stack([c, c]))[:, j]
+            for j, c in enumerate(finite)
+        ]
+        reference = [
+            exact.transform(np.column_stack([c, c]))[:, j] for j, c in enumerate(finite)
+        ]
+        for v, r in zip(values, reference, strict=True):
+            # Each value's mapped rank moves by at most the rank error.
+            order = np.sort(r)
+            ranks = np.searchsorted(order, v) / v.size
+            assert np.abs(ranks - np.searchsorted(order, r) / v.size).max() < (
+                2 * tolerance
+            )
+        return
+    if method == "iqr":
+        levels = (0.25, 0.75)
+        spread = (clipper.upper_ - clipper.lower_) / 4
+        bounds = (clipper.lower_ + 1.5 * spread, clipper.upper_ - 1.5 * spread)
+    else:
+        levels = (0.01, 0.99)
+        bounds = (clipper.lower_, clipper.upper_)
+    for level, bound in zip(levels, bounds, strict=True):
+        for j, col in enumerate(finite):
+            assert abs(np.mean(col < bound[j]) - level) < tolerance
+    # The data range and the clipped share read every row.
+    assert_array_equal(clipper.data_max_, exact.data_max_)
+    Xt, counts = clipper.transform(X, return_counts=True)
+    assert_allclose(clipper.clipped_fraction_, counts.clipped_fraction)
+
+
+def test_subsample_is_deterministic_and_one_parameter_from_exact():
+    rng = np.random.default_rng(7)
+    X = rng.lognormal(size=(30_000, 3))
+    a = OutlierClipper(method="quantile", subsample=1000, random_state=1).fit(X)
+    b = OutlierClipper(method="quantile", subsample=1000, random_state=1).fit(X)
+    c = OutlierClipper(method="quantile", subsample=1000, random_state=2).fit(X)
+    assert_array_equal(a.lower_, b.lower_)
+    assert_array_equal(a.upper_, b.upper_)
+    assert not np.array_equal(a.upper_, c.upper_)
+    exact = OutlierClipper(method="quantile", subsample=None).fit(X)
+    assert_array_equal(exact.upper_, np.quantile(X, 0.99, axis=0))
+    # Fewer rows than subsample: exact.
+    small = OutlierClipper(method="quantile", subsample=30_000).fit(X)
+    assert_array_equal(small.upper_, exact.upper_)

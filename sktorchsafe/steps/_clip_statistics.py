@@ -68,11 +68,13 @@ def moment_statistics(stats):
     return BoundStatistics(mean, mean, stats.std, stats.min, stats.max)
 
 
-def exact_statistics(X, method, levels):
+def exact_statistics(X, method, levels, rows=None):
     """Per-feature statistics of the finite values of an in-memory X.
 
     ``levels`` are the two quantiles (fractions) of ``"iqr"`` and
-    ``"quantile"``.
+    ``"quantile"``. ``rows`` (sorted row indices, or None for all) are the
+    rows the order statistics are read from; the moments, the finite range
+    and the counts always read every row.
     """
     if method == "zscore":
         # NaN and ±inf are left out of the moments.
@@ -80,13 +82,19 @@ def exact_statistics(X, method, levels):
 
     data_min, data_max = column_min_max(X)
     has_inf = np.isinf(data_min) | np.isinf(data_max)
-    X = inf_as_nan(X, has_inf)
     if has_inf.any():
-        data_min[has_inf], data_max[has_inf] = column_min_max(X[:, has_inf])
+        data_min[has_inf], data_max[has_inf] = column_min_max(
+            inf_as_nan(X[:, has_inf])
+        )
+    count = None
+    if method in GRID_METHODS:
+        count = X.shape[0] - np.count_nonzero(~np.isfinite(X), axis=0)
+    if rows is not None:
+        X = X[rows]
+    X = inf_as_nan(X, has_inf)
     if method == "none":
         return _no_statistics(data_min, data_max)
     if method in GRID_METHODS:
-        count = X.shape[0] - np.count_nonzero(np.isnan(X), axis=0)
         return grid_statistics(nanquantile(X, GRID_LEVELS), count, data_min, data_max)
     if method == "squash":
         return quartile_statistics(

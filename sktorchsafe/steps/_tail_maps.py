@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
+from sklearn.utils import Bunch
 
 from ..core.stats import BLOCK_ELEMENTS, row_blocks
 from ._clip_statistics import GRID_LEVELS, MAD_TO_STD
@@ -197,6 +198,17 @@ def clipped_fraction(n_below, n_above, n_observed):
         n_observed,
         out=np.zeros(n_below.size),
         where=n_observed > 0,
+    )
+
+
+def counts_bunch(counts):
+    """What ``transform(X, return_counts=True)`` returns with X."""
+    n_below, n_above, n_observed = counts
+    return Bunch(
+        n_below=n_below,
+        n_above=n_above,
+        n_observed=n_observed,
+        clipped_fraction=clipped_fraction(*counts),
     )
 
 
