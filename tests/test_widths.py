@@ -12,7 +12,7 @@ from sktorchsafe import (
     SafeNeuralNetRegressor,
     make_safe_pipeline,
 )
-from sktorchsafe.exceptions import ModuleConfigError
+from sktorchsafe.exceptions import ModuleConfigError, TargetError
 
 QUIET = {"max_epochs": 2, "verbose": 0, "callbacks__print_log": None}
 
@@ -146,3 +146,11 @@ def test_an_instance_is_left_as_built(data):
     module = torch.nn.Linear(5, 1)
     net = SafeNeuralNetRegressor(module, **QUIET).fit(X, y)
     assert net.module_ is module
+
+
+def test_classes_given_do_not_skip_the_label_check(data):
+    # classes=sorted(y) of a continuous target is still a continuous target.
+    X, y = data
+    net = SafeNeuralNetClassifier(torch.nn.Linear, classes=sorted(y), **QUIET)
+    with pytest.raises(TargetError, match="continuous target"):
+        net.fit(X, y)

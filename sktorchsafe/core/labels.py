@@ -6,11 +6,12 @@ the ``classes`` given (skorch's meaning of ``classes``).
 """
 
 import numpy as np
+from sklearn.utils.multiclass import type_of_target
 
 from ..exceptions import TargetError
 from .messages import describe, plural
 
-__all__ = ["check_codes", "encode_labels", "given_codes", "is_one_hot"]
+__all__ = ["check_codes", "check_labels", "encode_labels", "given_codes", "is_one_hot"]
 
 
 def given_codes(y, classes, who):
@@ -78,3 +79,14 @@ def encode_labels(y, classes, who):
             "every label in `classes` (or to the first partial_fit)."
         )
     return order[position].astype(np.int64)
+
+
+def check_labels(labels, who):
+    """Raise unless ``labels`` look like class labels (not a continuous target)."""
+    kind = type_of_target(labels)
+    if kind not in ("binary", "multiclass"):
+        raise TargetError(
+            f"{who}: y must hold class labels. Got a {kind} target "
+            f"(e.g. {describe(np.unique(labels)[:3].tolist())}). For a "
+            "continuous target use SafeNeuralNetRegressor."
+        )

@@ -15,13 +15,18 @@ import pandas as pd
 import torch
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
 from ..core.compat import InvalidParameterError
-from ..core.labels import check_codes, encode_labels, given_codes, is_one_hot
+from ..core.labels import (
+    check_codes,
+    check_labels,
+    encode_labels,
+    given_codes,
+    is_one_hot,
+)
 from ..core.messages import describe, plural
 from ..core.targets import (
     index_labels,
@@ -589,17 +594,12 @@ class SafeNeuralNetClassifier(
                         f"({exc}). Use labels of one type (all strings or all "
                         "numbers)."
                     ) from exc
-                kind = type_of_target(y if classes is None else known)
-                if kind not in ("binary", "multiclass"):
-                    raise TargetError(
-                        f"{who}: y must hold class labels. Got a {kind} target "
-                        f"(e.g. {describe(np.unique(y)[:3].tolist())}). For a "
-                        "continuous target use SafeNeuralNetRegressor."
-                    )
+                check_labels(y if classes is None else known, who)
                 if known.size < 2:
                     raise_single_class(who, known[0], len(y))
                 self.classes_inferred_ = known
             else:
+                check_labels(np.asarray(self.classes), who)
                 self._y_codes = given_codes(y, self.classes, who)
                 self.classes_inferred_ = np.unique(np.asarray(self.classes))
         if getattr(self, "_y_codes", False):
