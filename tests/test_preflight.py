@@ -312,6 +312,7 @@ def test_weights_optimizer_state_and_random_state_are_unchanged(data):
     net.partial_fit(X, y)  # Adam's moments exist, BatchNorm has statistics
     net.module_.eval()
     before = _state(net)
+    attributes = {k: v for k, v in vars(net).items() if isinstance(v, str | bool)}
     torch_state, np_state, py_state = (
         torch.get_rng_state(),
         np.random.get_state(),
@@ -331,7 +332,10 @@ def test_weights_optimizer_state_and_random_state_are_unchanged(data):
     assert torch.equal(torch_state, torch.get_rng_state())
     assert np.array_equal(np_state[1], np.random.get_state()[1])
     assert py_state == random.getstate()
-    assert not hasattr(net, "output_kind_") or net.output_kind_ is not None
+    assert net.output_kind_ == "logits"
+    assert {k: v for k, v in vars(net).items() if isinstance(v, str | bool)} == (
+        attributes
+    )
 
 
 def test_an_uninitialized_net_stays_so_and_draws_the_same_weights(data):
@@ -397,6 +401,9 @@ def test_bad_arguments_raise_clear_errors(data):
         preflight(NeuralNetClassifier(mlp()), X, y, criterion=nn.NLLLoss)
     with pytest.raises(ValueError, match="precision"):
         preflight(mlp(), X, y, precision="float8")
+    with pytest.raises(ValueError, match="n_rows must be a positive integer"):
+        preflight(mlp(), X, y, n_rows=0)
+    assert preflight(mlp(), X, y, n_rows=1, criterion=nn.CrossEntropyLoss).n_rows == 1
 
 
 # ---------------------------------------------------------------- callback

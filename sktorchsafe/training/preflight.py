@@ -297,6 +297,10 @@ def preflight(
             "preflight: precision must be 'float16', 'bfloat16' or None. "
             f"Got {precision!r} instead."
         )
+    if not isinstance(n_rows, Integral) or isinstance(n_rows, bool) or n_rows < 1:
+        raise ValueError(
+            f"preflight: n_rows must be a positive integer. Got {n_rows!r} instead."
+        )
     if isinstance(net, NeuralNet):
         if criterion is not None or optimizer is not None or lr is not None:
             raise TypeError(
