@@ -154,3 +154,20 @@ def test_classes_given_do_not_skip_the_label_check(data):
     net = SafeNeuralNetClassifier(torch.nn.Linear, classes=sorted(y), **QUIET)
     with pytest.raises(TargetError, match="continuous target"):
         net.fit(X, y)
+
+
+def test_tabular_mlp_learns_the_cardinalities_of_the_codes():
+    from sktorchsafe import TableEncoder, TabularMLP
+    from sktorchsafe.datasets import load_penguins
+
+    X, y = load_penguins(numeric_only=False, return_X_y=True)
+    keep = y.notna()
+    X, y = X[keep], y[keep]
+    net = SafeNeuralNetRegressor(TabularMLP, **QUIET)
+    pipe = make_safe_pipeline(net, embed=True).fit(X, y)
+    expected = TableEncoder(categorical="codes").fit(X).cardinalities_
+    np.testing.assert_array_equal(pipe["net"].module_.cardinalities, expected)
+    assert pipe["net"].module_.n_numbers == pipe["net"].n_features_in_ - len(expected)
+    # Plain numbers (no integer columns at the end): no codes.
+    plain = SafeNeuralNetRegressor(TabularMLP, **QUIET).fit(np.ones((8, 3)), y[:8])
+    assert plain.module_.cardinalities.numel() == 0

@@ -43,12 +43,16 @@ class TabularMLP(torch.nn.Module):
     out_features : int
         Outputs: 1 for one regression target, the number of classes for a
         classifier; the safe nets learn it from y when it is not given.
-    cardinalities : sequence of int, default=()
+    cardinalities : sequence of int or None, default=None
         The number of codes of each code column (the last
         ``len(cardinalities)`` columns of X), reserved codes included: the
         encoder's ``cardinalities_``. A larger number is harmless (its rows
         are never looked up), so the encoder fitted on all rows serves every
-        CV fold. Empty: no codes, an MLP on the numbers.
+        CV fold. None: the safe nets learn them in ``fit`` from the integer
+        columns that end X (``make_safe_pipeline(net, embed=True)`` hands the
+        codes to the net as int64 columns of a DataFrame): the largest code
+        seen plus one; without such columns, or outside a safe net, no codes
+        (an MLP on the numbers). Empty: no codes.
     embedding_dim : int or None, default=None
         The width of every embedding; None: per column, half its
         cardinality, between 2 and 16.
@@ -86,13 +90,13 @@ class TabularMLP(torch.nn.Module):
         self,
         in_features,
         out_features,
-        cardinalities=(),
+        cardinalities=None,
         embedding_dim=None,
         hidden=(64, 64),
         dropout=0.0,
     ):
         super().__init__()
-        cardinalities = [int(c) for c in cardinalities]
+        cardinalities = [int(c) for c in (cardinalities or ())]
         who = type(self).__name__
         if any(c < 2 for c in cardinalities):
             raise ModuleConfigError(

@@ -56,6 +56,17 @@ _BATCHNORM = (
 )
 
 
+def _takes_open(module, name, given):
+    """Whether ``module``'s constructor takes ``name`` with default None, unset."""
+    if not isinstance(module, type) or name in given:
+        return False
+    try:
+        parameter = inspect.signature(module).parameters.get(name)
+    except (TypeError, ValueError):
+        return False
+    return parameter is not None and parameter.default is None
+
+
 def open_widths(module, given):
     """The width parameters ``module``'s constructor takes and nobody set.
 
@@ -100,6 +111,26 @@ def required_widths(module):
     ]
 
 
+def code_cardinalities(X):
+    """The number of codes of each integer column that ends a DataFrame X.
+
+    ``make_safe_pipeline(net, embed=True)`` hands category codes to the net
+    as the last columns, int64 (0 missing, 1 unseen, 2.. the categories):
+    the largest code seen plus one, at least the two reserved codes.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return ()
+    n = 0
+    for dtype in reversed(list(X.dtypes)):
+        if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(
+            dtype
+        ):
+            break
+        n += 1
+    codes = X.iloc[:, X.shape[1] - n :]
+    return tuple(max(int(codes[c].max()) + 1, 2) if len(codes) else 2 for c in codes)
+
+
 def input_width(X):
     """X's number of columns, or None when X does not say (a Dataset, a dict)."""
     if isinstance(X, dict) or not hasattr(X, "shape") and not isinstance(X, list):
@@ -133,6 +164,8 @@ class _ModuleWidths:
             widths[in_name] = width
         if out_name is not None and (width := self._output_width(y, classes)):
             widths[out_name] = width
+        if _takes_open(self.module, "cardinalities", given):
+            widths["cardinalities"] = list(code_cardinalities(X))
         self._learned_widths = widths
 
     def _module_params(self):
