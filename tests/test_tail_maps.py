@@ -43,7 +43,7 @@ def test_auto_chooses_per_column():
     assert_array_equal(Xt[:, [0, 3]], X[:, [0, 3]])  # nothing to tame: unchanged
     # The gross outliers are tamed, within median ± threshold * IQR.
     q1, median, q3 = np.nanquantile(X[:, 2], [0.25, 0.5, 0.75])
-    assert np.nanmax(Xt[:, 2]) < median + 3.0 * (q3 - q1)
+    assert np.nanmax(Xt[:, 2]) < median + 5.0 * (q3 - q1)
     # The heavy tail keeps its order: the top 1% stays the top 1%, distinct.
     col, out = X[finite[:, 1], 1], Xt[finite[:, 1], 1]
     order = np.argsort(col)

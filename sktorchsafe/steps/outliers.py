@@ -107,12 +107,12 @@ class OutlierClipper(
             default=(1.0, 99.0)
         Percentiles, in percent as in ``sklearn.preprocessing.RobustScaler``,
         used as bounds by ``method="quantile"``.
-    threshold : float, default=3.0
+    threshold : float or None, default=None
         Multiple of the (robust) standard deviation for ``method="zscore"``
-        and ``method="mad"`` (Iglewicz and Hoaglin suggest 3.5 for the
-        robust z-score); for ``"squash"`` (also when ``"auto"`` chooses it),
-        the largest distance from the median in IQRs (skrub's
-        ``max_absolute_value``).
+        and ``method="mad"`` (None: 3.0; Iglewicz and Hoaglin suggest 3.5 for
+        the robust z-score); for ``"squash"`` (also when ``"auto"`` chooses
+        it), the largest distance from the median in IQRs (skrub's
+        ``max_absolute_value``; None: 5.0, as skrub's ``tabular_pipeline``).
     tails : {"both", "left", "right"}, default="both"
         Which tail to clip. The other side's bound is ``-inf`` / ``+inf``.
     on_inf : {"clip", "nan", "raise"}, default="clip"
@@ -191,14 +191,12 @@ class OutlierClipper(
        rank, so a tail that carries the target survives, while its extremes
        no longer dominate a standard scaler;
     3. ``"squash"`` otherwise: a few values far out, more likely noise than
-       signal, are pulled smoothly within ``median ± threshold * IQR``, the
-       body nearly unchanged.
+       signal, are pulled smoothly within 5 IQRs of the median (``threshold``).
 
     The rule reads only mergeable statistics, so ``partial_fit`` and Dask
-    fits choose from the sketched quantiles (the same choice unless a
-    feature sits at a threshold within the rank error). Choose one method
-    for all features by name, e.g. in ``GridSearchCV`` over
-    ``clip__method`` in :func:`make_safe_pipeline`.
+    fits choose alike (unless a feature sits at a threshold within the rank
+    error). Choose one method for all features by name, e.g. in
+    ``GridSearchCV`` over ``clip__method`` in :func:`make_safe_pipeline`.
     ``clipped_fraction_`` counts the values sent to a hard bound (±inf, and
     new values beyond the training range for ``"quantile_normal"``), not
     the values a smooth map moves.
@@ -293,7 +291,7 @@ class OutlierClipper(
         "method": [StrOptions({*BOUND_METHODS, *MAP_METHODS, "none", "auto"})],
         "fold": [Interval(Real, 0, None, closed="left")],
         "quantile_range": [tuple],
-        "threshold": [Interval(Real, 0, None, closed="left")],
+        "threshold": [Interval(Real, 0, None, closed="left"), None],
         "tails": [StrOptions({"both", "left", "right"})],
         "on_inf": [StrOptions({"clip", "nan", "raise"})],
         "copy": ["boolean"],
@@ -309,7 +307,7 @@ class OutlierClipper(
         method="auto",
         fold=1.5,
         quantile_range=(1.0, 99.0),
-        threshold=3.0,
+        threshold=None,
         tails="both",
         on_inf="clip",
         copy=True,
@@ -479,7 +477,8 @@ class OutlierClipper(
             methods = choose_methods(stats)
         else:
             methods = np.full(stats.data_min.size, self.method, dtype=object)
-        k = {"iqr": self.fold, "quantile": 0.0}.get(self.method, self.threshold)
+        threshold = 3.0 if self.threshold is None else self.threshold
+        k = {"iqr": self.fold, "quantile": 0.0}.get(self.method, threshold)
         with np.errstate(over="ignore", invalid="ignore"):
             width = k * stats.spread if k else np.zeros_like(stats.spread)
             lower = stats.low - width
@@ -514,7 +513,8 @@ class OutlierClipper(
         self.spread_ = stats.spread
         self.data_min_ = stats.data_min
         self.data_max_ = stats.data_max
-        self._maps = TailMaps.of(methods, stats, self.threshold)
+        bound = 5.0 if self.threshold is None else self.threshold
+        self._maps = TailMaps.of(methods, stats, bound)
         self._warn_degenerate(constant, collapsed, empty)
 
     def _warn_degenerate(self, constant, collapsed, empty):
