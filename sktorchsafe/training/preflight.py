@@ -118,6 +118,7 @@ class PreflightReport:
         )
 
     def summary(self):
+        """One line: the rows, the layers, and the findings by severity."""
         counts = [
             f"{n} info" if severity == "info" else plural(n, severity)
             for severity in SEVERITIES
@@ -394,8 +395,10 @@ class Preflight(Callback):
     Notes
     -----
     Cost: one forward and one backward pass on ``n_rows`` rows with hooks on
-    every submodule, once per fit (see ``benchmarks/bench_preflight.py``):
-    about what a few training batches cost.
+    every submodule, once per fit. ``benchmarks/bench_preflight.py``
+    measured, for an MLP 50 -> 128 -> 128 -> 1 on 100,000 rows, 10 ms of CPU
+    time: about three training batches of 256 rows, 0.7% of one epoch and
+    0.06% of a 10-epoch fit.
 
     Examples
     --------
