@@ -275,18 +275,14 @@ def make_safe_pipeline(net, *, embed=False, memory=None, verbose=False, **steps)
     steps' versions that pass the code columns around themselves (same
     class names with ``AroundCodes``, same parameters); the codes travel
     between them as the int64 columns of a DataFrame, whatever X was. The
-    module needs the number of codes of each column, the encoder's
-    ``cardinalities_``: fit the encoder on all rows once and give them
-    (``module__cardinalities``); a CV fold keeps at most those categories,
-    and a code beyond a module's table reads as unseen. Not for
-    :func:`stream_fit` or Dask input.
+    safe nets learn the number of codes of each column (a module's open
+    ``cardinalities``, as :class:`TabularMLP`'s) from those columns, as they
+    learn the input width; a code beyond a module's table reads as unseen.
+    Not for :func:`stream_fit` or Dask input.
 
     .. code-block:: python
 
-        cardinalities = TableEncoder(categorical="codes").fit(X).cardinalities_
-        net = SafeNeuralNetRegressor(
-            TabularMLP, module__cardinalities=cardinalities, lr=0.01
-        )
+        net = SafeNeuralNetRegressor(TabularMLP, lr=0.01)
         pipe = make_safe_pipeline(net, embed=True).fit(X, y)
 
     In a grid search, a candidate whose training goes non-finite fails with
