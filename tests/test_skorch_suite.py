@@ -100,70 +100,48 @@ def _substituted(request, monkeypatch):
     monkeypatch.setattr(skorch, "NeuralNetRegressor", SafeNeuralNetRegressor)
 
 
-class TestNet(sk_net.TestNeuralNet):
+class _Ours:
+    """skorch's test class with ours in place (listed tests skip or xfail)."""
+
+    @pytest.fixture(autouse=True)
+    def _ours(self, request, monkeypatch):
+        _substituted(request, monkeypatch)
+
+
+class _Classifier(_Ours):
     @pytest.fixture(scope="module")
     def net_cls(self):
         return SafeNeuralNetClassifier
 
-    @pytest.fixture(autouse=True)
-    def _ours(self, request, monkeypatch):
-        _substituted(request, monkeypatch)
+
+class TestNet(_Classifier, sk_net.TestNeuralNet):
+    pass
 
 
-class TestNetSparseInput(sk_net.TestNetSparseInput):
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return SafeNeuralNetClassifier
-
-    @pytest.fixture(autouse=True)
-    def _ours(self, request, monkeypatch):
-        _substituted(request, monkeypatch)
+class TestNetSparseInput(_Classifier, sk_net.TestNetSparseInput):
+    pass
 
 
-class TestTrimForPrediction(sk_net.TestTrimForPrediction):
-    @pytest.fixture(autouse=True)
-    def _ours(self, request, monkeypatch):
-        _substituted(request, monkeypatch)
+class TestTrimForPrediction(_Ours, sk_net.TestTrimForPrediction):
+    pass
 
 
-class TestTorchCompile(sk_net.TestTorchCompile):
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return SafeNeuralNetClassifier
-
-    @pytest.fixture(autouse=True)
-    def _ours(self, request, monkeypatch):
-        _substituted(request, monkeypatch)
+class TestTorchCompile(_Classifier, sk_net.TestTorchCompile):
+    pass
 
 
-class TestMetadataRouting(sk_net.TestMetadataRouting):
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return SafeNeuralNetClassifier
-
-    @pytest.fixture(autouse=True)
-    def _ours(self, request, monkeypatch):
-        _substituted(request, monkeypatch)
+class TestMetadataRouting(_Classifier, sk_net.TestMetadataRouting):
+    pass
 
 
-class TestRegressor(sk_regressor.TestNeuralNetRegressor):
+class TestRegressor(_Ours, sk_regressor.TestNeuralNetRegressor):
     @pytest.fixture(scope="module")
     def net_cls(self):
         return SafeNeuralNetRegressor
 
-    @pytest.fixture(autouse=True)
-    def _ours(self, request, monkeypatch):
-        _substituted(request, monkeypatch)
 
-
-class TestClassifier(sk_classifier.TestNeuralNet):
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return SafeNeuralNetClassifier
-
-    @pytest.fixture(autouse=True)
-    def _ours(self, request, monkeypatch):
-        _substituted(request, monkeypatch)
+class TestClassifier(_Classifier, sk_classifier.TestNeuralNet):
+    pass
 
 
 PORTED = (

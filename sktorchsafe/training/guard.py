@@ -401,24 +401,13 @@ class NonFiniteGuard(Callback):
         message = _message(diagnosis, applied=True)
         self.diagnosis_ = {**diagnosis, "message": message}
         net.history.record_batch("nonfinite", "weights")
-        if self.on_nonfinite == "raise":
-            self._forget()
-            raise NonFiniteTrainingError(message, **diagnosis)
-        if self.on_nonfinite == "stop":
-            self._report(
-                net,
-                f"{message} Training stopped; the weights are the last finite "
-                "ones (before that step).",
-            )
-            raise KeyboardInterrupt
-        self._skip_ = True
-        self.n_skipped_ += 1
-        if self.n_skipped_ == 1:
-            self._report(
-                net,
-                f"{message} The step was undone and the batch skipped; further "
-                "skips are counted in the history (train_batches_skipped).",
-            )
+        self._act(
+            net,
+            message,
+            diagnosis,
+            kept="the last finite ones (before that step)",
+            skipped="The step was undone and the batch skipped",
+        )
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
         if not training:
@@ -465,11 +454,15 @@ class NonFiniteGuard(Callback):
         if buffers:
             foreach_copy_(buffers, saved)
         net.history.record_batch("nonfinite", what)
+        kept = "those of the last step" if applied else "the last finite ones"
+        self._act(net, message, diagnosis, kept=kept, skipped="The batch was skipped")
+
+    def _act(self, net, message, diagnosis, *, kept, skipped):
+        """The policy: raise, stop (weights ``kept``) or skip the batch."""
         if self.on_nonfinite == "raise":
             self._forget()
             raise NonFiniteTrainingError(message, **diagnosis)
         if self.on_nonfinite == "stop":
-            kept = "those of the last step" if applied else "the last finite ones"
             self._report(net, f"{message} Training stopped; the weights are {kept}.")
             raise KeyboardInterrupt
         self._skip_ = True
@@ -477,8 +470,8 @@ class NonFiniteGuard(Callback):
         if self.n_skipped_ == 1:
             self._report(
                 net,
-                f"{message} The batch was skipped; further skips are counted in "
-                "the history (train_batches_skipped).",
+                f"{message} {skipped}; further skips are counted in the history "
+                "(train_batches_skipped).",
             )
 
     def _report(self, net, text):
