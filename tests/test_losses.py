@@ -295,3 +295,16 @@ def test_focal_half_precision_logits_give_a_float32_loss():
     logits = torch.tensor([[6e4, -6e4, 0.0], [0.0, 1.0, 2.0]], dtype=torch.float16)
     loss = FocalLoss()(logits, torch.tensor([1, 2]))
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
+
+
+def test_masked_mse_mean_that_fits_float32_is_finite():
+    # Two squares of 3.24e38 sum past float32's maximum; their mean does not.
+    import torch
+
+    from sktorchsafe import MaskedMSELoss
+
+    pred = torch.tensor([[0.0, 1.8e19], [0.0, 1.8e19]], requires_grad=True)
+    loss = MaskedMSELoss()(pred, torch.zeros(2, 2))
+    assert torch.isfinite(loss) and float(loss) == pytest.approx(1.62e38, rel=1e-3)
+    loss.backward()
+    assert torch.isfinite(pred.grad).all()

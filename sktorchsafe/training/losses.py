@@ -103,7 +103,8 @@ class MaskedMSELoss(nn.Module):
     Only NaN means "missing": an infinite target still gives an infinite
     loss (and :class:`~sktorchsafe.NonFiniteGuard` names its rows). Finite
     predictions and targets give a finite loss and finite gradients while
-    the squared errors and their sum fit the dtype; an error past the square
+    the squared errors and their sum (``"sum"``) or mean (``"mean"``, each
+    square divided before the sum) fit the dtype; an error past the square
     root of its largest value (about 1.8e19 in float32) gives ``+inf``, the
     true value lying beyond the dtype (the gradients stay finite up to half
     its largest value), and the guard names the rows.
@@ -175,10 +176,11 @@ class MaskedMSELoss(nn.Module):
         squared = (input - target).square()
         if self.reduction == "none":
             return squared
-        total = squared.sum()
         if self.reduction == "sum":
-            return total
-        return total / observed.sum().clamp(min=1)
+            return squared.sum()
+        # Each square divided before the sum: a mean that fits the dtype stays
+        # finite even where the sum of the squares would pass its maximum.
+        return (squared / observed.sum().clamp(min=1)).sum()
 
 
 class FocalLoss(nn.Module):
