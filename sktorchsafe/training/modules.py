@@ -96,7 +96,9 @@ class TabularMLP(torch.nn.Module):
         dropout=0.0,
     ):
         super().__init__()
-        cardinalities = [int(c) for c in (cardinalities or ())]
+        cardinalities = [
+            int(c) for c in (() if cardinalities is None else cardinalities)
+        ]
         who = type(self).__name__
         if any(c < 2 for c in cardinalities):
             raise ModuleConfigError(
