@@ -545,3 +545,20 @@ def test_a_wrong_loss_hides_what_its_gradients_would_say(data):
     assert kinds(preflight(net, X, y)) == ["preflight_nll_logits"]
     fixed = SafeNeuralNetClassifier(mlp(6, 2), optimizer=torch.optim.SGD, lr=50.0)
     assert kinds(preflight(fixed, X, y)) == ["preflight_first_update"]
+
+
+def test_a_net_fitted_on_a_frame_is_checked_on_the_frame_without_warnings():
+    import warnings
+
+    import pandas as pd
+
+    from sktorchsafe import SafeNeuralNetRegressor, preflight
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(100, 3)), columns=["a", "b", "c"])
+    y = X["a"].to_numpy() + rng.normal(size=100)
+    net = SafeNeuralNetRegressor(torch.nn.Linear, max_epochs=2, verbose=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        report = preflight(net, X, y)
+    assert report.ok

@@ -110,11 +110,12 @@ def _take(X, rows):
     return np.asarray(X)[rows]
 
 
-def take_sample(X, y, n_rows):
+def take_sample(X, y, n_rows, *, frames=False):
     """The sample of X and y, and the row indices taken.
 
     A skorch ``Dataset`` is read item by item and collated, as its
-    ``DataLoader`` would; everything else is indexed directly.
+    ``DataLoader`` would; everything else is indexed directly. With
+    ``frames=True`` a DataFrame X stays a DataFrame (its column names kept).
     """
     if is_dataset(X):
         rows = sample_rows(len(X), n_rows)
@@ -125,6 +126,8 @@ def take_sample(X, y, n_rows):
         first.shape[0] if hasattr(first, "shape") else len(first), n_rows
     )
     yb = None if y is None else _take(y, rows)
+    if frames and isinstance(X, pd.DataFrame):
+        return X.iloc[rows], yb, rows
     return _take(X, rows), yb, rows
 
 

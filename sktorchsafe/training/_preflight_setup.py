@@ -45,7 +45,9 @@ def net_setup(net, X, y, *, n_rows, prepared):
     for name in ("module_", "criterion_"):
         if name in probe.__dict__:
             setattr(probe, name, uncompiled(getattr(probe, name)))
-    Xb, yb, rows = take_sample(X, y, n_rows)
+    # A safe net prepares the sample itself: a DataFrame keeps its column
+    # names for the net's check of feature_names_in_.
+    Xb, yb, rows = take_sample(X, y, n_rows, frames=safe and not prepared)
     names = _names(net, X)
     classifier = isinstance(probe, NeuralNetClassifier)
     if not prepared and safe:
