@@ -83,19 +83,19 @@ class SafeNeuralNetRegressor(_SavedState, _ModuleWidths, _SafeNet, NeuralNetRegr
       :class:`~sktorchsafe.exceptions.ModuleConfigError` before training, with
       the fix (``train_split=None`` or fewer folds); the net never changes the
       split on its own.
-    - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``).
+    - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``) and
+      :class:`Preflight` checks the module at the start of ``fit``
+      (``"preflight"``; ``callbacks__preflight=None`` turns it off).
 
     Parameters
     ----------
     module : torch module (class or instance)
         The network; it should return ``(n, n_outputs)`` (or ``(n,)`` for one
         output). When it is a class whose constructor takes the input width
-        (``in_features``, ``n_features``, ``num_features``, ``input_dim``,
-        ``input_size``, ``n_in``, ``d_in``) or the output width
-        (``out_features``, ``n_outputs``, ``output_dim``, ...) without a
+        (``in_features``, ``n_features``, ``input_dim``, ``n_in``, ...) or
+        the output width (``out_features``, ``n_outputs``, ...) without a
         value (no default, or None), and no ``module__`` parameter gives it,
-        ``fit`` sets it from X's columns and y's columns:
-        ``SafeNeuralNetRegressor(torch.nn.Linear)`` works on any X.
+        ``fit`` sets it from X's and y's columns: ``torch.nn.Linear`` fits.
     criterion : torch criterion (class or instance), default=torch.nn.MSELoss
         The loss. One whose class has ``supports_nan_target = True``
         (:class:`MaskedMSELoss`) receives NaN targets instead of an error.
@@ -406,7 +406,9 @@ class SafeNeuralNetClassifier(
       the fix; the net never changes the split on its own. A class with fewer
       rows than the folds gets a
       :class:`~sktorchsafe.exceptions.DataQualityWarning` naming it.
-    - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``).
+    - :class:`NonFiniteGuard` is on (callback ``"nonfinite_guard"``) and
+      :class:`Preflight` checks the module at the start of ``fit``
+      (``"preflight"``; ``callbacks__preflight=None`` turns it off).
 
     Parameters
     ----------
