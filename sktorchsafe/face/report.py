@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.compat import InvalidParameterError
 from ..core.messages import Finding, describe, plural
 from ..exceptions import DataQualityError
 from .text import shorten as _shorten
@@ -212,7 +213,7 @@ class DiagnosisReport:
             attribute.
         """
         if severity not in SEVERITIES:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"severity must be one of {SEVERITIES}. Got {severity!r} instead."
             )
         worst = SEVERITIES.index(severity)

@@ -17,7 +17,12 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
-from ..core.compat import Interval, StrOptions, validate_parameter_constraints
+from ..core.compat import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from ..core.messages import Finding, fix_for, plural, step_for, user_stacklevel
 from ..exceptions import ModuleConfigError, PreflightWarning
 from ._preflight_findings import input_findings, layer_findings
@@ -294,17 +299,17 @@ def preflight(
     [('preflight_sigmoid_bce', '3')]
     """
     if precision not in (None, "float16", "bfloat16"):
-        raise ValueError(
+        raise InvalidParameterError(
             "preflight: precision must be 'float16', 'bfloat16' or None. "
             f"Got {precision!r} instead."
         )
     if not isinstance(n_rows, Integral) or isinstance(n_rows, bool) or n_rows < 1:
-        raise ValueError(
+        raise InvalidParameterError(
             f"preflight: n_rows must be a positive integer. Got {n_rows!r} instead."
         )
     if isinstance(net, NeuralNet):
         if criterion is not None or optimizer is not None or lr is not None:
-            raise TypeError(
+            raise InvalidParameterError(
                 "preflight: criterion, optimizer and lr are for a plain module; "
                 "a skorch net uses its own (set them on the net)."
             )
@@ -312,7 +317,7 @@ def preflight(
     elif isinstance(net, torch.nn.Module):
         setup = module_setup(net, X, y, n_rows, criterion, optimizer, lr)
     else:
-        raise TypeError(
+        raise InvalidParameterError(
             "preflight: net must be a skorch NeuralNet or a torch.nn.Module. "
             f"Got {type(net).__name__} instead."
         )
