@@ -209,7 +209,7 @@ def test_clipper_partial_fit_inf_raise_names_the_feature():
 def test_clipper_partial_fit_float32_and_pickle_mid_stream():
     X = _damaged(5).astype(np.float32)
     chunks = np.array_split(X, N_CHUNKS)
-    clipper = OutlierClipper()
+    clipper = OutlierClipper(method="iqr")
     for chunk in chunks[:5]:
         clipper.partial_fit(chunk)
     copy = pickle.loads(pickle.dumps(clipper))
@@ -228,7 +228,7 @@ def test_clipper_constant_and_empty_features_stream():
         [np.full(40, 3.0), np.full(40, np.nan), np.r_[np.zeros(30), np.arange(10.0)]]
     )
     X[5, 1] = np.inf
-    clipper = OutlierClipper()
+    clipper = OutlierClipper(method="iqr")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _streamed(clipper, X, 4)
