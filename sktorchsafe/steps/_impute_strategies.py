@@ -21,6 +21,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer
 from threadpoolctl import threadpool_limits
 
+from ..core.compat import InvalidParameterError
 from ..core.counts import ValueCounts
 from ..core.messages import describe
 from ..core.quantiles import nanmode, nanquantile
@@ -89,13 +90,13 @@ def requested_strategies(strategy, names, n_features):
     for key, value in strategy.items():
         j = _feature_index(key, names, n_features)
         if value not in (*STRATEGIES, "auto"):
-            raise ValueError(
+            raise InvalidParameterError(
                 f"ImputerSelector: strategy[{key!r}] must be one of "
                 f"{describe((*STRATEGIES, 'auto'), limit=10, quote=True)}. "
                 f"Got {value!r} instead."
             )
         if j in chosen_by and requested[j] != value:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"ImputerSelector: strategy names feature {j} twice, as "
                 f"{chosen_by[j]!r} ({requested[j]!r}) and as {key!r} "
                 f"({value!r}). Name each feature once."
@@ -109,24 +110,24 @@ def _feature_index(key, names, n_features):
     if isinstance(key, numbers.Integral) and not isinstance(key, bool):
         if 0 <= key < n_features:
             return int(key)
-        raise ValueError(
+        raise InvalidParameterError(
             f"ImputerSelector: strategy names feature {key}, but X has "
             f"{n_features} features (positions 0 to {n_features - 1})."
         )
     if isinstance(key, str):
         if names is None:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"ImputerSelector: strategy names feature {key!r}, but X has no "
                 "column names. Fit on a DataFrame, or name features by position."
             )
         matches = np.flatnonzero(np.asarray(names) == key)
         if matches.size:
             return int(matches[0])
-        raise ValueError(
+        raise InvalidParameterError(
             f"ImputerSelector: strategy names feature {key!r}, which is not a "
             f"column of X. Columns: {describe(names, limit=10, quote=True)}."
         )
-    raise ValueError(
+    raise InvalidParameterError(
         "ImputerSelector: strategy keys must be column names (str) or positions "
         f"(int). Got {key!r} instead."
     )
@@ -138,7 +139,7 @@ def check_candidates(candidates):
     candidates = DEFAULT_CANDIDATES if given is None else tuple(given)
     bad = [c for c in candidates if c not in STRATEGIES]
     if not candidates or bad or len(set(candidates)) != len(candidates):
-        raise ValueError(
+        raise InvalidParameterError(
             "ImputerSelector: candidates must be a non-empty list of distinct "
             f"strategies among {describe(STRATEGIES, limit=10, quote=True)}. "
             f"Got {given!r} instead."
@@ -154,7 +155,7 @@ def check_streaming(requested, dask=False):
     )
     if batch_only:
         how = "fit on Dask input" if dask else "ImputerSelector.partial_fit"
-        raise ValueError(
+        raise InvalidParameterError(
             f"{how} learns from batches with the strategies "
             f"{describe(STREAMING_STRATEGIES, quote=True)} only; strategy "
             f"{describe(batch_only, quote=True)} needs every row at once. Call "
@@ -302,7 +303,7 @@ class ImputeStream:
 
     def merge(self, other):
         if not np.array_equal(self.requested, other.requested):
-            raise ValueError(
+            raise InvalidParameterError(
                 "ImputerSelector: the strategy changed between partial_fit "
                 "calls. Call fit, or start a new imputer, to use another one."
             )

@@ -19,6 +19,7 @@ from ..core.compat import output_config
 from ..core.messages import describe
 from ..core.stats import inf_as_nan, row_blocks
 from ..core.validation import feature_names
+from ..exceptions import InputTypeError
 from ._impute_input import is_nan_marker, text_mask
 from ._impute_strategies import MODEL_STRATEGIES
 
@@ -192,7 +193,7 @@ def restore(imputer, X):
     kept = np.flatnonzero(imputer._kept)
     n_kept = kept.size
     if X.ndim != 2 or X.shape[1] != 2 * n_kept:
-        raise ValueError(
+        raise InputTypeError(
             f"ImputerSelector.inverse_transform: X must have {2 * n_kept} columns "
             f"(the {n_kept} imputed features, then their missing indicators), as "
             f"transform returns. Got {np.shape(X)} instead."

@@ -19,7 +19,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ..core.compat import Interval, StrOptions, fit_context
+from ..core.compat import Interval, InvalidParameterError, StrOptions, fit_context
 from ..core.dask_blocks import (
     float_block,
     is_dask_collection,
@@ -447,7 +447,7 @@ class OutlierClipper(
             and 0 <= q[0] <= q[1] <= 100
         )
         if not valid:
-            raise ValueError(
+            raise InvalidParameterError(
                 "OutlierClipper: quantile_range must be (q_min, q_max) with "
                 f"0 <= q_min <= q_max <= 100, in percent. Got {q!r} instead."
             )
