@@ -504,9 +504,7 @@ def test_logits_with_nllloss_raise_at_first_batch(clf_data):
 
 
 @pytest.mark.parametrize("criterion", [torch.nn.CrossEntropyLoss, FocalLoss])
-def test_a_module_ending_in_softmax_trains_with_a_logits_criterion(
-    clf_data, criterion
-):
+def test_a_module_ending_in_softmax_trains_with_a_logits_criterion(clf_data, criterion):
     # skorch's convention (a final softmax) and PyTorch's (logits) both work
     # with the default criterion: probabilities reach it as their log, not
     # through a second softmax, and predict_proba does not apply one either.

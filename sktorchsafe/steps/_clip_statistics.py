@@ -83,9 +83,7 @@ def exact_statistics(X, method, levels, rows=None):
     data_min, data_max = column_min_max(X)
     has_inf = np.isinf(data_min) | np.isinf(data_max)
     if has_inf.any():
-        data_min[has_inf], data_max[has_inf] = column_min_max(
-            inf_as_nan(X[:, has_inf])
-        )
+        data_min[has_inf], data_max[has_inf] = column_min_max(inf_as_nan(X[:, has_inf]))
     count = None
     if method in GRID_METHODS:
         count = X.shape[0] - np.count_nonzero(~np.isfinite(X), axis=0)
