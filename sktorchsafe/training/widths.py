@@ -56,15 +56,20 @@ _BATCHNORM = (
 )
 
 
+def _constructor(module):
+    """The parameters of ``module``'s constructor; none for a built module."""
+    if not isinstance(module, type):
+        return {}
+    try:
+        return inspect.signature(module).parameters
+    except (TypeError, ValueError):  # a constructor Python cannot inspect
+        return {}
+
+
 def _takes_open(module, name, given):
     """Whether ``module``'s constructor takes ``name`` with default None, unset."""
-    if not isinstance(module, type) or name in given:
-        return False
-    try:
-        parameter = inspect.signature(module).parameters.get(name)
-    except (TypeError, ValueError):
-        return False
-    return parameter is not None and parameter.default is None
+    parameter = _constructor(module).get(name)
+    return name not in given and parameter is not None and parameter.default is None
 
 
 def open_widths(module, given):
@@ -74,12 +79,7 @@ def open_widths(module, given):
     instance (already built), its constructor has no such parameter, or the
     user gave it (``module__...``) or gave it a default other than None.
     """
-    if not isinstance(module, type):
-        return None, None
-    try:
-        parameters = inspect.signature(module).parameters
-    except (TypeError, ValueError):  # a constructor Python cannot inspect
-        return None, None
+    parameters = _constructor(module)
 
     def first_open(names):
         for name in names:
@@ -98,12 +98,7 @@ def open_widths(module, given):
 
 def required_widths(module):
     """The width parameters without a default that ``module``'s class takes."""
-    if not isinstance(module, type):
-        return []
-    try:
-        parameters = inspect.signature(module).parameters
-    except (TypeError, ValueError):
-        return []
+    parameters = _constructor(module)
     return [
         name
         for name in (*INPUT_WIDTHS, *OUTPUT_WIDTHS)
