@@ -141,3 +141,26 @@ def test_pickle_of_a_fitted_pipeline(prices):
     ).fit(X, y)
     restored = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(restored.predict(X), pipe.predict(X))
+
+
+def test_embedding_net_round_trip_keeps_the_learned_cardinalities(tmp_path):
+    import warnings
+
+    from sktorchsafe import TabularMLP
+    from sktorchsafe.datasets import load_penguins
+
+    X, y = load_penguins(numeric_only=False, return_X_y=True)
+    X, y = X[y.notna()], y[y.notna()]
+    net = SafeNeuralNetRegressor(TabularMLP, max_epochs=2, **QUIET)
+    pipe = make_safe_pipeline(net, embed=True).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every learned attribute is saved
+        pipe["net"].save_params(f_params=tmp_path / "p.pt")
+    widths = pipe["net"]._learned_widths
+    loaded = SafeNeuralNetRegressor(
+        TabularMLP, **{f"module__{k}": v for k, v in widths.items()}, **QUIET
+    ).initialize()
+    loaded.load_params(f_params=tmp_path / "p.pt")
+    assert loaded._learned_widths == widths
+    Xt = pipe[:-1].transform(X)
+    np.testing.assert_allclose(loaded.predict(Xt), pipe.predict(X), rtol=1e-6)

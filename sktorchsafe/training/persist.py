@@ -44,10 +44,14 @@ def _encode(value):
         return {"scaler": {k: _encode(v) for k, v in kept.items()}}
     if isinstance(value, dict):
         return {"dict": {k: _encode(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
     raise TypeError(f"cannot save a {type(value).__name__}")
 
 
 def _decode(value):
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
     if not isinstance(value, dict):
         return value
     if "array" in value:
