@@ -674,3 +674,17 @@ def test_json_and_markdown(clean, rng):
     markdown = report.to_markdown()
     assert markdown.count("\n| ") == len(report.findings) + 1  # header + rows
     assert "`nan`" in markdown
+
+
+def test_a_datetime_column_is_not_called_text():
+    X = pd.DataFrame(
+        {
+            "when": pd.date_range("2020-01-01", periods=50, freq="D"),
+            "text": pd.date_range("2020-01-01", periods=50, freq="D").astype(str),
+            "x": np.arange(50.0),
+        }
+    )
+    report = diagnose(X)
+    assert finding(report, "dates").columns == ("when",)
+    assert finding(report, "text_dates").columns == ("text",)
+    assert "Nothing to do" in finding(report, "dates").fix

@@ -200,6 +200,12 @@ FIXES = {
         "pandas.to_numeric(column, errors='coerce').",
     ),
     # What TableEncoder (the 'encode' step) decided about a column.
+    "dates": Fix(
+        "encode",
+        "Nothing to do: TableEncoder encodes year, month, day, weekday, hour "
+        "and days since 1970 (drop the column before the pipeline if it should "
+        "not inform the net).",
+    ),
     "text_dates": Fix(
         "encode",
         "TableEncoder reads them with that format (values it cannot read are "

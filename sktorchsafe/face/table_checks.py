@@ -263,12 +263,12 @@ def column_kind_findings(frame, names):
     for name in names:
         kind = profile_column(frame[name]).kind()
         if kind in ("dates", "text_dates", "id_like", "high_cardinality"):
-            by_kind.setdefault("text_dates" if kind == "dates" else kind, []).append(
-                name
-            )
+            by_kind.setdefault(kind, []).append(name)
     words = {
-        "text_dates": "dates (the encode step turns them into year, month, day, "
+        "dates": "dates (the encode step turns them into year, month, day, "
         "weekday and days since 1970)",
+        "text_dates": "dates stored as text (the encode step reads them and "
+        "turns them into year, month, day, weekday and days since 1970)",
         "id_like": "identifiers (no value repeats)",
         "high_cardinality": "categories with more than 40 distinct values",
     }
