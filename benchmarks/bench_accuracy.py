@@ -64,27 +64,12 @@ from sktorchsafe import (
 )
 from sktorchsafe.datasets import load_penguins
 
+from ._nets import MLP
+
 SEEDS = (0, 1, 2)
 #: Optimizer steps per fit (epochs follow from the table's size, 20 to 60).
 STEPS = 400
 MAX_ROWS = 3000
-
-
-class MLP(torch.nn.Module):
-    """Two hidden ReLU layers; the width of the input and output learned."""
-
-    def __init__(self, in_features, out_features, hidden=64):
-        super().__init__()
-        self.layers = torch.nn.Sequential(
-            torch.nn.Linear(in_features, hidden),
-            torch.nn.ReLU(),
-            torch.nn.Linear(hidden, hidden),
-            torch.nn.ReLU(),
-            torch.nn.Linear(hidden, out_features),
-        )
-
-    def forward(self, X):
-        return self.layers(X)
 
 
 NET_PARAMS = {

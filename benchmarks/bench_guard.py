@@ -22,7 +22,6 @@ the machine's noise: the time spent inside the guard's own code (its hook
 and callbacks) per batch, over one more epoch.
 """
 
-import gc
 import statistics
 import time
 
@@ -33,29 +32,13 @@ from skorch import NeuralNetRegressor
 from sktorchsafe import NonFiniteGuard
 
 from ._common import print_table
+from ._nets import MLP, timed
 
 #: Rows (full and ``--quick``), features, batch size, interleaved runs.
 N_ROWS, QUICK_ROWS, N_FEATURES, BATCH_SIZE = 100_000, 10_000, 50, 256
 REPEAT, QUICK_REPEAT = 7, 3
 #: Torch intra-op threads during the runs.
 THREADS = 1
-
-
-class MLP(torch.nn.Module):
-    """50 -> 128 -> 128 -> 1 with ReLU."""
-
-    def __init__(self, n_features=N_FEATURES, hidden=128):
-        super().__init__()
-        self.layers = torch.nn.Sequential(
-            torch.nn.Linear(n_features, hidden),
-            torch.nn.ReLU(),
-            torch.nn.Linear(hidden, hidden),
-            torch.nn.ReLU(),
-            torch.nn.Linear(hidden, 1),
-        )
-
-    def forward(self, X):
-        return self.layers(X)
 
 
 class _TimedGuard(NonFiniteGuard):
@@ -96,6 +79,8 @@ def _in_guard_cost(X, y, check_gradients):
 def _net(callbacks):
     net = NeuralNetRegressor(
         MLP,
+        module__in_features=N_FEATURES,
+        module__hidden=128,
         max_epochs=1,
         batch_size=BATCH_SIZE,
         lr=1e-3,
@@ -112,14 +97,6 @@ def _epoch(net, X, y, anomaly=False):
             net.partial_fit(X, y)
 
     return run
-
-
-def _time(func):
-    """(wall seconds, CPU seconds of this process) of one call."""
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    func()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def run(quick=False, repeat=None):
@@ -152,7 +129,7 @@ def _run(quick, repeat):
     cpu = {name: [] for name in contenders}
     for _ in range(repeat):
         for name, func in contenders.items():
-            w, c = _time(func)
+            w, c = timed(func)
             wall[name].append(w)
             cpu[name].append(c)
     cpu_median = {name: statistics.median(values) for name, values in cpu.items()}

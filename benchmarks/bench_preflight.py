@@ -34,6 +34,7 @@ from skorch.helper import SkorchDoctor
 from sktorchsafe import Preflight, SafeNeuralNetRegressor, preflight
 
 from ._common import print_table
+from ._nets import timed
 
 #: Rows (full and ``--quick``), features, batch size, interleaved runs.
 N_ROWS, QUICK_ROWS, N_FEATURES, BATCH_SIZE = 100_000, 10_000, 50, 256
@@ -54,14 +55,6 @@ def _mlp(n_features=N_FEATURES, hidden=128, n_out=1):
         torch.nn.ReLU(),
         torch.nn.Linear(hidden, n_out),
     )
-
-
-def _time(func):
-    """(wall seconds, CPU seconds of this process) of one call."""
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    func()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def run(quick=False, repeat=None):
@@ -122,7 +115,7 @@ def _cost(quick, repeat):
         warnings.simplefilter("ignore")
         for _ in range(repeat):
             for name, func in contenders.items():
-                w, c = _time(func)
+                w, c = timed(func)
                 wall[name].append(w)
                 cpu[name].append(c)
     median = {name: statistics.median(values) for name, values in cpu.items()}

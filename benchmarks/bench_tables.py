@@ -63,6 +63,7 @@ from sktorchsafe import (
 from sktorchsafe.datasets import load_penguins
 
 from ._common import print_table
+from ._nets import MLP
 from .bench_encode import CATEGORIES, NUMERIC, mixed_table
 
 #: Seeds of the split and of torch.
@@ -71,23 +72,6 @@ SEEDS = (0, 1, 2)
 MIXED_ROWS, QUICK_MIXED_ROWS = 5_000, 2_000
 #: The net's training, the same for every contender.
 EPOCHS, QUICK_EPOCHS = 30, 10
-
-
-class MLP(torch.nn.Module):
-    """``in_features`` -> 64 -> 64 -> 1, ReLU."""
-
-    def __init__(self, in_features, hidden=64):
-        super().__init__()
-        self.layers = torch.nn.Sequential(
-            torch.nn.Linear(in_features, hidden),
-            torch.nn.ReLU(),
-            torch.nn.Linear(hidden, hidden),
-            torch.nn.ReLU(),
-            torch.nn.Linear(hidden, 1),
-        )
-
-    def forward(self, X):
-        return self.layers(X)
 
 
 def _net(epochs, module=MLP, **params):
