@@ -101,8 +101,9 @@ class SafeNeuralNetRegressor(_SavedState, _ModuleWidths, _SafeNet, NeuralNetRegr
         (:class:`MaskedMSELoss`) receives NaN targets instead of an error.
     scale_target : bool, default=True
         Standardize y per output (:class:`SafeStandardScaler`, overflow-proof)
-        before training and undo it in ``predict``. The losses in the history
-        are then in standardized units.
+        in the loss and undo it in ``predict``. The losses in the history are
+        then in standardized units; the batches keep y in its own units, so
+        scoring callbacks (``EpochScoring("r2")``) see the units of y.
     *args, **kwargs
         Every other parameter of ``skorch.NeuralNetRegressor`` (``optimizer``,
         ``lr``, ``max_epochs``, ``batch_size``, ``train_split``, ``callbacks``,
