@@ -357,22 +357,15 @@ class NonFiniteGuard(Callback):
         """Copy the weights before a step the checks allowed (undone if bad)."""
         if not self.check_gradients:
             return
-        params = [p for _, p in self._learnable(net)]
-        saved = self._saved_
-        if (
-            saved is None
-            or len(saved) != len(params)
-            or any(
-                s.shape != p.shape or s.dtype != p.dtype or s.device != p.device
-                for s, p in zip(saved, params, strict=True)
-            )
-        ):
-            saved = self._saved_ = [p.detach().clone() for p in params]
+        params = [p.detach() for _, p in self._learnable(net)]
+        if self._saved_ is None or self._saved_[0] is not self._params_:
+            # Kept per list of learnable parameters (a new module, a new copy).
+            self._saved_ = (self._params_, [p.clone() for p in params])
         else:
-            foreach_copy_(saved, [p.detach() for p in params])
+            foreach_copy_(self._saved_[1], params)
         self._weights_saved_ = True
 
-    def _check_step(self, net, batch):
+    def _check_step(self, net):
         """After a step from finite gradients: were the weights kept finite?"""
         self._weights_saved_ = False
         params = self._learnable(net)
@@ -382,7 +375,7 @@ class NonFiniteGuard(Callback):
         if not bad:
             return
         with torch.no_grad():
-            foreach_copy_([p for _, p in params], self._saved_)
+            foreach_copy_([p for _, p in params], self._saved_[1])
         layer = bad[0].rpartition(".")[0]
         diagnosis = {
             "epoch": len(net.history),
@@ -414,7 +407,7 @@ class NonFiniteGuard(Callback):
             return
         self._epoch_batches_ += 1
         if self._weights_saved_ and not self._skip_:
-            self._check_step(net, batch)
+            self._check_step(net)
         if not self._skip_ and not self._checked_:
             # The loss was not seen before the step (a criterion that is not a
             # torch module, or a train_step that does not notify
