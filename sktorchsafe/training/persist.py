@@ -63,11 +63,14 @@ def _decode(value):
     return {k: _decode(v) for k, v in value["dict"].items()}
 
 
+def _saved_names(net):
+    return (*net._data_attributes, *_EXTRA)
+
+
 def encode_state(net):
     """The net's learned data attributes as a uint8 tensor (JSON inside)."""
-    names = (*net._data_attributes, *_EXTRA)
     attributes = {}
-    for name in names:
+    for name in _saved_names(net):
         if name not in vars(net):
             continue
         try:
@@ -85,11 +88,16 @@ def encode_state(net):
 
 
 def restore_state(net, tensor):
-    """Set the learned data attributes saved by :func:`encode_state`."""
+    """Set the learned data attributes saved by :func:`encode_state`.
+
+    Only the attributes this net saves are read; anything else in the file
+    is ignored.
+    """
     data = bytes(tensor.detach().cpu().numpy().astype(np.uint8))
-    state = json.loads(data.decode())
-    for name, value in state["attributes"].items():
-        net.__dict__[name] = _decode(value)
+    attributes = json.loads(data.decode())["attributes"]
+    for name in _saved_names(net):
+        if name in attributes:
+            net.__dict__[name] = _decode(attributes[name])
 
 
 class _StatefulModule:
