@@ -268,3 +268,12 @@ def test_subsample_is_deterministic_and_one_parameter_from_exact():
     # Fewer rows than subsample: exact.
     small = OutlierClipper(method="quantile", subsample=30_000).fit(X)
     assert_array_equal(small.upper_, exact.upper_)
+
+
+def test_quantile_normal_keeps_every_rank_with_a_subsample():
+    # The sample may miss the extremes; the map's ends are the exact range.
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(size=(250_000, 1))
+    clipper = OutlierClipper(method="quantile_normal", subsample=10_000)
+    out = clipper.fit(x).transform(x)
+    assert (out == out.max()).sum() == 1 and (out == out.min()).sum() == 1

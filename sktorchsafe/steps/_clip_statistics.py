@@ -126,6 +126,10 @@ def grid_statistics(grid, count, data_min, data_max):
     """Statistics of the quantiles at :data:`GRID_LEVELS` (rows of ``grid``)."""
     n = GRID_LEVELS.size - 1
     stats = quartile_statistics(grid[[n // 4, n // 2, 3 * n // 4]], data_min, data_max)
+    # The ends are the exact range (a row sample or a sketch may miss the
+    # extremes), so that every training value keeps its rank in the map.
+    grid = np.array(grid, dtype=np.float64)
+    grid[0], grid[-1] = data_min, data_max
     stats.grid = grid
     stats.count = np.asarray(count, dtype=np.int64)
     return stats

@@ -644,7 +644,13 @@ class OutlierClipper(
         # Where ±inf must go when a bound does not catch it.
         to_nan = self.on_inf == "nan"
         unbounded = np.isinf(self.lower_) | np.isinf(self.upper_)
-        fix_inf = not to_nan and out is not None and unbounded.any()
+        # Only X that holds ±inf leaves the default path (one cheap read).
+        fix_inf = (
+            not to_nan
+            and out is not None
+            and unbounded.any()
+            and bool(np.isinf(X).any())
+        )
         if out is not None and not (count or to_nan or fix_inf):
             return np.clip(X, lower, upper, out=out)  # the default path
 
