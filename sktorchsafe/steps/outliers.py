@@ -145,12 +145,15 @@ class OutlierClipper(
         where the left tail is not clipped (``"squash"``, ``"none"``), the
         smallest training value for ``"quantile_normal"``.
     upper_ : ndarray of float64 of shape (n_features,)
-        Upper bound per feature; ``+inf`` where the right tail is not clipped.
+        Upper bound per feature; ``+inf`` where the right tail is not clipped
+        (``"squash"``, ``"none"``), the largest training value for
+        ``"quantile_normal"``.
     spread_ : ndarray of float64 of shape (n_features,)
         The spread the bounds are ``fold`` times away from: the interquartile
         range (``"iqr"``), the distance between the two quantiles
         (``"quantile"``), the standard deviation (``"zscore"``) or the scaled
-        median absolute deviation (``"mad"``), before any widening.
+        median absolute deviation (``"mad"``), before any widening; the
+        interquartile range for the smooth maps and ``"auto"``, NaN for ``"none"``.
     data_min_ : ndarray of float64 of shape (n_features,)
         Smallest finite value per feature seen in fit (NaN if none).
     data_max_ : ndarray of float64 of shape (n_features,)
@@ -574,7 +577,7 @@ class OutlierClipper(
 
     # ------------------------------------------------------------ transform
     def transform(self, X, *, return_counts=False):
-        """Clip X to the learned bounds.
+        """Handle each feature's tails as fit chose: clip, map or leave them.
 
         Parameters
         ----------
@@ -644,13 +647,8 @@ class OutlierClipper(
         # Where ±inf must go when a bound does not catch it.
         to_nan = self.on_inf == "nan"
         unbounded = np.isinf(self.lower_) | np.isinf(self.upper_)
-        # Only X that holds ±inf leaves the default path (one cheap read).
-        fix_inf = (
-            not to_nan
-            and out is not None
-            and unbounded.any()
-            and bool(np.isinf(X).any())
-        )
+        fix_inf = not to_nan and out is not None and unbounded.any()
+        fix_inf = fix_inf and bool(np.isinf(X).any())  # none: the default path
         if out is not None and not (count or to_nan or fix_inf):
             return np.clip(X, lower, upper, out=out)  # the default path
 
@@ -660,18 +658,10 @@ class OutlierClipper(
         above_at = np.where(np.isinf(upper), big, upper).astype(dtype)
         inf_to = None
         if fix_inf:
-            inf_to = (
-                as_dtype(
-                    np.where(np.isinf(self.lower_), self.data_min_, self.lower_), dtype
-                ),
-                as_dtype(
-                    np.where(np.isinf(self.upper_), self.data_max_, self.upper_), dtype
-                ),
-            )
+            ends = [(self.lower_, self.data_min_), (self.upper_, self.data_max_)]
+            inf_to = [as_dtype(np.where(np.isinf(b), e, b), dtype) for b, e in ends]
         p = X.shape[1]
-        n_below = np.zeros(p, dtype=np.int64)
-        n_above = np.zeros(p, dtype=np.int64)
-        n_nan = np.zeros(p, dtype=np.int64)
+        n_below, n_above, n_nan = (np.zeros(p, dtype=np.int64) for _ in range(3))
         mask_buffer = np.empty(min(X.size, max(BLOCK_ELEMENTS, p)), dtype=bool)
         for rows, cols in pieces(X):
             block = X[rows, cols]
