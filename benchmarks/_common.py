@@ -38,11 +38,16 @@ def make_data(n_rows, n_features, *, nan_share=0.0, dtype=np.float64, seed=0):
     return X.astype(dtype, copy=False)
 
 
-def time_once(func):
+def time_wall_cpu(func):
+    """(wall seconds, CPU seconds of this process) of one call."""
     gc.collect()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     func()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def time_once(func):
+    return time_wall_cpu(func)[0]
 
 
 def peak_memory(func):

@@ -1,7 +1,4 @@
-"""What the benchmarks that train a net share: one small MLP and a timer."""
-
-import gc
-import time
+"""The small MLP every benchmark that trains a net uses."""
 
 import torch
 
@@ -25,11 +22,3 @@ class MLP(torch.nn.Module):
 
     def forward(self, X):
         return self.layers(X)
-
-
-def timed(func):
-    """(wall seconds, CPU seconds of this process) of one call."""
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    func()
-    return time.perf_counter() - wall, time.process_time() - cpu

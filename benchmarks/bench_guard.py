@@ -31,8 +31,8 @@ from skorch import NeuralNetRegressor
 
 from sktorchsafe import NonFiniteGuard
 
-from ._common import print_table
-from ._nets import MLP, timed
+from ._common import print_table, time_wall_cpu
+from ._nets import MLP
 
 #: Rows (full and ``--quick``), features, batch size, interleaved runs.
 N_ROWS, QUICK_ROWS, N_FEATURES, BATCH_SIZE = 100_000, 10_000, 50, 256
@@ -129,7 +129,7 @@ def _run(quick, repeat):
     cpu = {name: [] for name in contenders}
     for _ in range(repeat):
         for name, func in contenders.items():
-            w, c = timed(func)
+            w, c = time_wall_cpu(func)
             wall[name].append(w)
             cpu[name].append(c)
     cpu_median = {name: statistics.median(values) for name, values in cpu.items()}

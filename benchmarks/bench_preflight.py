@@ -33,8 +33,8 @@ from skorch.helper import SkorchDoctor
 
 from sktorchsafe import Preflight, SafeNeuralNetRegressor, preflight
 
-from ._common import print_table
-from ._nets import timed
+from ._common import print_table, time_wall_cpu
+from ._nets import MLP
 
 #: Rows (full and ``--quick``), features, batch size, interleaved runs.
 N_ROWS, QUICK_ROWS, N_FEATURES, BATCH_SIZE = 100_000, 10_000, 50, 256
@@ -47,14 +47,9 @@ DETAIL_ROWS = 2_000
 THREADS = 1
 
 
-def _mlp(n_features=N_FEATURES, hidden=128, n_out=1):
-    return torch.nn.Sequential(
-        torch.nn.Linear(n_features, hidden),
-        torch.nn.ReLU(),
-        torch.nn.Linear(hidden, hidden),
-        torch.nn.ReLU(),
-        torch.nn.Linear(hidden, n_out),
-    )
+def _mlp(n_out=1):
+    """A fresh MLP 50 -> 128 -> 128 -> ``n_out`` (an instance: preflight's subject)."""
+    return MLP(N_FEATURES, n_out, hidden=128)
 
 
 def run(quick=False, repeat=None):
@@ -115,7 +110,7 @@ def _cost(quick, repeat):
         warnings.simplefilter("ignore")
         for _ in range(repeat):
             for name, func in contenders.items():
-                w, c = timed(func)
+                w, c = time_wall_cpu(func)
                 wall[name].append(w)
                 cpu[name].append(c)
     median = {name: statistics.median(values) for name, values in cpu.items()}

@@ -8,8 +8,8 @@ three ways of turning a raw table into numbers:
   impute, clip, check, scale, then the net, on the table as loaded; the
   same without the clip step (``clip="passthrough"``); and the embedding
   path (``embed=True``, categories as codes embedded by ``TabularMLP``
-  with the same hidden layers, cardinalities from the encoder fitted once
-  on all rows);
+  with the same hidden layers, the cardinalities learned by the net from
+  the code columns, as the input width);
 - skrub: ``skrub.tabular_pipeline(net)`` (``TableVectorizer`` with its
   default string encoder, then ``SimpleImputer`` and ``StandardScaler``);
 - scikit-learn by hand: a ``ColumnTransformer`` of ``OneHotEncoder`` for the
@@ -56,7 +56,6 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from sktorchsafe import (
     SafeNeuralNetRegressor,
-    TableEncoder,
     TabularMLP,
     make_safe_pipeline,
 )
@@ -85,17 +84,6 @@ def _net(epochs, module=MLP, **params):
         verbose=0,
         **params,
     )
-
-
-def _embedding(X, epochs):
-    """Ours on the embedding path: codes embedded by :class:`TabularMLP`.
-
-    The cardinalities come from the encoder fitted on every row, once, as
-    a user does before a search (not timed: it is not part of a fit).
-    """
-    cardinalities = TableEncoder(categorical="codes").fit(X).cardinalities_
-    net = _net(epochs, TabularMLP, module__cardinalities=cardinalities)
-    return make_safe_pipeline(net, embed=True)
 
 
 def _hand_built(net, numeric, categories):
@@ -127,7 +115,9 @@ def _contenders(X, numeric, categories, epochs):
         "ours, clip='passthrough'": lambda: make_safe_pipeline(
             _net(epochs), clip="passthrough"
         ),
-        "ours, embed=True + TabularMLP": lambda: _embedding(X, epochs),
+        "ours, embed=True + TabularMLP": lambda: make_safe_pipeline(
+            _net(epochs, TabularMLP), embed=True
+        ),
         "skrub tabular_pipeline": lambda: skrub.tabular_pipeline(_net(epochs)),
         "sklearn ColumnTransformer": lambda: _hand_built(
             _net(epochs), numeric, categories
