@@ -14,12 +14,14 @@ from .messages import describe, plural
 __all__ = ["check_codes", "check_labels", "encode_labels", "given_codes", "is_one_hot"]
 
 
-def given_codes(y, classes, who):
+def given_codes(y, classes):
     """Whether y holds codes 0..K-1 of the ``classes`` given, not their labels.
 
     skorch's ``classes`` names the output columns of codes (``classes=["neg",
-    "pos"]`` with y in {0, 1}); ours also takes the labels themselves. Labels
-    win when every label of y is a class.
+    "pos"]`` with y in {0, 1}); ours also takes the labels themselves. y holds
+    labels when it has the dtype kind of ``classes`` (numbers with numbers,
+    text with text) or every label of y is a class; otherwise whole numbers
+    are codes.
     """
     classes = np.asarray(classes)
     values = np.asarray(y)

@@ -22,9 +22,7 @@ from ..core.frames import (
     is_number_column,
 )
 from ..core.messages import (
-    MAX_LISTED,
     describe,
-    describe_first,
     fix_for,
     plural,
     step_for,
@@ -195,17 +193,16 @@ def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
         {"task": task},
         caller_name="diagnose",
     )
-    pipe_report = None
+    if net is not None:
+        check_net(net)
+    data = _read_features(X)  # X's own errors first, before any transform
+    pipe_report, X_net = None, X
     if pipeline is not None:
         pipe_report, X_net = describe_pipeline(pipeline, X)
         last = pipeline.steps[-1][1]
         if net is None and pipe_report.final is not None and _is_net(last):
             net = last
-    else:
-        X_net = X
-    if net is not None:
-        check_net(net)
-    data = _read_features(X)
+            check_net(net)
     n_samples, n_features = data.n_samples, len(data.names)
     findings = list(data.findings)
     features = data.features
@@ -471,7 +468,7 @@ def _nan_finding(X, names, stats):
     order = cols[np.argsort(-stats.n_nan[cols], kind="stable")]
     parts = [f"{names[j]!r} ({plural(int(stats.n_nan[j]), 'cell')})" for j in order]
     rows = _rows_where(X, cols, np.isnan)
-    listed = describe_first(rows[:MAX_LISTED], rows.size)  # not every row: 1e6
+    listed = describe(rows)
     message = (
         f"X holds NaN in {plural(cols.size, 'feature')}: {describe(parts)}, "
         f"in {plural(rows.size, 'row')}: {listed}."

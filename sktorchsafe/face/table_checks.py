@@ -15,10 +15,8 @@ import pandas as pd
 
 from ..core.frames import profile_column
 from ..core.messages import (
-    MAX_LISTED,
     agree,
     describe,
-    describe_first,
     fix_for,
     plural,
     step_for,
@@ -83,7 +81,7 @@ def duplicate_findings(frame):
                     "warning",
                     (),
                     f"{plural(rows.size, 'row')} of X repeat an earlier row "
-                    f"exactly: {describe_first(rows[:MAX_LISTED], rows.size)}. "
+                    f"exactly: {describe(rows)}. "
                     "Copies on both sides of a split "
                     "make validation scores too good.",
                     n_rows=int(rows.size),

@@ -603,7 +603,7 @@ class SafeNeuralNetClassifier(
                 self.classes_inferred_ = known
             else:
                 check_labels(np.asarray(self.classes), who)
-                self._y_codes = given_codes(y, self.classes, who)
+                self._y_codes = given_codes(y, self.classes)
                 self.classes_inferred_ = np.unique(np.asarray(self.classes))
         if getattr(self, "_y_codes", False):
             return check_codes(y, len(self.classes_), who)
