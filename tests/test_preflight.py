@@ -562,3 +562,25 @@ def test_a_net_fitted_on_a_frame_is_checked_on_the_frame_without_warnings():
         warnings.simplefilter("error")  # no "X does not have valid feature names"
         report = preflight(net, X, y)
     assert report.ok
+
+
+def test_a_sigmoid_in_forward_is_named_not_a_hidden_sigmoid_layer():
+    import numpy as np
+
+    from sktorchsafe import preflight
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.h = torch.nn.Linear(4, 8), torch.nn.Sigmoid()
+            self.b = torch.nn.Linear(8, 1)
+
+        def forward(self, X):
+            return torch.sigmoid(self.b(self.h(self.a(X)))).squeeze(-1)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.float32)
+    report = preflight(Net(), X, y, criterion=torch.nn.BCELoss())
+    (found,) = [f for f in report if f.kind == "preflight_sigmoid_bce"]
+    assert found.layer is None and "torch.sigmoid in forward" in found.message

@@ -29,10 +29,16 @@ __all__ = ["output_findings"]
 
 
 def _output_name(probe, kind):
-    """The layer that made the output: the last ``kind`` layer, else a function."""
-    made = [m for m in probe.layers if m.type.lower() == kind]
-    if made:
-        return _called(made[-1]), made[-1].name
+    """The ``kind`` layer that made the output, else the function in ``forward``.
+
+    The last ``kind`` layer made it when no layer with weights follows it
+    (a ``Flatten`` may); one with a layer with weights after it is a hidden
+    activation, and ``forward`` applied the function itself.
+    """
+    made = [k for k, m in enumerate(probe.layers) if m.type.lower() == kind]
+    if made and all(m.weight is None for m in probe.layers[made[-1] + 1 :]):
+        layer = probe.layers[made[-1]]
+        return _called(layer), layer.name
     return f"torch.{kind} in forward", None
 
 

@@ -26,6 +26,8 @@ from skorch.utils import is_dataset
 from torch.nn.parameter import is_lazy
 from torch.utils.data import default_collate
 
+from ..core import stats
+
 __all__ = [
     "Probe",
     "floating_inputs",
@@ -48,10 +50,9 @@ ONE_HOT = 0.99
 
 
 def sample_rows(n, n_rows):
-    """``n_rows`` row indices spread evenly over ``n`` rows (no random draw)."""
-    if n <= n_rows:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, n_rows).round().astype(np.int64))
+    """``n_rows`` row indices spread over ``n`` rows (stratified, fixed seed)."""
+    rows = stats.sample_rows(n, n_rows, random_state=0)
+    return np.arange(n) if rows is None else rows
 
 
 # ------------------------------------------------------------------- state

@@ -483,6 +483,12 @@ class Preflight(Callback):
         name = next((n for n, cb in net.callbacks_ if cb is self), type(self).__name__)
         errors = [f for f in shown if f.severity == "error"]
         if self.on_problem == "raise" and errors:
+            if rest := [f for f in shown if f.severity != "error"]:
+                warnings.warn(
+                    _message(net, name, rest, self.report_, raising=False),
+                    PreflightWarning,
+                    stacklevel=user_stacklevel(),
+                )
             exc = ModuleConfigError(
                 _message(net, name, errors, self.report_, raising=True)
             )
