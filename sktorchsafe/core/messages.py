@@ -27,6 +27,7 @@ __all__ = [
     "Finding",
     "describe",
     "describe_first",
+    "first_line",
     "fix_for",
     "format_number",
     "plural",
@@ -583,3 +584,9 @@ def user_stacklevel():
         frame = frame.f_back
         level += 1
     return level
+
+
+def first_line(exc):
+    """The first line of an exception's message, or its type's name."""
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__

@@ -12,7 +12,7 @@ import importlib
 import numpy as np
 
 from ..core.compat import InvalidParameterError
-from ..core.messages import fix_for, step_for
+from ..core.messages import first_line, fix_for, step_for
 from ..core.targets import read_target, unusable_rows
 from ..exceptions import SktorchsafeError, TargetError
 from .report import DiagnosisFinding
@@ -65,7 +65,7 @@ def net_findings(net, X, y, *, found=()):
     except (SktorchsafeError, ValueError, TypeError, RuntimeError) as exc:
         message = (
             f"The net was not checked: its preflight pass could not run on X as "
-            f"given ({type(exc).__name__}: {_first_line(exc)})."
+            f"given ({type(exc).__name__}: {first_line(exc)})."
         )
         return [
             DiagnosisFinding(
@@ -116,8 +116,3 @@ def _take_rows(data, rows):
     if hasattr(data, "iloc"):
         return data.iloc[rows]
     return np.asarray(data)[rows]
-
-
-def _first_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else ""

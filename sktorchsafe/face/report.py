@@ -24,6 +24,9 @@ from .text import wrap as _wrap
 __all__ = ["DiagnosisFinding", "DiagnosisReport", "text_table"]
 
 SEVERITIES = ("error", "warning", "info")
+#: The fields of a finding in to_frame and to_dict, in order.
+FIELDS = ("severity", "kind", "columns", "layer", "n_cells", "n_rows", "step")
+FIELDS += ("message", "fix")
 
 #: Share of a feature's finite values beyond Tukey's fences (1.5 IQR past the
 #: quartiles) above which it is reported.  Normal data has 0.7% there;
@@ -235,10 +238,8 @@ class DiagnosisReport:
         ``layer`` (the net's module, for the net's findings), ``n_cells``,
         ``n_rows`` (nullable integers), ``step``, ``message``, ``fix``.
         """
-        fields = ["severity", "kind", "columns", "layer", "n_cells", "n_rows", "step"]
-        fields += ["message", "fix"]
-        rows = [{name: getattr(f, name) for name in fields} for f in self.findings]
-        frame = pd.DataFrame(rows, columns=fields)
+        rows = [{name: getattr(f, name) for name in FIELDS} for f in self.findings]
+        frame = pd.DataFrame(rows, columns=list(FIELDS))
         return frame.astype({"n_cells": "Int64", "n_rows": "Int64"})
 
     def summary(self):
@@ -275,21 +276,10 @@ class DiagnosisReport:
         (the preflight's summary and per-layer measurements, or None) and
         ``pipeline`` (:meth:`PipelineReport.to_dict`, or None).
         """
-        findings = []
-        for f in self.findings:
-            findings.append(
-                {
-                    "severity": f.severity,
-                    "kind": f.kind,
-                    "columns": list(f.columns),
-                    "layer": f.layer,
-                    "n_cells": f.n_cells,
-                    "n_rows": f.n_rows,
-                    "step": f.step,
-                    "message": f.message,
-                    "fix": f.fix,
-                }
-            )
+        findings = [
+            {**{name: getattr(f, name) for name in FIELDS}, "columns": list(f.columns)}
+            for f in self.findings
+        ]
         features = json.loads(self.features.to_json(orient="index"))
         return {
             "summary": self.summary(),

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..core.messages import describe, plural
+from ..core.messages import describe, first_line, plural
 from .losses import FocalLoss
 
 __all__ = ["input_findings", "layer_findings"]
@@ -164,15 +164,10 @@ def _unscaled(unscaled, scales):
     )
 
 
-def _first_line(exc):
-    text = str(exc).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
-
-
 def _run_error(probe, setup):
     """The forward pass, the loss or the backward pass failed: say where."""
     stage, where, exc = probe.error
-    text = _first_line(exc)
+    text = first_line(exc)
     modules = dict(setup["module"].named_modules())
     layer = modules.get(where) if where is not None else None
     width, expects = setup["width"], getattr(layer, "in_features", None)
