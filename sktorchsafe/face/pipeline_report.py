@@ -22,17 +22,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..core.compat import InvalidParameterError
 from ..core.messages import describe, plural
+from ..steps._tail_maps import MAP_METHODS  # mapped, not clipped cells
 from ..steps.encode import TableEncoder
 from ..steps.outliers import OutlierClipper
 from .text import text_table
 from .text import wrap as _wrap
 
 __all__ = ["PipelineReport", "describe_pipeline"]
-
-#: :class:`OutlierClipper` methods that map every value through a smooth
-#: function instead of clipping the tails (``"auto"`` picks them for heavy
-#: tails that carry signal): reported as mapped, not as clipped cells.
-TAIL_MAPS = ("squash", "quantile_normal")
 
 #: Net inputs listed in the text, HTML and Markdown tables (all are in
 #: ``features``).
@@ -121,7 +117,7 @@ class PipelineReport:
     @property
     def tail_mapped(self):
         """Boolean Series: the columns whose every value the clipper maps."""
-        return self.features["clip_method"].isin(TAIL_MAPS)
+        return self.features["clip_method"].isin(MAP_METHODS)
 
     def to_frame(self):
         """The per-column table (a copy of ``features``)."""
@@ -302,7 +298,7 @@ def _measure(table, step, old, new):
         place("lower", step.lower_)
         place("upper", step.upper_)
         # Every value mapped through a smooth function: not clipped cells.
-        table.loc[table["clip_method"].isin(TAIL_MAPS), "clipped"] = 0
+        table.loc[table["clip_method"].isin(MAP_METHODS), "clipped"] = 0
     elif getattr(step, "scale_", None) is not None:
         place("scale", np.asarray(step.scale_, dtype=float))
         mean = getattr(step, "mean_", None)
@@ -405,7 +401,7 @@ def _clipped(row):
     method = row["clip_method"]
     if pd.isna(method):
         return str(count)
-    if method in TAIL_MAPS:
+    if method in MAP_METHODS:
         return f"all mapped ({method})"
     if count == 0:
         return "0" if method in (None, "none") else f"0 ({method})"
