@@ -173,7 +173,6 @@ class Layer:
     out_rms: float | None = None
     out_max: float | None = None
     out_finite: bool = True
-    out_width: int | None = None
     saturated: float | None = None
     dead: float | None = None
     n_units: int | None = None
@@ -195,7 +194,6 @@ class Probe:
     output_chain: tuple = ()  # autograd node names from the output inwards
     loss: float | None = None
     error: tuple | None = None  # (where, module name, exception)
-    optimizer: str | None = None
     update_rule: str | None = None
 
 
@@ -274,7 +272,6 @@ class _Hooks:
                 layer.in_rms, layer.in_max, layer.in_finite = _stats(x)
             if out.is_floating_point():
                 layer.out_rms, layer.out_max, layer.out_finite = _stats(out)
-                layer.out_width = int(out.shape[-1]) if out.ndim else 1
                 layer.saturated = _saturation(module, out)
                 if isinstance(module, torch.nn.ReLU | torch.nn.ReLU6):
                     layer.dead, layer.n_units = _dead(out)
