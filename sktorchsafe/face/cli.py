@@ -16,10 +16,9 @@ import difflib
 import importlib.util
 import os
 import sys
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
+from ..core.progress import Progress
 from ..exceptions import DataQualityError, SktorchsafeError
 
 __all__ = ["main", "read_table"]
@@ -29,8 +28,9 @@ EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
 #: 128 + SIGPIPE: what a shell reports for a reader that stopped reading.
 EXIT_BROKEN_PIPE = 141
 
-#: Data files at least this large get progress lines on stderr when it is a
-#: terminal: reading and diagnosing ~20 MB of CSV takes a few seconds.
+#: Data files at least this large get progress lines on stderr at once when
+#: it is a terminal (reading and diagnosing ~20 MB of CSV takes a few
+#: seconds); smaller ones only for work still running after a few seconds.
 PROGRESS_BYTES = 20 * 2**20
 
 #: Compression suffixes pandas reads transparently.
@@ -220,34 +220,26 @@ def _column(frame, name, option):
     )
 
 
-@contextmanager
-def _progress(enabled, label):
-    """``label ...`` then ``label: done in 1.2 s`` on stderr, when ``enabled``."""
-    if not enabled:
-        yield
-        return
-    print(f"sktorchsafe: {label} ...", file=sys.stderr, flush=True)
-    start = time.perf_counter()
-    yield
-    elapsed = time.perf_counter() - start
-    print(f"sktorchsafe: {label}: done in {elapsed:.1f} s", file=sys.stderr, flush=True)
+def _progress(path):
+    """Progress lines of the work on ``path``, and its size in MB.
 
-
-def _shows_progress(path):
-    """Progress lines for a large file, and only on a terminal (never in a file)."""
+    The lines show at once for a large file, after a few seconds of work
+    otherwise, and either way only on a terminal, never in a file or a pipe
+    (see :class:`~sktorchsafe.core.progress.Progress`).
+    """
     try:
-        large = Path(path).stat().st_size >= PROGRESS_BYTES
+        size = Path(path).stat().st_size
     except OSError:
-        return False
-    return large and sys.stderr.isatty()
+        size = 0
+    after = 0.0 if size >= PROGRESS_BYTES else None
+    return lambda label: Progress(label, who="sktorchsafe", after=after), size / 2**20
 
 
 def _diagnose_command(args, out):
     from .diagnose import diagnose
 
-    progress = _shows_progress(args.file)
-    size = Path(args.file).stat().st_size if progress else 0
-    with _progress(progress, f"reading {args.file} ({size / 2**20:.0f} MB)"):
+    progress, megabytes = _progress(args.file)
+    with progress(f"reading {args.file} ({megabytes:.0f} MB)"):
         frame = read_table(
             args.file,
             sep=args.sep,
@@ -260,12 +252,12 @@ def _diagnose_command(args, out):
         y = frame[target]
         drop.append(target)
     X = frame.drop(columns=drop)
-    with _progress(progress, f"diagnosing {X.shape[0]} rows x {X.shape[1]} columns"):
+    with progress(f"diagnosing {X.shape[0]} rows x {X.shape[1]} columns"):
         report = diagnose(X, y, task=args.task)
     print(report, file=out)
     plots = importlib.util.find_spec("matplotlib") is not None
     if args.html:
-        with _progress(progress, f"writing {args.html}"):
+        with progress(f"writing {args.html}"):
             _write(
                 args.html,
                 lambda path: path.write_text(

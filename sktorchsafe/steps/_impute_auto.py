@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..core.quantiles import nanquantile
 from ..core.stats import ColumnStats
 from ..core.validation import feature_names
-from ._impute_strategies import SIMPLE_STRATEGIES, check_candidates
+from ._impute_strategies import SIMPLE_STRATEGIES, ModelImputer, check_candidates
 
 __all__ = ["MIN_HIDDEN", "choose_auto", "select_strategies"]
 
@@ -116,7 +116,8 @@ def _reconstruct(selector, candidate, sample, scored, inputs, hidden, rows, rng)
         }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = selector._model(candidate, inputs, scored, rng).fit(sample)
+        model = ModelImputer.of(selector, candidate, inputs, scored, rng)
+        model = model.fit(sample)
         filled = model.impute(sample[rows])
     return {
         j: filled[np.searchsorted(rows, hidden[j]), k] for k, j in enumerate(scored)

@@ -9,7 +9,6 @@ in standardized units).
 """
 
 import numbers
-import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -39,7 +38,6 @@ __all__ = [
     "ImputeData",
     "ImputeStream",
     "ModelImputer",
-    "Progress",
     "check_candidates",
     "check_streaming",
     "column_statistic",
@@ -364,6 +362,19 @@ class ModelImputer:
         self.random_state = random_state
         self.verbose = verbose
 
+    @classmethod
+    def of(cls, imputer, kind, inputs, targets, rng):
+        """The unfitted model of ``targets`` an :class:`ImputerSelector` asks for."""
+        return cls(
+            kind,
+            inputs,
+            targets,
+            n_neighbors=imputer.n_neighbors,
+            max_iter=imputer.iterative_max_iter,
+            random_state=rng.randint(np.iinfo(np.int32).max),
+            verbose=max(0, imputer.verbose - 1),
+        )
+
     def fit(self, X, rows=None):
         every = self.inputs.size == X.shape[1]
         with warnings.catch_warnings():
@@ -428,24 +439,3 @@ class ModelImputer:
         if bad.any():  # not expected: fall back to the feature's mean
             filled[bad] = np.broadcast_to(mean, filled.shape)[bad]
         return filled
-
-
-class Progress:
-    """Context manager printing ``[ImputerSelector] label ... done in 1.2 s``."""
-
-    def __init__(self, label):
-        self.label = label
-
-    def __enter__(self):
-        if self.label:
-            print(f"[ImputerSelector] {self.label} ...", flush=True)
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        if self.label and exc[0] is None:
-            elapsed = time.perf_counter() - self.start
-            print(
-                f"[ImputerSelector] {self.label}: done in {elapsed:.1f} s", flush=True
-            )
-        return False

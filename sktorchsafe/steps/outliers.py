@@ -26,7 +26,7 @@ from ..core.dask_blocks import (
     reduce_blocks,
 )
 from ..core.messages import Finding, describe, fix_for, plural, user_stacklevel
-from ..core.stats import BLOCK_ELEMENTS, sample_rows
+from ..core.stats import BLOCK_ELEMENTS, SUBSAMPLE, sample_rows
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
 from ..exceptions import DataQualityWarning, SktorchsafeWarning
@@ -47,10 +47,6 @@ from ._tail_maps import (
 __all__ = ["OutlierClipper"]
 
 FLOAT_DTYPES = (np.float64, np.float32)
-
-#: Rows an in-memory ``fit`` reads its quantiles from, by default (see
-#: ``subsample``): a rank error below 0.5% with 99% confidence.
-SUBSAMPLE = 100_000
 
 
 class OutlierClipper(
