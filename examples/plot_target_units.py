@@ -5,8 +5,8 @@ Predictions in the units of the target
 
 The penguins' body mass is in grams, around 4,000. A plain skorch regressor
 starts by predicting values near 0, so its first loss is in the tens of
-millions, the first SGD step overshoots, and every later loss is ``nan`` even
-with X standardized. Dividing y by hand means predictions in the wrong units
+millions, the SGD steps overshoot, and from the third epoch on every loss is
+``nan``, with X standardized. Dividing y by hand means predictions in the wrong units
 unless every caller remembers to multiply back.
 
 :class:`~sktorchsafe.SafeNeuralNetRegressor` standardizes the target inside
