@@ -80,6 +80,7 @@ def _net(callbacks):
     net = NeuralNetRegressor(
         MLP,
         module__in_features=N_FEATURES,
+        module__out_features=1,
         module__hidden=128,
         max_epochs=1,
         batch_size=BATCH_SIZE,
