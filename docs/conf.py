@@ -187,37 +187,10 @@ EXTERNAL |= {
     "skrub",
 }
 
-# Our own names that docstrings of public objects refer to but that have no
-# page (private objects, or names written so that they cannot resolve). Each
-# entry is a docstring to correct at its source; until then the name is shown
-# as text. Nothing else of ours is ignored.
-nitpick_ignore = [
-    # DiagnosisReport, diagnose, TargetValidator: a private function.
-    ("py:func", "sktorchsafe.core.targets.auto_task"),
-    # DiagnosisReport.to_dict: PipelineReport is not public.
-    ("py:meth", "PipelineReport.to_dict"),
-    # ScaleDisparityChecker: FeatureScale is private.
-    ("py:class", "FeatureScale"),
-    # TableEncoder: ColumnEncoding and ColumnProfile are private.
-    ("py:class", "ColumnEncoding"),
-    ("py:class", "sktorchsafe.core.frames.ColumnProfile"),
-    # The safe nets' get_params_for (from training/widths.py): skorch's
-    # methods named without their class.
-    ("py:meth", "get_params_for_optimizer"),
-    ("py:meth", "set_params"),
-    # load_penguins: ``diagnose`` unqualified inside sktorchsafe.datasets.
-    ("py:func", "diagnose"),
-    # preflight and stream_fit: private modules.
-    ("py:mod", "sktorchsafe.training._preflight_findings"),
-    ("py:mod", "sktorchsafe.core.streaming"),
-]
-nitpick_ignore_regex = [
-    # diagnose, DiagnosisReport: roles broken over two lines, so their target
-    # holds a line break (ColumnStats is private in any case; preflight would
-    # resolve to sktorchsafe.preflight written on one line).
-    ("py:class", r"sktorchsafe\.core\.stats\.\s+ColumnStats"),
-    ("py:func", r"sktorchsafe\.training\.preflight\.\s+preflight"),
-]
+# Our own names that docstrings of public objects refer to must resolve:
+# nothing of ours is ignored.
+nitpick_ignore = []
+nitpick_ignore_regex = []
 
 
 def _public_alias(target):

@@ -13,8 +13,8 @@ class's name in their literals (:data:`RENAMED`).
 The tests that fail for an intended difference are listed in
 :data:`DIFFERENCES` with the reason; each is an ``xfail(strict=True)``, so a
 difference that goes away is noticed. :func:`test_enough_skorch_tests_pass`
-holds the share of ported tests that pass to 94% or more (95% today). Tests that fail for
-skorch's own classes in this environment (no GPU) are listed in
+holds the share of ported tests that pass to 94% or more (95% today). Tests
+that fail for skorch's own classes in this environment (no GPU) are listed in
 :data:`ENVIRONMENT` and skipped.
 """
 

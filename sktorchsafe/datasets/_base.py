@@ -78,7 +78,7 @@ def load_penguins(
         ``body_mass_g``, ``delta_15n``, ``delta_13c``, less the target), as
         float64 with NaN where a value is missing.  If False, it also holds
         ``species``, ``island``, ``sex``, ``clutch_completion`` (strings) and
-        ``date_egg`` (datetime), for trying encoders or :func:`diagnose` on
+        ``date_egg`` (datetime), for trying encoders or :func:`~sktorchsafe.diagnose` on
         mixed columns.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.

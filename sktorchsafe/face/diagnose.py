@@ -81,16 +81,15 @@ def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
     - in y: NaN, ±inf or missing labels, numbers stored as text, a single
       class, labels a torch loss cannot take, label spellings, class
       imbalance, a target far from unit scale or constant;
-    - with ``net``: what the net's :func:`~sktorchsafe.training.preflight.
-      preflight` finds in one forward and backward pass on a sample (a
-      softmax or sigmoid before a loss that applies its own, saturated or
-      dead units, growing activations, vanishing or exploding gradients, a
-      first step larger than the weights), each naming its layer;
+    - with ``net``: what :func:`~sktorchsafe.preflight` finds in one forward and
+      backward pass on a sample (a softmax or sigmoid before a loss that applies its
+      own, saturated or dead units, growing activations, vanishing or exploding
+      gradients, a first step larger than the weights), each naming its layer;
     - with ``pipeline``: what each fitted step did to every column the net
       receives (``report.pipeline``).
 
-    The numbers come from the steps themselves (:class:`~sktorchsafe.core.stats.
-    ColumnStats`, :class:`ScaleDisparityChecker`, :class:`OutlierClipper`,
+    The numbers come from the steps themselves (their shared column
+    statistics, :class:`ScaleDisparityChecker`, :class:`OutlierClipper`,
     :class:`TargetValidator`), so the report agrees with what the pipeline
     will do.  Nothing is fitted for good and no warning is issued: it is all
     in the report.
@@ -110,7 +109,7 @@ def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
         reads strings, booleans and categories as class labels, numbers
         that are not all whole as a regression target, and whole numbers as
         labels unless they are many values with few rows each (a count,
-        grams: regression); see :func:`sktorchsafe.core.targets.auto_task`.
+        grams: regression), the rule of :class:`TargetValidator`.
         The report says which task it read and why.
     net : skorch net or torch.nn.Module, default=None
         A net (fitted or not; it is left as it was) to check on the data
@@ -160,9 +159,8 @@ def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
     validator, which sit in a pipeline whose next steps handle them, rate
     them lower.
 
-    Cost: one read of X for the moments (:class:`~sktorchsafe.core.stats.
-    ColumnStats`), the checker's min/max pass, one pass over the columns
-    holding NaN for the rows affected, and quantiles on row samples (the
+    Cost: one read of X for the moments, the checker's min/max pass, one pass over the
+    columns holding NaN for the rows affected, and quantiles on row samples (the
     checker's, and up to 100,000 rows for the outlier fences): about 1.5
     ``SafeStandardScaler`` fits, see ``benchmarks/bench_diagnose.py``.
     Counts of NaN and ±inf, minima, maxima, the farthest outlier and the

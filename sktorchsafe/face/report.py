@@ -93,8 +93,7 @@ class DiagnosisReport:
         Most severe first.
     features : DataFrame
         One row per column of X (by name): ``dtype``, the NaN and ±inf
-        counts, ``mean`` and ``std`` (:class:`~sktorchsafe.core.stats.
-        ColumnStats`), the :class:`ScaleDisparityChecker` measurements
+        counts, ``mean`` and ``std``, the :class:`ScaleDisparityChecker` measurements
         (``scale``, ``center``, ``min``, ``max``, ``constant``,
         ``float32_collapse``, ...), ``all_missing`` (no finite value), the
         :class:`OutlierClipper` fences ``lower_fence`` and ``upper_fence``
@@ -107,8 +106,8 @@ class DiagnosisReport:
         ``"binary"``, ``"multiclass"``, ``"multilabel"``), None without y
         or when y could not be read as any task.
     task_reason : str or None
-        Why ``task="auto"`` found that task (see
-        :func:`sktorchsafe.core.targets.auto_task`); None when it was given.
+        Why ``task="auto"`` found that task (the rule of
+        :class:`~sktorchsafe.TargetValidator`); None when it was given.
     target_name : str or None
         The target's name (a Series' name, else ``"y"``), None without y.
     scale_ratio, scale_threshold : float
@@ -119,9 +118,9 @@ class DiagnosisReport:
     outlier_share : float
         The share beyond the fences above which a feature is reported.
     preflight : PreflightReport or None
-        With ``net=``: the net's :func:`~sktorchsafe.training.preflight.
-        preflight` (its findings are among ``findings``, with their
-        ``layer``; its ``layers`` table measures every layer).
+        With ``net=``: what :func:`~sktorchsafe.preflight` found (its
+        findings are among ``findings``, with their ``layer``; its
+        ``layers`` table measures every layer).
     pipeline : PipelineReport or None
         With ``pipeline=``: what each fitted step did to every column the
         net receives (text, ``to_frame()``, HTML, ``plot()``).
@@ -274,7 +273,7 @@ class DiagnosisReport:
         the fields of :meth:`to_frame`, ``columns`` as a list),
         ``features`` (per-feature measurements, by feature name), ``net``
         (the preflight's summary and per-layer measurements, or None) and
-        ``pipeline`` (:meth:`PipelineReport.to_dict`, or None).
+        ``pipeline`` (what each step did, per column, or None).
         """
         findings = [
             {**{name: getattr(f, name) for name in FIELDS}, "columns": list(f.columns)}

@@ -34,7 +34,7 @@ def stream_fit(pipeline, chunks):
     five passes. Only one chunk is in memory at a time.
 
     sktorchsafe's steps judge the data once, after the last chunk (the
-    streaming protocol's *finish*, :mod:`sktorchsafe.core.streaming`): their
+    streaming protocol's *finish*): their
     warnings (a feature without values, class imbalance...) and errors (a
     :class:`ScaleDisparityChecker` with ``on_problem="raise"``) are about
     every row, as one ``fit``'s would be, and each is issued once; a single

@@ -148,7 +148,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         ``code_columns_``: the size of its ``torch.nn.Embedding``
         (``len(categories_[name]) + 2``; codes 0 and 1 reserved).
     report_ : EncodingReport
-        What each column became (:class:`ColumnEncoding`), and the findings.
+        What each column became (one entry per column), and the findings.
     findings_ : tuple of Finding
         ``report_.findings``: numbers or dates read from text, identifiers
         and high-cardinality columns, constant and all-missing columns,
@@ -194,7 +194,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
     month and a day (found by pandas).
 
     **Streaming and Dask.** The statistics are per-column counts that merge
-    (:class:`~sktorchsafe.core.frames.ColumnProfile`): ``partial_fit`` on
+    (one profile per column): ``partial_fit`` on
     chunks, or ``fit`` on a Dask DataFrame (per partition), classifies as
     ``fit`` on all rows would. The target encoding needs every row at once,
     so there ``high_cardinality="auto"`` drops such columns.

@@ -99,7 +99,7 @@ class ScaleDisparityChecker(
     Attributes
     ----------
     scale_ : ndarray of shape (n_features_in_,)
-        Robust scale of each feature (see :class:`FeatureScale`).
+        Robust scale of each feature (see ``report_``).
     scale_ratio_ : float
         Largest over smallest positive finite scale (1.0 with fewer than two).
     constant_features_ : ndarray of str

@@ -78,9 +78,9 @@ class TargetValidator(
     Parameters
     ----------
     task : {"auto", "regression", "classification"}, default="auto"
-        The learning task. ``"auto"`` infers it from ``y`` by the rule of
-        :func:`sktorchsafe.core.targets.auto_task`: strings, booleans and
-        categories are class labels; non-integer numbers (and floats beyond
+        The learning task. ``"auto"`` infers it from ``y`` by this rule
+        (the one :func:`~sktorchsafe.diagnose` uses too): strings, booleans
+        and categories are class labels; non-integer numbers (and floats beyond
         2**53, where every float is whole) are a regression target; whole
         numbers are class labels (two distinct values: binary) unless there
         are more than 20 distinct values with fewer than 20 rows each on

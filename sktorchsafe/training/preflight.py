@@ -230,8 +230,8 @@ def preflight(
 
     A non-finite loss or gradient that another finding explains (logits into
     ``NLLLoss``, X beyond float16, a layer that makes NaN) is not reported
-    again. The thresholds are module constants of
-    :mod:`sktorchsafe.training._preflight_findings`.
+    again. The thresholds are constants of the module that judges the
+    measurements (``sktorchsafe.training._preflight_findings``).
 
     Parameters
     ----------

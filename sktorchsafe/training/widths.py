@@ -182,6 +182,12 @@ class _ModuleWidths:
         return super().initialize_module()
 
     def get_params_for(self, prefix):
+        """skorch's ``get_params_for``, with the widths learned from the data.
+
+        For ``prefix="module"``, the widths ``fit`` learned (``in_features``
+        and its synonyms, the output width, TabularMLP's ``cardinalities``)
+        are added where the user gave none.
+        """
         params = super().get_params_for(prefix)
         if prefix == "module":
             for name, width in getattr(self, "_learned_widths", {}).items():
