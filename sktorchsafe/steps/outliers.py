@@ -161,8 +161,10 @@ class OutlierClipper(
         without a finite value draw a ``DataQualityWarning`` instead.
     clipped_fraction_ : ndarray of float64 of shape (n_features,)
         Per feature, the share of the non-NaN training values that
-        ``transform`` changes (finite values outside the bounds, and every
-        ±inf); 0 for a feature without any non-NaN value. Exact after an
+        ``transform`` clips (finite values outside the bounds, and every
+        ±inf); 0 for a feature without any non-NaN value. The smooth maps of
+        ``"squash"`` and ``"quantile_normal"`` move values without clipping
+        them, so they count only the ±inf there. Exact after an
         in-memory ``fit``; estimated from the quantile sketch after
         ``partial_fit`` or a fit on Dask input (see Notes).
     n_features_in_ : int

@@ -59,7 +59,10 @@ class NonFiniteGuard(Callback):
     Then it acts on ``on_nonfinite``. Nothing is stepped with the poisoned
     gradients in any mode: the weights stay the last finite ones, and the
     running statistics go back to their values before the batch (the forward
-    pass had already updated them).
+    pass had already updated them). Finite is not the same as good: a fit
+    that diverged slowly before its first non-finite step keeps huge
+    weights, whose predictions may overflow; the safe nets' ``predict``
+    then raises instead of returning them.
 
     :class:`~sktorchsafe.SafeNeuralNetRegressor` and
     :class:`~sktorchsafe.SafeNeuralNetClassifier` include it by default,
