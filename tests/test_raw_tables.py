@@ -342,3 +342,45 @@ def test_embedding_path_names_dask_input_instead_of_scaling_codes(rng):
     pipe = embedding_pipeline(X)
     with pytest.raises(InputTypeError, match="got a dask DataFrame from 'encode'"):
         pipe[1:-1].fit(dd.from_pandas(X, npartitions=2))  # encode on
+
+
+def test_embedding_path_scales_whole_number_columns_instead_of_embedding_them(rng):
+    # A date stored as an integer (19750103) and a count: numbers, not codes,
+    # with or without a text column beside them.
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "date": 19750103 + 7 * np.arange(n),
+            "count": rng.integers(0, 50, n),
+            "x": rng.normal(size=n),
+        }
+    )
+    y = pd.Series(rng.normal(size=n))
+    for X in (frame, frame.assign(colour=rng.choice(COLOURS, n))):
+        net = SafeNeuralNetRegressor(TabularMLP, max_epochs=1, verbose=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe = make_safe_pipeline(net, embed=True).fit(X, y)
+        module = pipe[-1].module_
+        sizes = [e.num_embeddings for e in getattr(module, "embeddings", [])]
+        assert sizes == ([] if "colour" not in X else [len(COLOURS) + 2])
+        scaled = pipe[:-1].transform(X)
+        names = pipe[:-1].get_feature_names_out()
+        scaled = pd.DataFrame(np.asarray(scaled, dtype=float), columns=names)
+        for name in ("date", "count", "x"):
+            assert abs(float(np.mean(scaled[name]))) < 1e-3, name
+
+
+def test_diagnose_pipeline_with_codes_only(rng):
+    from sktorchsafe import diagnose
+
+    X = pd.DataFrame({"spray": rng.choice(list("ABCDEF"), 72)})
+    y = pd.Series(rng.poisson(10, 72).astype(float))
+    net = SafeNeuralNetRegressor(TabularMLP, max_epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_safe_pipeline(net, embed=True).fit(X, y)
+        report = diagnose(X, y, pipeline=pipe)
+    table = report.pipeline.to_frame()
+    assert list(table.index) == ["spray"] and table.loc["spray", "encoding"] == "codes"
+    assert report.task == "regression"

@@ -19,7 +19,7 @@ from sktorchsafe import (
     TargetValidator,
     diagnose,
 )
-from sktorchsafe.core.targets import read_target, unusable_rows
+from sktorchsafe.core.targets import auto_task, read_target, unusable_rows
 from sktorchsafe.exceptions import TargetError
 
 N = 12
@@ -189,3 +189,23 @@ def test_missing_labels_are_named_as_such():
     y = np.array(["a", None, "b", "a"], dtype=object)
     error = _error_of(lambda: TargetValidator().fit(np.zeros((4, 1)), y))
     assert re.search(r"missing labels \(None/NaN\) in 1 row: 1\b", str(error))
+
+
+def test_few_rows_per_whole_value_is_a_quantity():
+    # women$weight (R's datasets): 15 distinct weights in 15 rows.
+    weights = [115, 117, 120, 123, 126, 129, 132, 135, 139, 142, 146, 150, 154]
+    task, reason = auto_task(
+        n_rows=len(weights), n_distinct=len(weights), strings=False, whole=True
+    )
+    assert task == "regression" and "fewer than 5" in reason
+    # Counts: ~16 distinct values in 72 rows (4.5 per value).
+    assert auto_task(n_rows=72, n_distinct=16, strings=False, whole=True)[0] == (
+        "regression"
+    )
+    # Few labels stay labels even on few rows; many rows per label too.
+    assert auto_task(n_rows=4, n_distinct=3, strings=False, whole=True)[0] == (
+        "multiclass"
+    )
+    assert auto_task(n_rows=60, n_distinct=10, strings=False, whole=True)[0] == (
+        "multiclass"
+    )

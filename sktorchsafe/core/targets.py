@@ -40,6 +40,11 @@ __all__ = [
 #: count, an amount, grams), not class labels.
 MANY_CLASSES = 20
 
+#: With ``task="auto"``, whole numbers with more distinct values than this and
+#: fewer rows per distinct value than this on average are a quantity too:
+#: classes of a few rows each cannot be learned (nor split for validation).
+FEW_ROWS_PER_CLASS = 5
+
 #: Kinds of unusable target cells, in the order messages name them.
 BAD_KINDS = ("NaN", "+inf", "-inf", "missing labels (None/NaN)")
 
@@ -83,8 +88,10 @@ def auto_task(*, n_rows, n_distinct, strings, whole):
     2. numbers that are not all whole are a quantity: regression;
     3. whole numbers with at most 2 distinct values are binary labels;
     4. whole numbers with more than :data:`MANY_CLASSES` distinct values and
-       fewer than :data:`MANY_CLASSES` rows per value on average are a
-       quantity (a count, grams, a price in cents): regression;
+       fewer than :data:`MANY_CLASSES` rows per value on average, or more
+       than :data:`FEW_ROWS_PER_CLASS` distinct values and fewer rows per
+       value than that, are a quantity
+       (a count, grams, a price in cents): regression;
     5. other whole numbers are multiclass labels.
 
     Parameters
@@ -108,6 +115,8 @@ def auto_task(*, n_rows, n_distinct, strings, whole):
     'regression'
     >>> auto_task(n_rows=150, n_distinct=3, strings=False, whole=True)[0]
     'multiclass'
+    >>> auto_task(n_rows=15, n_distinct=15, strings=False, whole=True)[0]
+    'regression'
     """
     per_value = n_rows / max(n_distinct, 1)
     counted = f"{plural(n_distinct, 'distinct value')} in {plural(n_rows, 'row')}"
@@ -118,10 +127,11 @@ def auto_task(*, n_rows, n_distinct, strings, whole):
         return "regression", "numbers that are not all whole"
     if n_distinct <= 2:
         return "binary", f"whole numbers with {counted}"
-    if n_distinct > MANY_CLASSES and per_value < MANY_CLASSES:
+    few = FEW_ROWS_PER_CLASS if n_distinct <= MANY_CLASSES else MANY_CLASSES
+    if n_distinct > FEW_ROWS_PER_CLASS and per_value < few:
         return "regression", (
             f"whole numbers with {counted} ({per_value:.1f} rows per value, "
-            f"fewer than {MANY_CLASSES}): a quantity, not class labels"
+            f"fewer than {few}): a quantity, not class labels"
         )
     return "multiclass", (
         f"whole numbers with {counted} ({per_value:.1f} rows per value): class labels"

@@ -34,6 +34,16 @@ class _CodesEncoder(TableEncoder):
         return self._mark_codes(super().fit_transform(X, y))
 
     def _mark_codes(self, out):
+        if isinstance(out, pd.DataFrame):
+            # Only the codes leave as int64: whole numbers become floats, so
+            # that the next steps scale them instead of embedding them.
+            codes = set(self.code_columns_)
+            whole = [
+                name
+                for k, (name, dtype) in enumerate(out.dtypes.items())
+                if k not in codes and pd.api.types.is_integer_dtype(dtype)
+            ]
+            out = out.astype(dict.fromkeys(whole, np.float64))
         if not len(self.code_columns_):
             return out
         if not isinstance(out, (pd.DataFrame, np.ndarray)):

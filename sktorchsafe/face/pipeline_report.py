@@ -277,6 +277,8 @@ def _measure(table, step, old, new):
     are placed by its ``feature_names_in_`` when it has them (a step that saw
     only some columns: the numbers beside embedding codes), else by position.
     """
+    if getattr(step, "_only_codes", False):  # embed=True, no number column
+        return
     place = _placer(table, step)
     if hasattr(step, "statistics_") and hasattr(step, "transform"):  # imputers
         filled = np.count_nonzero(~np.isfinite(old) & np.isfinite(new), axis=0)

@@ -84,7 +84,8 @@ class TargetValidator(
         2**53, where every float is whole) are a regression target; whole
         numbers are class labels (two distinct values: binary) unless there
         are more than 20 distinct values with fewer than 20 rows each on
-        average, which is a quantity (grams, a count): regression. A 2-D 0/1
+        average, or more than 5 with fewer than 5 rows each, which is a
+        quantity (grams, a count): regression. A 2-D 0/1
         indicator is multilabel. The reason is kept in ``task_reason_`` (and
         :func:`~sktorchsafe.diagnose` prints it); pass ``task`` when
         ``"auto"`` guesses wrong. With
