@@ -384,3 +384,21 @@ def test_diagnose_pipeline_with_codes_only(rng):
     table = report.pipeline.to_frame()
     assert list(table.index) == ["spray"] and table.loc["spray", "encoding"] == "codes"
     assert report.task == "regression"
+
+
+@pytest.mark.parametrize("zeros", [0, 10])
+def test_target_encoding_reads_a_whole_number_quantity_as_one_column(zeros):
+    # Pages or prices in whole units: many values with one row each. Read as
+    # classes they made one encoded column per value, or made scikit-learn's
+    # stratified folds raise.
+    n = 120
+    X = pd.DataFrame(
+        {"publisher": [f"pub{i % 50}" for i in range(n)], "pages": np.arange(n) * 10}
+    )
+    y = pd.Series(np.r_[np.zeros(zeros), np.arange(n - zeros) * 7]).astype(int)
+    net = SafeNeuralNetRegressor(torch.nn.Linear, max_epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_safe_pipeline(net).fit(X, y)
+    assert pipe[-1].n_features_in_ == 2
+    assert np.isfinite(pipe.predict(X)).all()

@@ -15,7 +15,6 @@ import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 from sklearn.utils.fixes import parse_version
-from sklearn.utils.multiclass import type_of_target
 
 from ..core.compat import SKLEARN_VERSION
 from ..core.frames import (
@@ -25,6 +24,7 @@ from ..core.frames import (
     read_dates,
     read_numbers,
 )
+from ..core.targets import auto_target_type
 
 __all__ = [
     "COLUMN_KINDS",
@@ -230,13 +230,13 @@ class Encoders:
 def _target_encoder(y, random_state):
     """A ``TargetEncoder`` cross-fitting on 5 shuffled folds (stratified for
     classes, as its default), seeded by ``random_state``."""
+    kind = auto_target_type(y)  # whole-number quantities are not classes
     if SKLEARN_VERSION < parse_version("1.9"):  # its cv takes only an int
-        return TargetEncoder(shuffle=True, random_state=random_state)
-    classes = type_of_target(y) in ("binary", "multiclass")
-    folds = (StratifiedKFold if classes else KFold)(
+        return TargetEncoder(target_type=kind, shuffle=True, random_state=random_state)
+    folds = (KFold if kind == "continuous" else StratifiedKFold)(
         5, shuffle=True, random_state=random_state
     )
-    return TargetEncoder(cv=folds)
+    return TargetEncoder(target_type=kind, cv=folds)
 
 
 def target_names(encoders, plans):
