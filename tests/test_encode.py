@@ -531,3 +531,13 @@ def test_safe_pipeline_trains_a_net_on_the_raw_penguins(one_torch_thread):
     # Unseen categories at predict: same width, finite predictions.
     odd = X.head(5).assign(island="Atlantis", species=None)
     assert np.isfinite(pipe.predict(odd)).all()
+
+
+def test_every_column_dropped_is_the_encoders_error_naming_them():
+    from sktorchsafe.exceptions import DataQualityError
+
+    X = pd.DataFrame({"management": ["bad"] * 3 + ["good"] * 3, "own": list("llhhll")})
+    with pytest.raises(DataQualityError, match="'management' .*min_frequency"):
+        TableEncoder().fit(X)
+    # One category kept is enough.
+    assert TableEncoder(min_frequency=1).fit(X).get_feature_names_out().size > 0

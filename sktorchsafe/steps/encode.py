@@ -25,7 +25,7 @@ from ..core.frames import (
 from ..core.messages import describe, plural
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, validate_pass_through
-from ..exceptions import InputTypeError, TargetError
+from ..exceptions import DataQualityError, InputTypeError, TargetError
 from ._encode_plan import (
     ColumnPlan,
     Encoders,
@@ -584,6 +584,15 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         findings = build_findings(columns, min_frequency=self.min_frequency)
         self.report_ = EncodingReport(tuple(columns), findings)
         self.findings_ = findings
+        if columns and not any(column.outputs for column in columns):
+            reasons = [f"{c.name!r} ({c.detail or c.kind})" for c in columns]
+            raise DataQualityError(
+                f"TableEncoder: no column is left for the net: every one of the "
+                f"{plural(len(columns), 'column')} was dropped: "
+                f"{describe(reasons)}. Fix: keep rarer categories with a lower "
+                "min_frequency (make_safe_pipeline's encode__min_frequency=1 "
+                "keeps every category seen), or train on more rows."
+            )
 
 
 def _is_numeric_dask(X):
