@@ -50,6 +50,21 @@ def time_once(func):
     return time_wall_cpu(func)[0]
 
 
+def time_interleaved(contenders, repeat):
+    """Wall and CPU seconds of each of ``contenders``, run interleaved.
+
+    Returns ``(wall, cpu)``, each ``{name: [seconds of each run]}``.
+    """
+    wall = {name: [] for name in contenders}
+    cpu = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, func in contenders.items():
+            w, c = time_wall_cpu(func)
+            wall[name].append(w)
+            cpu[name].append(c)
+    return wall, cpu
+
+
 def peak_memory(func):
     """Peak bytes allocated (numpy allocations included) while ``func`` runs."""
     gc.collect()

@@ -31,7 +31,7 @@ from skorch import NeuralNetRegressor
 
 from sktorchsafe import NonFiniteGuard
 
-from ._common import print_table, time_wall_cpu
+from ._common import print_table, time_interleaved
 from ._nets import MLP
 
 #: Rows (full and ``--quick``), features, batch size, interleaved runs.
@@ -126,13 +126,7 @@ def _run(quick, repeat):
     }
     for func in contenders.values():  # warm-up: allocator, autograd engine
         func()
-    wall = {name: [] for name in contenders}
-    cpu = {name: [] for name in contenders}
-    for _ in range(repeat):
-        for name, func in contenders.items():
-            w, c = time_wall_cpu(func)
-            wall[name].append(w)
-            cpu[name].append(c)
+    wall, cpu = time_interleaved(contenders, repeat)
     cpu_median = {name: statistics.median(values) for name, values in cpu.items()}
     base = cpu_median["skorch"]
     label = f"epoch {n_rows}x{N_FEATURES} bs={BATCH_SIZE}"

@@ -33,7 +33,7 @@ from skorch.helper import SkorchDoctor
 
 from sktorchsafe import Preflight, SafeNeuralNetRegressor, preflight
 
-from ._common import print_table, time_wall_cpu
+from ._common import print_table, time_interleaved
 from ._nets import MLP
 
 #: Rows (full and ``--quick``), features, batch size, interleaved runs.
@@ -104,15 +104,9 @@ def _cost(quick, repeat):
     for name, func in contenders.items():  # warm-up (not the long fits)
         if "fit" not in name:
             func()
-    wall = {name: [] for name in contenders}
-    cpu = {name: [] for name in contenders}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(repeat):
-            for name, func in contenders.items():
-                w, c = time_wall_cpu(func)
-                wall[name].append(w)
-                cpu[name].append(c)
+        wall, cpu = time_interleaved(contenders, repeat)
     median = {name: statistics.median(values) for name, values in cpu.items()}
     names = list(contenders)
     fit = median[names[2]]
