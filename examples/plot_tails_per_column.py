@@ -30,7 +30,12 @@ import pandas as pd
 import torch
 from sklearn.model_selection import GridSearchCV, KFold
 
-from sktorchsafe import OutlierClipper, SafeNeuralNetRegressor, make_safe_pipeline
+from sktorchsafe import (
+    OutlierClipper,
+    SafeNeuralNetRegressor,
+    TabularMLP,
+    make_safe_pipeline,
+)
 
 rng = np.random.default_rng(0)
 n = 1000
@@ -79,24 +84,17 @@ fig.tight_layout()
 # clipping at Tukey's fences (``"iqr"``) flattens the tail of ``amount`` that
 # carries the target; leaving the tails alone (``"none"``) lets the gross
 # errors of ``sensor`` squeeze its other values together once scaled.
-
-
-class MLP(torch.nn.Module):
-    def __init__(self, in_features, hidden=32):  # in_features: learned from X
-        super().__init__()
-        self.layers = torch.nn.Sequential(
-            torch.nn.Linear(in_features, hidden),
-            torch.nn.ReLU(),
-            torch.nn.Linear(hidden, 1),
-        )
-
-    def forward(self, X):
-        return self.layers(X)
-
+# The net is :class:`~sktorchsafe.TabularMLP` with one hidden layer of 32
+# units; it learns its input width from X.
 
 methods = ["iqr", "none", "auto"]
 net = SafeNeuralNetRegressor(
-    MLP, optimizer=torch.optim.Adam, lr=0.01, max_epochs=40, verbose=0
+    TabularMLP,
+    module__hidden=(32,),
+    optimizer=torch.optim.Adam,
+    lr=0.01,
+    max_epochs=40,
+    verbose=0,
 )
 search = GridSearchCV(
     make_safe_pipeline(net),
