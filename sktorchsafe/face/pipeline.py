@@ -43,7 +43,8 @@ class _CodesEncoder(TableEncoder):
                 for k, (name, dtype) in enumerate(out.dtypes.items())
                 if k not in codes and pd.api.types.is_integer_dtype(dtype)
             ]
-            out = out.astype(dict.fromkeys(whole, np.float64))
+            if whole:  # astype copies the frame even when it changes nothing
+                out = out.astype(dict.fromkeys(whole, np.float64))
         if not len(self.code_columns_):
             return out
         if not isinstance(out, (pd.DataFrame, np.ndarray)):
