@@ -15,6 +15,8 @@ from test_outliers import METHODS, messy_arrays
 
 from sktorchsafe import OutlierClipper
 from sktorchsafe.exceptions import DataQualityWarning
+from sktorchsafe.steps._clip_statistics import COARSE_ROWS, exact_statistics
+from sktorchsafe.steps._tail_maps import beyond_fences, choose_methods
 
 MAP_METHODS = ["squash", "quantile_normal", "none", "auto"]
 
@@ -198,15 +200,32 @@ def test_bad_input_contract_of_the_maps(X, method, tails, on_inf):
         warnings.simplefilter("error")  # anything else (numpy warnings) fails
         warnings.simplefilter("ignore", DataQualityWarning)
         Xt = clipper.fit_transform(X)
-        Xt2 = clipper.transform(X)
+        Xt2, counts = clipper.transform(X, return_counts=True)
     assert Xt.shape == X.shape and Xt.dtype == X.dtype
     assert_array_equal(Xt2, Xt)
+    # The fit's share, often known from the statistics alone, is the count's.
+    assert_array_equal(clipper.clipped_fraction_, counts.clipped_fraction)
     assert not np.isinf(Xt).any()
     assert np.isnan(Xt)[np.isnan(X)].all()
     new_nan = np.isnan(Xt) & ~np.isnan(X)
     assert (np.isinf(X)[new_nan]).all()
     if on_inf == "clip":
         assert not new_nan[:, ~np.isnan(clipper.data_min_)].any()
+
+
+def test_auto_sorts_only_the_features_beyond_the_fences():
+    X = _tails_table(n=20_000)
+    staged = exact_statistics(X, "auto", None, grid_for=beyond_fences)
+    whole = exact_statistics(X, "auto", None)
+    beyond = beyond_fences(whole)
+    assert beyond.tolist() == [False, True, True, False]
+    assert_array_equal(staged.grid[:, beyond], whole.grid[:, beyond])
+    assert_array_equal(staged.grid[COARSE_ROWS], whole.grid[COARSE_ROWS])
+    assert np.isnan(staged.grid[1:-1, ~beyond]).sum() == 2 * (999 - 5)
+    assert_array_equal(choose_methods(staged), choose_methods(whole))
+    assert_array_equal(
+        OutlierClipper().fit(X).methods_, ["none", "quantile_normal", "squash", "none"]
+    )
 
 
 # ------------------------------------------------- subsampled order statistics

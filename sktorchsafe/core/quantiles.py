@@ -44,7 +44,7 @@ def _lerp(a, b, t):
 COLUMN_SLAB_BYTES = 32 << 20
 
 #: Above this many distinct order statistics per column, :func:`nanquantile`
-#: sorts each column once instead of partitioning it once per statistic.
+#: sorts each column once instead of partitioning it around each.
 MANY_LEVELS = 16
 
 #: Arrays with fewer cells than this are read by one thread.
@@ -107,8 +107,8 @@ def nanquantile(X, q):
     Equal to ``np.nanquantile(X, q, axis=0)`` (method ``"linear"``; float32
     data is interpolated in float64) but many times faster on tall arrays:
     each column is copied once (see :func:`_each_column`) and only partially
-    ordered, by ``np.partition`` around the order statistics needed, with
-    NaN left to sort last instead of being removed first.
+    ordered, by one ``np.partition`` around the order statistics needed,
+    with NaN left to sort last instead of being removed first.
 
     Parameters
     ----------
@@ -148,33 +148,17 @@ def nanquantile(X, q):
 def _order_statistic_pairs(col, lo, m):
     """The ``lo``-th and ``lo + 1``-th smallest of ``col[:m]``, as float64.
 
-    ``col`` (NaN sorting last, ``m`` values before them) is partitioned in
-    place, one single-``kth`` partition per distinct ``lo`` on the part still
-    unordered (numpy's fast path).  The ``lo + 1``-th value is then the
-    NaN-skipping minimum of what lies right of ``lo``, up to the next
-    position already in place.  The ``lo + 1``-th of the last value is the
-    value itself.
+    ``col`` (NaN sorting last, ``m`` values before them) is reordered in
+    place: one ``np.partition`` around all the order statistics needed (one
+    introselect call, faster than one call per statistic), or one sort when
+    there are many. The ``lo + 1``-th of the last value is the value itself.
     """
-    kth = np.unique(lo)
-    if kth.size > MANY_LEVELS:
-        # Each single-kth partition reads the rest of the column again; for
-        # many levels (a quantile grid) one sort is cheaper.
+    nxt = np.minimum(lo + 1, m - 1)
+    if np.unique(lo).size > MANY_LEVELS:
         col.sort()  # NaN sorts last
-        nxt = col[np.minimum(lo + 1, m - 1)]
-        return col[lo].astype(np.float64), nxt.astype(np.float64)
-    done = 0
-    for k in kth:
-        col[done:].partition(k - done)
-        done = k + 1
-    ends = np.append(kth[1:], col.size)
-    a = col[lo].astype(np.float64)
-    b = a.copy()
-    for k, end in zip(kth, ends, strict=True):
-        if k + 1 >= m:
-            continue
-        nxt = col[k + 1] if k + 1 == end else np.fmin.reduce(col[k + 1 : end])
-        b[lo == k] = nxt
-    return a, b
+    else:
+        col.partition(np.unique(np.concatenate((lo, nxt))))
+    return col[lo].astype(np.float64), col[nxt].astype(np.float64)
 
 
 def nanmode(X):

@@ -30,6 +30,11 @@ GRID_LEVELS = np.linspace(0.0, 1.0, 1001)
 #: Methods that learn the quantile grid (the others learn a few statistics).
 GRID_METHODS = ("quantile_normal", "auto")
 
+#: The rows of the grid every feature gets (the range, 1%, the quartiles,
+#: 99%); ``exact_statistics`` fills the others only for the features that
+#: need the whole grid.
+COARSE_ROWS = np.array([0, 10, 250, 500, 750, 990, 1000])
+
 #: ``1 / Φ⁻¹(3/4)``: scales the median absolute deviation of normal data to its
 #: standard deviation (``scipy.stats.median_abs_deviation(scale="normal")``).
 MAD_TO_STD = float(1.0 / norm.ppf(0.75))
@@ -60,6 +65,27 @@ class BoundStatistics:
     grid: np.ndarray = None
     #: Finite values per feature (the grid methods), else None.
     count: np.ndarray = field(default=None)
+    #: ``(n_rows, n_nan, n_neginf, n_posinf)`` per feature, read from every
+    #: row by :func:`exact_statistics`, else None.
+    nonfinite: tuple = None
+
+    def counts_if_only_inf_clipped(self, lower, upper):
+        """What ``transform`` of the training data clips, if no finite value is.
+
+        ``(n_below, n_above, n_observed)`` per feature, as
+        :meth:`OutlierClipper._clip` counts them, when every feature's finite
+        range lies within ``[lower, upper]`` (only ±inf are moved: the
+        methods that do not clip, bounds at the range, loose bounds); None
+        otherwise, or without the counts.
+        """
+        if self.nonfinite is None:
+            return None
+        n_rows, n_nan, n_neginf, n_posinf = self.nonfinite
+        with np.errstate(invalid="ignore"):
+            outside = (self.data_min < lower) | (self.data_max > upper)
+        if outside.any():
+            return None
+        return n_neginf, n_posinf, n_rows - n_nan
 
 
 def moment_statistics(stats):
@@ -68,32 +94,66 @@ def moment_statistics(stats):
     return BoundStatistics(mean, mean, stats.std, stats.min, stats.max)
 
 
-def exact_statistics(X, method, levels, rows=None):
+def exact_statistics(X, method, levels, rows=None, grid_for=None):
     """Per-feature statistics of the finite values of an in-memory X.
 
     ``levels`` are the two quantiles (fractions) of ``"iqr"`` and
     ``"quantile"``. ``rows`` (sorted row indices, or None for all) are the
     rows the order statistics are read from; the moments, the finite range
-    and the counts always read every row.
+    and the counts always read every row. ``grid_for`` (the grid methods):
+    a function of the statistics at :data:`COARSE_ROWS` that gives the
+    features which need the whole grid (a boolean mask); the other features'
+    grid holds NaN outside those rows. None: every feature gets the whole
+    grid. Sorting every value of a feature is what the whole grid costs,
+    while the coarse rows take a few partial orderings.
     """
     if method == "zscore":
         # NaN and ±inf are left out of the moments.
-        return moment_statistics(ColumnStats.from_array(X))
+        column_stats = ColumnStats.from_array(X)
+        stats = moment_statistics(column_stats)
+        stats.nonfinite = (
+            X.shape[0],
+            column_stats.n_nan,
+            column_stats.n_neginf,
+            column_stats.n_posinf,
+        )
+        return stats
 
     data_min, data_max = column_min_max(X)
     has_inf = np.isinf(data_min) | np.isinf(data_max)
+    nonfinite = _nonfinite_counts(X, has_inf)
     if has_inf.any():
         data_min[has_inf], data_max[has_inf] = column_min_max(inf_as_nan(X[:, has_inf]))
-    count = None
-    if method in GRID_METHODS:
-        count = X.shape[0] - np.count_nonzero(~np.isfinite(X), axis=0)
-    if rows is not None:
-        X = X[rows]
-    X = inf_as_nan(X, has_inf)
     if method == "none":
-        return _no_statistics(data_min, data_max)
+        stats = _no_statistics(data_min, data_max)
+    else:
+        if rows is not None:
+            X = X[rows]
+        X = inf_as_nan(X, has_inf)
+        n_rows, n_nan, n_neginf, n_posinf = nonfinite
+        count = n_rows - n_nan - n_neginf - n_posinf
+        stats = _order_statistics(
+            X, method, levels, grid_for, count, data_min, data_max
+        )
+    stats.nonfinite = nonfinite
+    return stats
+
+
+def _nonfinite_counts(X, has_inf):
+    """``(n_rows, n_nan, n_neginf, n_posinf)`` per column; ``has_inf`` flags ±inf."""
+    n_nan = np.count_nonzero(np.isnan(X), axis=0)
+    n_neginf, n_posinf = np.zeros_like(n_nan), np.zeros_like(n_nan)
+    if has_inf.any():
+        with_inf = X[:, has_inf]
+        n_neginf[has_inf] = np.count_nonzero(with_inf == -np.inf, axis=0)
+        n_posinf[has_inf] = np.count_nonzero(with_inf == np.inf, axis=0)
+    return X.shape[0], n_nan, n_neginf, n_posinf
+
+
+def _order_statistics(X, method, levels, grid_for, count, data_min, data_max):
+    """The quantile part of :func:`exact_statistics` (X: its rows, ±inf as NaN)."""
     if method in GRID_METHODS:
-        return grid_statistics(nanquantile(X, GRID_LEVELS), count, data_min, data_max)
+        return _grid_in_stages(X, grid_for, count, data_min, data_max)
     if method == "squash":
         return quartile_statistics(
             nanquantile(X, (0.25, 0.5, 0.75)), data_min, data_max
@@ -107,6 +167,19 @@ def exact_statistics(X, method, levels, rows=None):
     with np.errstate(over="ignore"):
         spread = high - low
     return BoundStatistics(low, high, spread, data_min, data_max)
+
+
+def _grid_in_stages(X, grid_for, count, data_min, data_max):
+    """The grid statistics, the whole grid only for the features ``grid_for`` picks."""
+    if grid_for is None:
+        return grid_statistics(nanquantile(X, GRID_LEVELS), count, data_min, data_max)
+    grid = np.full((GRID_LEVELS.size, X.shape[1]), np.nan)
+    grid[COARSE_ROWS] = nanquantile(X, GRID_LEVELS[COARSE_ROWS])
+    stats = grid_statistics(grid, count, data_min, data_max)
+    whole = np.flatnonzero(grid_for(stats))
+    if whole.size:
+        stats.grid[1:-1, whole] = nanquantile(X[:, whole], GRID_LEVELS[1:-1])
+    return stats
 
 
 def _no_statistics(data_min, data_max):

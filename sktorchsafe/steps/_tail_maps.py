@@ -33,6 +33,7 @@ __all__ = [
     "BOUND_METHODS",
     "MAP_METHODS",
     "TailMaps",
+    "beyond_fences",
     "choose_methods",
 ]
 
@@ -89,10 +90,29 @@ def choose_methods(stats, *, fence=None, heavy_share=None):
     Deterministic: a function of the statistics only, which ``partial_fit``
     and Dask fits merge (their quantile grid is a sketch's).
     """
-    fence = AUTO_FENCE if fence is None else fence
     heavy_share = AUTO_HEAVY_SHARE if heavy_share is None else heavy_share
-    n_features = stats.data_min.size
-    methods = np.full(n_features, "none", dtype=object)
+    methods = np.full(stats.data_min.size, "none", dtype=object)
+    low, high, tame = _fences(stats, fence)
+    with np.errstate(invalid="ignore"):
+        interior = stats.grid[1:-1][:, tame]
+        share = np.mean((interior < low[tame]) | (interior > high[tame]), axis=0)
+    methods[tame] = np.where(share >= heavy_share, "quantile_normal", "squash")
+    return methods
+
+
+def beyond_fences(stats, *, fence=None):
+    """The features rule 1 of :func:`choose_methods` does not leave unchanged.
+
+    A boolean mask, read from the quartiles, the 1% and 99% quantiles, the
+    finite range and the counts only: the features that need the whole
+    quantile grid.
+    """
+    return _fences(stats, fence)[2]
+
+
+def _fences(stats, fence=None):
+    """``(low, high, beyond)``: the ``"auto"`` fences, and who lies beyond them."""
+    fence = AUTO_FENCE if fence is None else fence
     spread = _robust_spread(stats)
     # On large samples, no closer than a normal sample of that size reaches
     # with 99% probability (in IQRs beyond the quartile): 3.5 at 400,000 rows.
@@ -103,11 +123,7 @@ def choose_methods(stats, *, fence=None, heavy_share=None):
         low = stats.low - fence * spread
         high = stats.high + fence * spread
         beyond = (stats.data_min < low) | (stats.data_max > high)
-        interior = stats.grid[1:-1]
-        share = np.mean((interior < low) | (interior > high), axis=0)
-    tame = beyond & (spread > 0) & np.isfinite(spread)
-    methods[tame] = np.where(share[tame] >= heavy_share, "quantile_normal", "squash")
-    return methods
+    return low, high, beyond & (spread > 0) & np.isfinite(spread)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from ._tail_maps import (
     MAP_METHODS,
     TailMaps,
     as_dtype,
+    beyond_fences,
     choose_methods,
     clipped_fraction,
     count_true,
@@ -347,7 +348,7 @@ class OutlierClipper(
         """
         self._check_quantile_range()
         X = self._fit(X)
-        if not is_dask_collection(X):  # exact: count what transform changes
+        if not hasattr(self, "clipped_fraction_"):  # count what transform changes
             self._set_clipped_fraction(self._clip(X, out=None, count=True))
         return self
 
@@ -374,7 +375,10 @@ class OutlierClipper(
         self._check_quantile_range()
         X = self._fit(X)
         out = self._output_for(X, X_in)
-        self._set_clipped_fraction(self._clip(X, out=out, count=True))
+        known = hasattr(self, "clipped_fraction_")  # from the statistics
+        counts = self._clip(X, out=out, count=not known)
+        if not known:
+            self._set_clipped_fraction(counts)
         self._maps.apply(out, self.tails)
         return out
 
@@ -424,6 +428,10 @@ class OutlierClipper(
         """Make the bounds of the statistics; warn about degenerate features."""
         if not self._continues_stream():  # exact statistics of an in-memory fit
             self._set_bounds(self._stream)
+            # Known without a pass over X when no finite value is clipped.
+            counts = self._stream.counts_if_only_inf_clipped(self.lower_, self.upper_)
+            if counts is not None:
+                self._set_clipped_fraction(counts)
             return
         stream = self._stream
         self._set_bounds(stream.bound_statistics(self.method, self._quantile_levels()))
@@ -470,7 +478,9 @@ class OutlierClipper(
 
     def _exact_statistics(self, X, sample_weight=None):
         rows = sample_rows(X.shape[0], self.subsample, self.random_state)
-        return exact_statistics(X, self.method, self._quantile_levels(), rows)
+        # "auto" needs the whole grid only where it maps a tail.
+        grid_for = beyond_fences if self.method == "auto" else None
+        return exact_statistics(X, self.method, self._quantile_levels(), rows, grid_for)
 
     def _set_bounds(self, stats):
         """Make the methods, ``lower_``, ``upper_`` and maps of the statistics."""
