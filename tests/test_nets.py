@@ -449,6 +449,23 @@ def test_classifier_multiclass_and_explicit_classes_order(rng):
     assert accuracy_score(y, net.predict(X)) > 0.85
 
 
+@pytest.mark.parametrize("empty", [[], np.array([])])
+def test_empty_classes_is_skorchs_codes_without_classes(clf_data, empty):
+    X, positive = clf_data
+    codes = positive.astype(np.int64)
+    net = classifier(classes=empty, train_split=None).fit(X, codes)
+    with pytest.raises(AttributeError, match="has no attribute 'classes_'"):
+        net.classes_  # noqa: B018
+    predicted = net.predict(X)
+    assert predicted.dtype.kind == "i" and set(predicted) <= {0, 1}
+    assert accuracy_score(codes, predicted) > 0.85
+    assert net.predict_proba(X).shape == (len(X), 2)
+    with pytest.raises(TargetError, match=r"codes 0..K-1, but 2 rows do not: 0, 1"):
+        net.fit(X[:4], np.array([-1.0, 0.5, 1.0, 0.0]))
+    with pytest.raises(TargetError, match="classes=None"):
+        net.fit(X[:4], np.array(["a", "b", "a", "b"]))
+
+
 def test_classifier_partial_fit_with_classes(clf_data):
     X, positive = clf_data
     y = np.where(positive, "b", "a")

@@ -14,6 +14,7 @@ Torch names resolve on first use (PEP 562), so importing this module never
 loads torch: the transformers and ``diagnose`` import it too.
 """
 
+import inspect
 import os
 
 import numpy as np
@@ -56,6 +57,7 @@ __all__ = [
     "net_module_names",
     "output_config",
     "parameter_constraints",
+    "reject_unrequested_metadata",
     "standard_scaler_partial_fit",
     "uncompiled",
     "validate_parameter_constraints",
@@ -201,6 +203,26 @@ def net_module_names(net):
     """
     names = getattr(net, "_modules", None)
     return list(names) if names is not None else ["module"]
+
+
+def reject_unrequested_metadata(net, method, fit_params):
+    """Raise now the ``TypeError`` skorch's fit loop raises for unrequested metadata.
+
+    With scikit-learn's metadata routing enabled, skorch (1.4 and later)
+    routes ``fit_params`` through ``process_routing`` in its fit loop, and a
+    parameter no consumer requested raises there, after the net has
+    checked the data; the safe nets check first, so that a wrong call is
+    named before its data. Without routing, or with a skorch that does not
+    route, nothing is checked here (skorch passes the parameters on).
+    """
+    from sklearn import get_config
+    from sklearn.utils.metadata_routing import process_routing
+    from skorch import NeuralNet
+
+    routes = "_routing_method" in inspect.signature(NeuralNet.fit_loop).parameters
+    if routes and get_config().get("enable_metadata_routing", False):
+        params = {k: v for k, v in fit_params.items() if k != "_routing_method"}
+        process_routing(net, method, **params)
 
 
 def __getattr__(name):

@@ -11,7 +11,14 @@ from sklearn.utils.multiclass import type_of_target
 from ..exceptions import TargetError
 from .messages import describe, plural
 
-__all__ = ["check_codes", "check_labels", "encode_labels", "given_codes", "is_one_hot"]
+__all__ = [
+    "check_bare_codes",
+    "check_codes",
+    "check_labels",
+    "encode_labels",
+    "given_codes",
+    "is_one_hot",
+]
 
 
 def given_codes(y, classes):
@@ -47,6 +54,33 @@ def check_codes(y, n_classes, who):
             rows=outside,
         )
     return codes.astype(np.int64)
+
+
+def check_bare_codes(y, who):
+    """y as class codes 0..K-1 without classes (skorch's ``classes=[]``), int64.
+
+    Labels that are not whole numbers of at least 0 raise, naming the rows.
+    """
+    values = np.asarray(y)
+    if values.dtype.kind not in "biuf":
+        raise TargetError(
+            f"{who}: with classes=[] (skorch's meaning: no classes_), y must hold "
+            f"the class codes 0..K-1, but it holds {values.dtype} labels. Pass "
+            "classes=None to learn the labels from y.",
+            kind="label_encoding",
+        )
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero((values < 0) | (values != np.round(values)))
+    if bad.size:
+        raise TargetError(
+            f"{who}: with classes=[] (skorch's meaning: no classes_), y must hold "
+            f"the class codes 0..K-1, but {plural(bad.size, 'row')} do not: "
+            f"{describe(bad)}, e.g. {values[bad[0]].tolist()!r}. Pass "
+            "classes=None to learn the labels from y.",
+            kind="label_encoding",
+            rows=bad,
+        )
+    return values.astype(np.int64)
 
 
 def is_one_hot(y):

@@ -174,7 +174,8 @@ def _grid_in_stages(X, grid_for, count, data_min, data_max):
     if grid_for is None:
         return grid_statistics(nanquantile(X, GRID_LEVELS), count, data_min, data_max)
     grid = np.full((GRID_LEVELS.size, X.shape[1]), np.nan)
-    grid[COARSE_ROWS] = nanquantile(X, GRID_LEVELS[COARSE_ROWS])
+    inner = COARSE_ROWS[1:-1]  # the ends are the exact range
+    grid[inner] = nanquantile(X, GRID_LEVELS[inner])
     stats = grid_statistics(grid, count, data_min, data_max)
     whole = np.flatnonzero(grid_for(stats))
     if whole.size:

@@ -14,7 +14,11 @@ from collections.abc import Mapping
 from skorch.dataset import get_len
 from skorch.utils import is_dataset
 
-from ..core.compat import uncompiled, validate_parameter_constraints
+from ..core.compat import (
+    reject_unrequested_metadata,
+    uncompiled,
+    validate_parameter_constraints,
+)
 from .boundary import _TorchBoundary
 from .guard import NonFiniteGuard
 from .preflight import Preflight
@@ -130,6 +134,8 @@ class _SafeNet(_SplitChecks, _TorchBoundary):
         self : object
             The fitted net.
         """
+        method = fit_params.get("_routing_method", "partial_fit")  # fit: "fit"
+        reject_unrequested_metadata(self, method, fit_params)
         reset = not self._data_seen()
         X = self._prepare_X(X, reset=reset)
         n_samples = None

@@ -19,8 +19,8 @@ from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
-from ..core.compat import InvalidParameterError
 from ..core.labels import (
+    check_bare_codes,
     check_codes,
     check_labels,
     encode_labels,
@@ -433,7 +433,9 @@ class SafeNeuralNetClassifier(
         0..K-1 of these classes (``classes=["neg", "pos"]`` with y in
         {0, 1}): when y's labels are not all among ``classes`` and are whole
         numbers, they are read as codes, and ``predict`` returns codes too
-        (like y). An empty ``classes`` raises ``InvalidParameterError``.
+        (like y). An empty ``classes`` is skorch's way back to its first
+        behaviour: y holds the codes 0..K-1, ``predict`` returns codes and
+        the net has no ``classes_`` (accessing it raises ``AttributeError``).
     *args, **kwargs
         Every other parameter of ``skorch.NeuralNetClassifier``.
 
@@ -548,17 +550,14 @@ class SafeNeuralNetClassifier(
             callbacks.append((name, callback))
         return with_guard(callbacks)
 
-    def _validate_own_params(self):
-        super()._validate_own_params()
-        if self.classes is not None and not len(self.classes):
-            raise InvalidParameterError(
-                f"The 'classes' parameter of {type(self).__name__} is empty. Pass "
-                "every class label, in the order of the module's output "
-                "columns, or None to learn them from y."
-            )
-
     # -------------------------------------------------------------- y
+    def _codes_only(self):
+        """skorch's ``classes=[]``: y holds the codes, and no ``classes_``."""
+        return self.classes is not None and not len(self.classes)
+
     def _output_width(self, y, classes):
+        if self._codes_only():
+            return None if y is None else int(np.max(y, initial=-1)) + 1
         return class_count(y, self.classes if classes is None else classes)
 
     def _prepare_y(self, y, *, reset, classes=None, n_samples=None):
@@ -587,6 +586,9 @@ class SafeNeuralNetClassifier(
         if bad is not None:
             kinds, rows = bad
             raise_unusable(who, kinds, rows, labels=index_labels(target.index, rows))
+        if self._codes_only():
+            self._y_codes = True
+            return check_bare_codes(y, who)
         if reset:
             if self.classes is None:
                 try:
