@@ -11,15 +11,18 @@ carries the target (amounts, delays, counts).
 
 :class:`~sktorchsafe.OutlierClipper` (the ``clip`` step) sends ±inf to the
 learned bounds and chooses per column, in ``fit``, how to handle the tails:
-``"none"`` for a column within Tukey's outer fences, ``"quantile_normal"``
-for a heavy tail (every value keeps its rank) and ``"squash"`` for a few far
-values, more likely noise.
+``"none"`` for a column within Tukey's outer fences, ``"range"`` for a tail
+that standardizing does not crush (its values kept, new ones clipped to the
+training range), ``"quantile_normal"`` for a heavy tail that would crush the
+column's other values (every value keeps its rank) and ``"squash"`` for a
+few far values, more likely noise.
 """
 
 # %%
-# Three columns, three kinds of tail
-# ----------------------------------
+# Four columns, four kinds of tail
+# --------------------------------
 # ``amount`` is log-normal and the target depends on it linearly;
+# ``income`` is far more skewed and the target depends on its logarithm;
 # ``sensor`` is normal with 1% gross errors; ``noise`` is plain normal. Two
 # cells hold ±inf.
 import warnings
@@ -40,11 +43,14 @@ from sktorchsafe import (
 rng = np.random.default_rng(0)
 n = 1000
 amount = rng.lognormal(mean=3.0, sigma=1.2, size=n)
+income = rng.lognormal(mean=10.0, sigma=2.5, size=n)
 sensor = rng.normal(20.0, 2.0, size=n)
-y = 0.05 * amount + 0.5 * sensor + rng.normal(scale=1.0, size=n)
+y = 0.05 * amount + 0.5 * np.log(income) + 0.5 * sensor + rng.normal(size=n)
 sensor[rng.choice(n, size=10, replace=False)] = rng.choice([900.0, -500.0], 10)
-X = pd.DataFrame({"amount": amount, "sensor": sensor, "noise": rng.normal(size=n)})
-X.iloc[3, 1] = np.inf
+X = pd.DataFrame(
+    {"amount": amount, "income": income, "sensor": sensor, "noise": rng.normal(size=n)}
+)
+X.iloc[3, 2] = np.inf
 X.iloc[7, 0] = -np.inf
 
 clipper = OutlierClipper().set_output(transform="pandas").fit(X)
@@ -63,10 +69,11 @@ print(pd.DataFrame(counts, index=X.columns)[["n_below", "n_above"]])
 # %%
 # What each column became
 # -----------------------
-# The heavy tail of ``amount`` keeps its order (a monotone map to a normal),
-# the gross errors of ``sensor`` are squashed to within a few IQRs of the
-# median, ``noise`` is left as it is.
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+# ``amount`` keeps its values (its tail carries the target linearly), the
+# heavy tail of ``income`` keeps its order (a monotone map to a normal), the
+# gross errors of ``sensor`` are squashed to within a few IQRs of the median,
+# ``noise`` is left as it is.
+fig, axes = plt.subplots(1, 4, figsize=(15, 3.6))
 finite = np.isfinite(X.to_numpy())
 for k, (ax, name) in enumerate(zip(axes, X.columns, strict=True)):
     ax.scatter(X[name][finite[:, k]], Xt[name][finite[:, k]], s=6)
@@ -83,7 +90,8 @@ fig.tight_layout()
 # ``clip__method`` goes into a grid search like any other parameter. Hard
 # clipping at Tukey's fences (``"iqr"``) flattens the tail of ``amount`` that
 # carries the target; leaving the tails alone (``"none"``) lets the gross
-# errors of ``sensor`` squeeze its other values together once scaled.
+# errors of ``sensor`` and the tail of ``income`` squeeze their other values
+# together once scaled.
 # The net is :class:`~sktorchsafe.TabularMLP` with one hidden layer of 32
 # units; it learns its input width from X.
 

@@ -18,18 +18,23 @@ from sktorchsafe.exceptions import DataQualityWarning
 from sktorchsafe.steps._clip_statistics import COARSE_ROWS, exact_statistics
 from sktorchsafe.steps._tail_maps import beyond_fences, choose_methods
 
-MAP_METHODS = ["squash", "quantile_normal", "none", "auto"]
+MAP_METHODS = ["squash", "quantile_normal", "range", "none", "auto"]
 
 
 def _tails_table(n=4000, seed=0):
-    """Columns "auto" must tell apart: normal, heavy tail, gross outliers, rare."""
+    """Columns "auto" must tell apart.
+
+    Normal, a heavy tail that crushes the body under standardizing, gross
+    outliers, a rare indicator, a moderate tail that does not.
+    """
     rng = np.random.default_rng(seed)
     normal = rng.normal(size=n)
-    heavy = rng.lognormal(0.0, 1.5, size=n)
+    heavy = rng.lognormal(0.0, 2.5, size=n)
     outliers = rng.normal(size=n)
     outliers[rng.choice(n, 8, replace=False)] = 1e4
     rare = (rng.random(n) < 0.05).astype(float)
-    X = np.column_stack([normal, heavy, outliers, rare])
+    moderate = rng.lognormal(0.0, 1.0, size=n)
+    X = np.column_stack([normal, heavy, outliers, rare, moderate])
     X[rng.random(X.shape) < 0.05] = np.nan
     return X
 
@@ -38,11 +43,18 @@ def test_auto_chooses_per_column():
     X = _tails_table()
     clipper = OutlierClipper().fit(X)
     assert clipper.method == "auto"
-    assert list(clipper.methods_) == ["none", "quantile_normal", "squash", "none"]
+    expected = ["none", "quantile_normal", "squash", "none", "range"]
+    assert list(clipper.methods_) == expected
     Xt = clipper.transform(X)
     finite = ~np.isnan(X)
     assert_array_equal(np.isnan(Xt), ~finite)  # NaN kept in place
-    assert_array_equal(Xt[:, [0, 3]], X[:, [0, 3]])  # nothing to tame: unchanged
+    # Nothing to tame, or a tail that standardizing does not crush: unchanged.
+    assert_array_equal(Xt[:, [0, 3, 4]], X[:, [0, 3, 4]])
+    # The range: new values beyond it go to its ends.
+    new = np.array([[0.0, 1.0, 0.0, 0.0, 1e6], [0.0, 1.0, 0.0, 0.0, -5.0]])
+    assert_array_equal(
+        clipper.transform(new)[:, 4], [np.nanmax(X[:, 4]), np.nanmin(X[:, 4])]
+    )
     # The gross outliers are tamed, within median ± threshold * IQR.
     q1, median, q3 = np.nanquantile(X[:, 2], [0.25, 0.5, 0.75])
     assert np.nanmax(Xt[:, 2]) < median + 5.0 * (q3 - q1)
@@ -52,12 +64,15 @@ def test_auto_chooses_per_column():
     assert np.all(np.diff(out[order]) >= 0)
     top = out[order][-len(col) // 100 :]
     assert np.unique(top).size == top.size
-    # 1% of gross errors reads as outliers; a lognormal tail as heavy.
+    # 1% of gross errors reads as outliers; a lognormal tail that crushes the
+    # body as heavy, one that does not as a range to keep.
     rng = np.random.default_rng(1)
-    gross = rng.normal(size=(5000, 2))
+    gross = rng.normal(size=(5000, 3))
     gross[rng.random(5000) < 0.01, 0] = 1e4
-    gross[:, 1] = rng.lognormal(0.0, 1.2, size=5000)
-    assert list(OutlierClipper().fit(gross).methods_) == ["squash", "quantile_normal"]
+    gross[:, 1] = rng.lognormal(0.0, 2.5, size=5000)
+    gross[:, 2] = rng.lognormal(0.0, 1.2, size=5000)
+    methods = OutlierClipper().fit(gross).methods_
+    assert list(methods) == ["squash", "quantile_normal", "range"]
     # The same data gives the same choice and output (deterministic).
     assert_array_equal(OutlierClipper().fit_transform(X), Xt)
 
@@ -218,13 +233,15 @@ def test_auto_sorts_only_the_features_beyond_the_fences():
     staged = exact_statistics(X, "auto", None, grid_for=beyond_fences)
     whole = exact_statistics(X, "auto", None)
     beyond = beyond_fences(whole)
-    assert beyond.tolist() == [False, True, True, False]
+    assert beyond.tolist() == [False, True, True, False, True]
     assert_array_equal(staged.grid[:, beyond], whole.grid[:, beyond])
     assert_array_equal(staged.grid[COARSE_ROWS], whole.grid[COARSE_ROWS])
     assert np.isnan(staged.grid[1:-1, ~beyond]).sum() == 2 * (999 - 5)
+    assert_allclose(staged.std[beyond], whole.std[beyond], rtol=1e-12)
     assert_array_equal(choose_methods(staged), choose_methods(whole))
     assert_array_equal(
-        OutlierClipper().fit(X).methods_, ["none", "quantile_normal", "squash", "none"]
+        OutlierClipper().fit(X).methods_,
+        ["none", "quantile_normal", "squash", "none", "range"],
     )
 
 

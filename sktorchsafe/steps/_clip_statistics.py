@@ -30,6 +30,9 @@ GRID_LEVELS = np.linspace(0.0, 1.0, 1001)
 #: Methods that learn the quantile grid (the others learn a few statistics).
 GRID_METHODS = ("quantile_normal", "auto")
 
+#: Methods that learn the finite range only.
+RANGE_METHODS = ("none", "range")
+
 #: The rows of the grid every feature gets (the range, 1%, the quartiles,
 #: 99%); ``exact_statistics`` fills the others only for the features that
 #: need the whole grid.
@@ -65,6 +68,9 @@ class BoundStatistics:
     grid: np.ndarray = None
     #: Finite values per feature (the grid methods), else None.
     count: np.ndarray = field(default=None)
+    #: Standard deviation of the finite values (the grid methods; NaN for
+    #: the features without the whole grid), else None.
+    std: np.ndarray = None
     #: ``(n_rows, n_nan, n_neginf, n_posinf)`` per feature, read from every
     #: row by :func:`exact_statistics`, else None.
     nonfinite: tuple = None
@@ -124,17 +130,22 @@ def exact_statistics(X, method, levels, rows=None, grid_for=None):
     nonfinite = _nonfinite_counts(X, has_inf)
     if has_inf.any():
         data_min[has_inf], data_max[has_inf] = column_min_max(inf_as_nan(X[:, has_inf]))
-    if method == "none":
+    if method in RANGE_METHODS:
         stats = _no_statistics(data_min, data_max)
     else:
-        if rows is not None:
-            X = X[rows]
-        X = inf_as_nan(X, has_inf)
+        sample = inf_as_nan(X if rows is None else X[rows], has_inf)
         n_rows, n_nan, n_neginf, n_posinf = nonfinite
         count = n_rows - n_nan - n_neginf - n_posinf
         stats = _order_statistics(
-            X, method, levels, grid_for, count, data_min, data_max
+            sample, method, levels, grid_for, count, data_min, data_max
         )
+    if stats.grid is not None:
+        # Every row's moments, for the features with the whole grid.
+        whole = ~np.isnan(stats.grid[1])
+        stats.std = np.full(whole.size, np.nan)
+        if whole.any():
+            finite = inf_as_nan(X[:, whole], has_inf[whole])
+            stats.std[whole] = ColumnStats.from_array(finite).std
     stats.nonfinite = nonfinite
     return stats
 
@@ -230,12 +241,14 @@ class ClipStream:
         stats, sketch = self.stats, self.sketch
         if method == "zscore":
             return moment_statistics(stats)
-        if method == "none":
+        if method in RANGE_METHODS:
             return _no_statistics(stats.min, stats.max)
         if method in GRID_METHODS:
-            return grid_statistics(
+            grid = grid_statistics(
                 sketch.quantile(GRID_LEVELS), stats.count, stats.min, stats.max
             )
+            grid.std = stats.std
+            return grid
         if method == "squash":
             return quartile_statistics(
                 sketch.quantile((0.25, 0.5, 0.75)), stats.min, stats.max

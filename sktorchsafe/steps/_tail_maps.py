@@ -30,6 +30,7 @@ from ._clip_statistics import GRID_LEVELS, MAD_TO_STD
 __all__ = [
     "AUTO_FENCE",
     "AUTO_HEAVY_SHARE",
+    "AUTO_RESOLUTION",
     "BOUND_METHODS",
     "MAP_METHODS",
     "TailMaps",
@@ -53,6 +54,15 @@ AUTO_FENCE = 3.0
 #: are taken for outliers (1% of gross errors reads as 1%) and squashed.
 AUTO_HEAVY_SHARE = 0.02
 
+#: ``"auto"`` keeps the training values of a feature beyond the fences (and
+#: clips new ones to their range) when its robust spread is at least this
+#: many standard deviations: standardizing then
+#: leaves the body its resolution (normal data: 1.35; a lognormal of sigma
+#: 1.2: 0.58, of sigma 1.5: 0.27, of sigma 2: 0.07; 1% of gross errors near
+#: 1e4 in normal data: 0.002), and a tail that carries the target keeps its
+#: linear relation to it.
+AUTO_RESOLUTION = 0.25
+
 
 def _robust_spread(stats):
     """The IQR; where it is 0, the 1%-99% range; where that is 0 too, 0."""
@@ -65,8 +75,8 @@ def _robust_spread(stats):
     return spread
 
 
-def choose_methods(stats, *, fence=None, heavy_share=None):
-    """The ``"auto"`` rule: one of ``"none"``, ``"squash"``, ``"quantile_normal"``.
+def choose_methods(stats, *, fence=None, heavy_share=None, resolution=None):
+    """The ``"auto"`` rule: one of "none", "range", "squash", "quantile_normal".
 
     Per feature, from the quantile grid and the finite range:
 
@@ -78,12 +88,19 @@ def choose_methods(stats, *, fence=None, heavy_share=None):
        or when the spread is 0 (a constant, an indicator of a rare event):
        there is nothing to tame, and standardizing keeps the body's
        resolution;
-    2. ``"quantile_normal"`` when at least ``heavy_share`` of the values lie
-       beyond the fences: a heavy tail. Its values keep their order and their
-       spread in rank (the top 1% stays the top 1%), so a tail that carries
-       the target survives, while its extreme values no longer dominate the
-       scaler;
-    3. ``"squash"`` otherwise: a few values far out, noise more likely than
+    2. ``"range"`` when values lie beyond the fences but the spread is at
+       least ``resolution`` standard deviations: they do not crush the body
+       under standardizing (a moderate tail: amounts, delays). The training
+       values stay as they are, so a tail that carries the target keeps its
+       linear relation to it, and new values beyond the training range go to
+       its ends: the net never extrapolates from a tail it saw a few values
+       of;
+    3. ``"quantile_normal"`` when at least ``heavy_share`` of the values lie
+       beyond the fences: a heavy tail that crushes the body. Its values
+       keep their order and their spread in rank (the top 1% stays the top
+       1%), so a tail that carries the target survives, while its extreme
+       values no longer dominate the scaler;
+    4. ``"squash"`` otherwise: a few values far out, noise more likely than
        signal, are pulled smoothly towards ``median ± threshold * IQR``
        while the body stays nearly linear.
 
@@ -91,8 +108,14 @@ def choose_methods(stats, *, fence=None, heavy_share=None):
     and Dask fits merge (their quantile grid is a sketch's).
     """
     heavy_share = AUTO_HEAVY_SHARE if heavy_share is None else heavy_share
+    resolution = AUTO_RESOLUTION if resolution is None else resolution
     methods = np.full(stats.data_min.size, "none", dtype=object)
     low, high, tame = _fences(stats, fence)
+    if stats.std is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            resolved = tame & (_robust_spread(stats) >= resolution * stats.std)
+        methods[resolved] = "range"
+        tame &= ~resolved
     with np.errstate(invalid="ignore"):
         interior = stats.grid[1:-1][:, tame]
         share = np.mean((interior < low[tame]) | (interior > high[tame]), axis=0)

@@ -65,7 +65,7 @@ class OutlierClipper(
 
     Parameters
     ----------
-    method : {"auto", "iqr", "quantile", "zscore", "mad", "squash", \
+    method : {"auto", "iqr", "quantile", "zscore", "mad", "range", "squash", \
             "quantile_normal", "none"}, default="auto"
         How each feature's tails are handled. Hard clipping to bounds learned
         per feature:
@@ -76,7 +76,9 @@ class OutlierClipper(
         - ``"zscore"``: ``mean ± threshold * std`` (population standard
           deviation);
         - ``"mad"``: the robust z-score, ``median ± threshold * 1.4826 * MAD``
-          with MAD the median absolute deviation from the median (see Notes).
+          with MAD the median absolute deviation from the median (see Notes);
+        - ``"range"``: the finite range seen in ``fit``: the training values
+          stay as they are, new values beyond the range go to its ends.
 
         Smooth, increasing maps that keep the order of the values, returned
         in the feature's units:
@@ -92,7 +94,7 @@ class OutlierClipper(
           output_distribution="normal")`` in the feature's units.
 
         And ``"none"``: values unchanged (±inf still follow ``on_inf``).
-        ``"auto"`` chooses one of ``"none"``, ``"squash"`` and
+        ``"auto"`` chooses one of ``"none"``, ``"range"``, ``"squash"`` and
         ``"quantile_normal"`` per feature in ``fit`` (see Notes); the choice
         is in ``methods_``.
 
@@ -140,17 +142,18 @@ class OutlierClipper(
     lower_ : ndarray of float64 of shape (n_features,)
         Lower bound per feature, applied before any smooth map; ``-inf``
         where the left tail is not clipped (``"squash"``, ``"none"``), the
-        smallest training value for ``"quantile_normal"``.
+        smallest training value for ``"quantile_normal"`` and ``"range"``.
     upper_ : ndarray of float64 of shape (n_features,)
         Upper bound per feature; ``+inf`` where the right tail is not clipped
         (``"squash"``, ``"none"``), the largest training value for
-        ``"quantile_normal"``.
+        ``"quantile_normal"`` and ``"range"``.
     spread_ : ndarray of float64 of shape (n_features,)
         The spread the bounds are ``fold`` times away from: the interquartile
         range (``"iqr"``), the distance between the two quantiles
         (``"quantile"``), the standard deviation (``"zscore"``) or the scaled
         median absolute deviation (``"mad"``), before any widening; the
-        interquartile range for the smooth maps and ``"auto"``, NaN for ``"none"``.
+        interquartile range for the smooth maps and ``"auto"``, NaN for
+        ``"none"`` and ``"range"``.
     data_min_ : ndarray of float64 of shape (n_features,)
         Smallest finite value per feature seen in fit (NaN if none).
     data_max_ : ndarray of float64 of shape (n_features,)
@@ -182,17 +185,24 @@ class OutlierClipper(
     Notes
     -----
     **The default, ``method="auto"``.** Per feature, from the quartiles,
-    the quantiles at every 0.1% and the finite range learned in ``fit``:
+    the quantiles at every 0.1%, the finite range and, for the features
+    beyond the fences, the standard deviation learned in ``fit``:
 
     1. ``"none"`` when every training value lies within Tukey's outer fences
        (3 IQRs beyond the quartiles, or as far as a normal sample of that size
        reaches with 99% probability if further: 3.5 IQRs at 400,000 rows; the
        1%-99% range stands in for an IQR of 0) or the spread is 0;
-    2. ``"quantile_normal"`` when at least 2% of the values lie beyond the
-       fences: a heavy tail (amounts, delays, counts). Every value keeps its
+    2. ``"range"`` when the IQR is still at least a quarter of the standard
+       deviation: the values beyond the fences do not crush the others once
+       standardized (a moderate tail: amounts, delays, incomes). The training
+       values are kept, so a tail that carries the target keeps its linear
+       relation to it, and new values beyond the training range go to its
+       ends, so the net never extrapolates from a few tail values;
+    3. ``"quantile_normal"`` when at least 2% of the values lie beyond the
+       fences: a heavy tail that would crush the body. Every value keeps its
        rank, so a tail that carries the target survives, while its extremes
        no longer dominate a standard scaler;
-    3. ``"squash"`` otherwise: a few values far out, more likely noise than
+    4. ``"squash"`` otherwise: a few values far out, more likely noise than
        signal, are pulled smoothly within 5 IQRs of the median (``threshold``).
 
     The rule reads only mergeable statistics, so ``partial_fit`` and Dask
@@ -290,7 +300,7 @@ class OutlierClipper(
     """
 
     _parameter_constraints = {
-        "method": [StrOptions({*BOUND_METHODS, *MAP_METHODS, "none", "auto"})],
+        "method": [StrOptions({*BOUND_METHODS, *MAP_METHODS, "range", "none", "auto"})],
         "fold": [Interval(Real, 0, None, closed="left")],
         "quantile_range": [tuple],
         "threshold": [Interval(Real, 0, None, closed="left"), None],
@@ -500,10 +510,11 @@ class OutlierClipper(
         bounded = np.isin(methods, BOUND_METHODS)
         lower[~bounded] = -np.inf
         upper[~bounded] = np.inf
-        # The normal map reads values within the training range only.
-        normal = methods == "quantile_normal"
-        lower[normal] = stats.data_min[normal]
-        upper[normal] = stats.data_max[normal]
+        # The normal map reads values within the training range only; "range"
+        # keeps the training values and clips new ones to their range.
+        in_range = np.isin(methods, ("quantile_normal", "range"))
+        lower[in_range] = stats.data_min[in_range]
+        upper[in_range] = stats.data_max[in_range]
 
         empty = np.isnan(stats.data_min)
         constant = stats.data_min == stats.data_max
