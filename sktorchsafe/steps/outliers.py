@@ -25,11 +25,12 @@ from ..core.dask_blocks import (
     is_dask_collection,
     reduce_blocks,
 )
-from ..core.messages import Finding, describe, fix_for, plural, user_stacklevel
+from ..core.messages import fix_for, user_stacklevel
 from ..core.stats import BLOCK_ELEMENTS, SUBSAMPLE, sample_rows
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts, validate_X
 from ..exceptions import DataQualityWarning, SktorchsafeWarning
+from ._clip_findings import degenerate_features
 from ._clip_statistics import ClipStream, exact_statistics
 from ._tail_maps import (
     BOUND_METHODS,
@@ -541,53 +542,9 @@ class OutlierClipper(
 
     def _warn_degenerate(self, constant, collapsed, empty):
         names = feature_names(self, n_features=self.n_features_in_)
-
-        def listed(mask, what):
-            cols = np.flatnonzero(mask)
-            listing = describe([names[j] for j in cols], quote=True)
-            return f"OutlierClipper: {cols.size} feature(s) {what}: {listing}. "
-
-        spread = {
-            "iqr": "an IQR of 0",
-            "quantile": "equal quantiles",
-            "mad": "a MAD of 0",
-            "zscore": "a standard deviation of 0",
-        }.get(self.method, "a spread of 0")
-        self.findings_ = ()
-        messages = []
-        if collapsed.any():
-            # Handled here (the bounds widen to the observed range), so a
-            # finding in the report, not a warning in every fold: rare
-            # indicators and one-hot columns all look like this.
-            cols = np.flatnonzero(collapsed)
-            self.findings_ = (
-                Finding(
-                    "zero_spread",
-                    "info",
-                    tuple(names[j] for j in cols),
-                    f"{plural(cols.size, 'feature')} with {spread} but not "
-                    f"constant: {describe([names[j] for j in cols], quote=True)}. "
-                    f"Most of their values are equal, and the {self.method!r} "
-                    "bounds would collapse onto that value and erase the "
-                    "feature, so their bounds are the observed range (data_min_, "
-                    "data_max_) instead.",
-                    "Nothing to do for indicators; use method='quantile' to clip "
-                    "the tails of other such features.",
-                ),
-            )
-        if constant.any():
-            messages.append(
-                listed(constant, "constant at fit")
-                + "Both bounds are that constant, so transform maps all their "
-                "values to it. Drop them if they should carry information."
-            )
-        if empty.any():
-            messages.append(
-                listed(empty, "without any finite value at fit")
-                + "They are not clipped (bounds -inf and +inf) and their ±inf "
-                "become NaN. Impute or drop them: ImputerSelector keeps and "
-                "fills such columns."
-            )
+        self.findings_, messages = degenerate_features(
+            names, self.method, constant, collapsed, empty
+        )
         for message in messages:
             warnings.warn(message, DataQualityWarning, stacklevel=user_stacklevel())
 

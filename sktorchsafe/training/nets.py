@@ -433,9 +433,8 @@ class SafeNeuralNetClassifier(
         0..K-1 of these classes (``classes=["neg", "pos"]`` with y in
         {0, 1}): when y's labels are not all among ``classes`` and are whole
         numbers, they are read as codes, and ``predict`` returns codes too
-        (like y). An empty ``classes`` is skorch's way back to its first
-        behaviour: y holds the codes 0..K-1, ``predict`` returns codes and
-        the net has no ``classes_`` (accessing it raises ``AttributeError``).
+        (like y). An empty ``classes`` (skorch's meaning): y holds the codes
+        0..K-1, ``predict`` returns codes, and there is no ``classes_``.
     *args, **kwargs
         Every other parameter of ``skorch.NeuralNetClassifier``.
 
@@ -567,9 +566,7 @@ class SafeNeuralNetClassifier(
         target = _read_y(y, who, n_samples)
         y = target.values
         if y.dtype == object and target.given_dtype.kind in "US":
-            y = y.astype(
-                target.given_dtype
-            )  # numpy strings stay numpy strings, as classes_
+            y = y.astype(target.given_dtype)  # numpy strings stay, as classes_
         if y.ndim != 1:
             hint = "multi-output classification is not supported"
             if is_one_hot(y):
