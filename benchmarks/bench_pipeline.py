@@ -14,7 +14,7 @@ before the net, on 400,000 and 1,000,000 x 50 float64 with 1% NaN:
 - ours on the same data in float32;
 - ours with the clipper's exact quantiles (``clip__subsample=None``).
 
-Targets: ours <= 1.5x the bare StandardScaler (issue #16); float32 >= 1.5x
+Targets: ours <= 1.5x the bare StandardScaler; float32 >= 1.5x
 faster than float64.
 """
 
