@@ -15,7 +15,7 @@ from sktorchsafe import (
     make_safe_pipeline,
 )
 from sktorchsafe.exceptions import ModuleConfigError
-from sktorchsafe.training.persist import STATE_KEY
+from sktorchsafe.training.persist import STATE_KEY, encode_state
 
 QUIET = {"verbose": 0, "callbacks__print_log": None, "callbacks__preflight": None}
 
@@ -63,8 +63,8 @@ def test_saved_file_loads_with_weights_only_and_into_a_bare_module(fitted, tmp_p
     path = tmp_path / "params.pt"
     fitted.save_params(f_params=path)
     state = torch.load(path, weights_only=True)
-    assert state[STATE_KEY].dtype == torch.uint8
-    state.pop(STATE_KEY)
+    assert set(state) == {"weight", "bias"}  # the learned state: in _metadata
+    assert '"target_scaler_"' in state._metadata[""][STATE_KEY]
     module = torch.nn.Linear(3, 1)
     module.load_state_dict(state)
     assert torch.equal(module.weight, fitted.module_.weight)
@@ -117,15 +117,47 @@ def test_a_file_saved_by_skorch_has_no_target_scaler(prices, tmp_path):
     np.testing.assert_allclose(loaded.predict(X).ravel(), expected, rtol=1e-6)
 
 
-def test_checkpoint_loads_into_an_uninitialized_net(prices, tmp_path):
+@pytest.mark.parametrize("safetensors", [False, True])
+def test_checkpoint_loads_into_an_uninitialized_net(prices, tmp_path, safetensors):
     X, y = prices
-    checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)
+    checkpoint = Checkpoint(
+        dirname=str(tmp_path),
+        monitor=None,
+        use_safetensors=safetensors,
+        f_optimizer=None if safetensors else "optimizer.pt",
+    )
     net = SafeNeuralNetRegressor(
         torch.nn.Linear, max_epochs=5, lr=0.05, callbacks=[checkpoint], **QUIET
     ).fit(X, y)
     loaded = _fresh_regressor()
-    loaded.load_params(checkpoint=checkpoint)
+    loaded.load_params(checkpoint=checkpoint, use_safetensors=safetensors)
     np.testing.assert_allclose(loaded.predict(X), net.predict(X), rtol=1e-6)
+
+
+def test_safetensors_file_holds_the_weights_alone(fitted, tmp_path):
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    path = tmp_path / "params.safetensors"
+    fitted.save_params(f_params=path, use_safetensors=True)
+    with safe_open(path, framework="pt") as f:
+        assert set(f.keys()) == {"weight", "bias"}
+        assert '"target_scaler_"' in f.metadata()[STATE_KEY]
+    module = torch.nn.Linear(3, 1)
+    module.load_state_dict(load_file(path))
+    assert torch.equal(module.weight, fitted.module_.weight)
+
+
+def test_a_file_of_an_earlier_version_still_loads(fitted, prices, tmp_path):
+    # Earlier versions kept the learned state as a uint8 tensor of JSON text.
+    X, _ = prices
+    state = dict(fitted.module_.state_dict())
+    text = bytearray(encode_state(fitted).encode())
+    state["_sktorchsafe_state"] = torch.frombuffer(text, dtype=torch.uint8)
+    torch.save(state, tmp_path / "old.pt")
+    loaded = _fresh_regressor().initialize()
+    loaded.load_params(f_params=tmp_path / "old.pt")
+    np.testing.assert_allclose(loaded.predict(X), fitted.predict(X), rtol=1e-6)
 
 
 def test_initialize_without_the_widths_fit_learns_names_them():

@@ -4,15 +4,22 @@ skorch saves the module's weights (``f_params``), and a fresh net that
 loads them knows nothing of the data: a regressor would predict in the
 target scaler's units, a classifier would not know its labels. The safe
 nets write their learned data attributes (``n_features_in_``, the classes,
-the target scaler, the learned module widths, ...) as JSON into one uint8
-tensor under the key :data:`STATE_KEY` of the ``f_params`` state dict, so
-they travel in the same file with ``torch.save`` and with safetensors, and
-load under ``torch.load(weights_only=True)``: nothing is unpickled.
+the target scaler, the learned module widths, ...) as JSON text into the
+metadata of the ``f_params`` file, under :data:`STATE_KEY`: the state
+dict's ``_metadata`` (where torch keeps the layers' versions) with
+``torch.save``, the header's ``__metadata__`` with safetensors. The weights
+stay the module's own state dict, so the file loads into a bare module
+(``module.load_state_dict(torch.load(f, weights_only=True))``, safetensors'
+``load_file``) and under ``weights_only=True``: nothing is unpickled.
 """
 
+import io
 import json
+import os
 import warnings
+from collections import OrderedDict
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import torch
@@ -20,10 +27,12 @@ import torch
 from ..exceptions import SktorchsafeWarning
 from ..steps.standardize import SafeStandardScaler
 
-__all__ = ["STATE_KEY"]
+__all__ = ["STATE_KEY", "safetensors_state", "save_safetensors"]
 
-#: The key of the net's learned state in a saved ``f_params`` state dict.
-STATE_KEY = "_sktorchsafe_state"
+#: The key of the net's learned state in the metadata of a saved ``f_params``.
+STATE_KEY = "sktorchsafe_state"
+#: Where files of earlier versions kept it: a uint8 tensor of the state dict.
+_TENSOR_KEY = "_sktorchsafe_state"
 _VERSION = 1
 #: Learned attributes saved beside ``_data_attributes``.
 _EXTRA = ("output_kind_", "_learned_widths")
@@ -68,7 +77,7 @@ def _saved_names(net):
 
 
 def encode_state(net):
-    """The net's learned data attributes as a uint8 tensor (JSON inside)."""
+    """The net's learned data attributes as JSON text."""
     attributes = {}
     for name in _saved_names(net):
         if name not in vars(net):
@@ -83,38 +92,87 @@ def encode_state(net):
                 SktorchsafeWarning,
                 stacklevel=4,
             )
-    text = json.dumps({"version": _VERSION, "attributes": attributes})
-    return torch.frombuffer(bytearray(text.encode()), dtype=torch.uint8)
+    return json.dumps({"version": _VERSION, "attributes": attributes})
 
 
-def restore_state(net, tensor):
+def restore_state(net, saved):
     """Set the learned data attributes saved by :func:`encode_state`.
 
-    Only the attributes this net saves are read; anything else in the file
-    is ignored.
+    ``saved`` is the JSON text, or the uint8 tensor earlier versions saved.
+    Only the attributes this net saves are read; anything else is ignored.
     """
-    data = bytes(tensor.detach().cpu().numpy().astype(np.uint8))
-    attributes = json.loads(data.decode())["attributes"]
+    if torch.is_tensor(saved):
+        saved = bytes(saved.detach().cpu().numpy().astype(np.uint8)).decode()
+    attributes = json.loads(saved)["attributes"]
     for name in _saved_names(net):
         if name in attributes:
             net.__dict__[name] = _decode(attributes[name])
 
 
+def save_safetensors(net, f):
+    """Write the module's weights and the learned state (header) to ``f``."""
+    from safetensors.torch import save, save_file
+
+    state = net.module_.state_dict()
+    metadata = {STATE_KEY: encode_state(net)}
+    if isinstance(f, (str, os.PathLike)):
+        save_file(state, f, metadata=metadata)
+    else:
+        f.write(save(state, metadata=metadata))
+
+
+def safetensors_state(f):
+    """``(f, saved)``: the learned state in the header of the safetensors ``f``.
+
+    A file object is read whole and handed back as a fresh one, for skorch
+    to read the weights from; ``saved`` is None in a file without the state.
+    """
+    if isinstance(f, (str, os.PathLike)):
+        from safetensors import safe_open
+
+        with safe_open(f, framework="pt") as opened:
+            return f, (opened.metadata() or {}).get(STATE_KEY)
+    data = f.read()
+    size = int.from_bytes(data[:8], "little")  # the format's header length
+    try:
+        metadata = json.loads(data[8 : 8 + size]).get("__metadata__") or {}
+    except ValueError:
+        metadata = {}  # not a safetensors file: skorch's loader says so
+    return io.BytesIO(data), metadata.get(STATE_KEY)
+
+
+def _checkpoint_state(net, checkpoint):
+    """The learned state in the safetensors ``f_params`` of ``checkpoint``."""
+    f = checkpoint.get_formatted_files(net).get("f_params")
+    if isinstance(f, (str, os.PathLike)) and os.path.exists(f):
+        return safetensors_state(f)[1]
+    return None
+
+
 class _StatefulModule:
     """Stands for ``module_`` while skorch saves or loads ``f_params``."""
 
-    def __init__(self, net, module):
+    def __init__(self, net, module, saved=None):
         self.net = net
         self.module = module
+        self.saved = saved  # of a safetensors header (or how to read it)
 
     def state_dict(self, *args, **kwargs):
         state = self.module.state_dict(*args, **kwargs)
-        state[STATE_KEY] = encode_state(self.net)
+        metadata = getattr(state, "_metadata", None)
+        if metadata is None:
+            metadata = state._metadata = OrderedDict()
+        metadata[""] = {**metadata.get("", {}), STATE_KEY: encode_state(self.net)}
         return state
 
     def load_state_dict(self, state_dict, *args, **kwargs):
-        state_dict = dict(state_dict)
-        saved = state_dict.pop(STATE_KEY, None)
+        saved = self.saved() if callable(self.saved) else self.saved
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        saved = metadata.get("", {}).get(STATE_KEY, saved)
+        if _TENSOR_KEY in state_dict:  # a file of an earlier version
+            state_dict = OrderedDict(state_dict)
+            saved = state_dict.pop(_TENSOR_KEY)
+            state_dict._metadata = metadata
         result = self.module.load_state_dict(state_dict, *args, **kwargs)
         if saved is not None:
             restore_state(self.net, saved)
@@ -122,12 +180,12 @@ class _StatefulModule:
 
 
 @contextmanager
-def _stateful_module(net):
+def _stateful_module(net, saved=None):
     module = vars(net).get("module_")
     if not isinstance(module, torch.nn.Module):
         yield
         return
-    vars(net)["module_"] = _StatefulModule(net, module)
+    vars(net)["module_"] = _StatefulModule(net, module, saved)
     try:
         yield
     finally:
@@ -142,10 +200,9 @@ class _SavedState:
 
         ``f_params`` also holds what the net learned from the data (the
         classes, the target scaler, ``n_features_in_``, the learned module
-        widths), under the key ``"_sktorchsafe_state"`` of the state dict, so
-        that a net that loads it predicts as this one does. To load the
-        weights into a bare torch module, drop that key first:
-        ``state.pop("_sktorchsafe_state")``.
+        widths) in its metadata (``"sktorchsafe_state"``), so that a net that
+        loads it predicts as this one does. The weights are the module's own
+        state dict: a bare torch module loads them as they are.
 
         Parameters
         ----------
@@ -156,6 +213,17 @@ class _SavedState:
             (``f_optimizer``, ``f_criterion``, ``f_history``,
             ``use_safetensors``, ``f_<module>``).
         """
+        if kwargs.get("use_safetensors", False):
+            # skorch's safetensors writer takes no metadata: the weights and
+            # the learned state are written here (``f_module`` is skorch's
+            # other name of ``f_params``, which Checkpoint uses).
+            f = kwargs.pop("f_module", None) if f_params is None else f_params
+            if f is not None:
+                self.check_is_fitted(["module_"])
+                save_safetensors(self, f)
+            f_params = None
+            if all(v is None for k, v in kwargs.items() if k.startswith("f_")):
+                return None
         with _stateful_module(self):
             return super().save_params(f_params=f_params, **kwargs)
 
@@ -178,7 +246,17 @@ class _SavedState:
         """
         if checkpoint is not None and not self.initialized_:
             self.initialize()
-        with _stateful_module(self):
+        saved = None
+        if kwargs.get("use_safetensors", False):
+            # skorch's safetensors reader drops the header: read it first.
+            if f_params is not None:
+                f_params, saved = safetensors_state(f_params)
+            elif kwargs.get("f_module") is not None:
+                kwargs["f_module"], saved = safetensors_state(kwargs["f_module"])
+            elif checkpoint is not None:
+                # Named after the history skorch loads first: read on loading.
+                saved = partial(_checkpoint_state, self, checkpoint)
+        with _stateful_module(self, saved):
             return super().load_params(
                 f_params=f_params, checkpoint=checkpoint, **kwargs
             )
