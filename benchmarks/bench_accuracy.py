@@ -30,7 +30,8 @@ their tails carry it) and ``noise-outliers`` (Gaussian features, 1% of the
 cells replaced by gross errors unrelated to the target, 5% NaN).
 
 Score: R² (regression) or accuracy (classification) on a 25% test split, for
-``SEEDS`` seeds (the split and the net's initialisation). Printed per table:
+``SEEDS`` seeds (the split and the net's initialisation; ``--repeat N``: seeds
+0 to N - 1). Printed per table:
 mean, spread (max - min) and every seed. The numbers are noisy (small
 tables, few epochs): read differences below the spread as ties.
 """
@@ -260,7 +261,7 @@ def _score(task, build, X, y, seed):
 
 def run(quick=False, repeat=None, tables=None):
     torch.set_num_threads(1)  # small nets: threads only contend
-    seeds = SEEDS[:1] if quick else SEEDS
+    seeds = SEEDS[:1] if quick else tuple(range(repeat)) if repeat else SEEDS
     names = tables or (["heavy-tail", "noise-outliers"] if quick else list(TABLES))
     rows = []
     for name in names:
