@@ -481,6 +481,31 @@ def test_not_again_on_warm_start_or_partial_fit(data):
     assert dict(net.callbacks_)["preflight"].report_ is not first
 
 
+def test_not_when_fit_passes_parameters_to_forward(data):
+    X, y, _ = data
+    calls = []
+
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(6, 2)
+
+        def forward(self, X, scale=1.0):
+            calls.append(scale)
+            return self.linear(X) * scale
+
+    net = SafeNeuralNetClassifier(
+        Masked, max_epochs=1, batch_size=len(X), train_split=None, verbose=0
+    )
+    net.fit(X, y, scale=2.0)
+    # Only the training batch ran forward; the check did not run without scale.
+    assert calls == [2.0]
+    assert dict(net.callbacks_)["preflight"].report_ is None
+    net.fit(X, y)  # without: checked, on a sample (one more forward)
+    assert dict(net.callbacks_)["preflight"].report_ is not None
+    assert calls == [2.0, 1.0, 1.0]
+
+
 def test_what_the_safe_net_checks_itself_is_left_to_it(data):
     X, y, _ = data
     net = SafeNeuralNetClassifier(

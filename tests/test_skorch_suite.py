@@ -13,7 +13,7 @@ class's name in their literals (:data:`RENAMED`).
 The tests that fail for an intended difference are listed in
 :data:`DIFFERENCES` with the reason; each is an ``xfail(strict=True)``, so a
 difference that goes away is noticed. :func:`test_enough_skorch_tests_pass`
-holds the share of ported tests that pass to 96.5% or more (96.9% today). Tests
+holds the share of ported tests that pass to 97% or more (97.8% today). Tests
 that fail for skorch's own classes in this environment (no GPU) are listed in
 :data:`ENVIRONMENT` and skipped.
 """
@@ -51,8 +51,7 @@ DIFFERENCES = {
         "the safe nets add 'preflight' and 'nonfinite_guard' to skorch's "
         "default callbacks"
     ),
-    r"test_fit_params_passed_to_module|test_criterion_training_set_correctly|"
-    r"test_fit_with_extra_params_and_routing": _PREFLIGHT,
+    r"test_criterion_training_set_correctly": _PREFLIGHT,
     r"test_net_variable_(prediction|label)_lengths": (
         "the classifier takes one class label per row: a 3-D y raises TargetError"
     ),
@@ -210,9 +209,9 @@ def _ported_tests():
 
 
 def test_enough_skorch_tests_pass():
-    """96.5% of the applicable tests pass; every other one is listed."""
+    """97% of the applicable tests pass; every other one is listed."""
     tests = _ported_tests()
     applicable = [t for t in tests if not _listed(ENVIRONMENT, t)]
     differ = [t for t in applicable if _listed(DIFFERENCES, t)]
     assert len(applicable) > 300
-    assert 1 - len(differ) / len(applicable) >= 0.965
+    assert 1 - len(differ) / len(applicable) >= 0.97

@@ -136,6 +136,8 @@ class _SafeNet(_SplitChecks, _TorchBoundary):
         """
         method = fit_params.get("_routing_method", "partial_fit")  # fit: "fit"
         reject_unrequested_metadata(self, method, fit_params)
+        # What the module's forward receives besides X (Preflight skips then).
+        self._forward_params = tuple(k for k in fit_params if k != "_routing_method")
         reset = not self._data_seen()
         X = self._prepare_X(X, reset=reset)
         n_samples = None

@@ -362,6 +362,9 @@ class Preflight(Callback):
     (``warm_start=True``, or ``partial_fit`` on a net with a history) is not
     checked again. The check never stops a fit on its own account: should it
     fail itself, the fit goes on without a finding (``report_`` is None).
+    Neither is a safe net's fit checked when ``fit`` passes parameters to
+    the module's ``forward`` (``net.fit(X, y, mask=...)``): the check would
+    run a different forward without them.
 
     :class:`~sktorchsafe.SafeNeuralNetRegressor` and
     :class:`~sktorchsafe.SafeNeuralNetClassifier` include it by default,
@@ -390,7 +393,7 @@ class Preflight(Callback):
     ----------
     report_ : PreflightReport or None
         The report of the last check (infos included), or None before the
-        first fit or when the check itself failed.
+        first fit, when the check itself failed, or when it did not run.
 
     See Also
     --------
@@ -455,6 +458,8 @@ class Preflight(Callback):
         if history is not None and len(history):
             return  # warm_start or partial_fit: training goes on, checked before
         self.report_ = None
+        if getattr(net, "_forward_params", ()):
+            return  # forward takes fit's parameters, which the check cannot pass
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
