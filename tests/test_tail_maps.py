@@ -157,7 +157,9 @@ def test_map_methods_stream_like_fit(method):
     assert_array_equal(streamed.methods_, fitted.methods_)
     assert_array_equal(other.methods_, fitted.methods_)
     # Each mapped value is within the sketch's rank error of the exact map:
-    # compare ranks, on the scale of the output.
+    # compare ranks, on the scale of the output. The map reads three
+    # quantiles (the quartiles and the median), each within 0.7% in rank: on
+    # a tail as skewed as column 1's, their errors add up to about 2%.
     a, b = fitted.transform(X), streamed.transform(X)
     for j in range(X.shape[1]):
         observed = ~np.isnan(a[:, j])
@@ -170,7 +172,7 @@ def test_map_methods_stream_like_fit(method):
 
         (a_lo, a_hi), (b_lo, b_hi) = ranks(a[observed, j]), ranks(b[observed, j])
         gap = np.maximum(0, np.maximum(b_lo - a_hi, a_lo - b_hi))
-        assert gap.max() / ref.size < 0.02
+        assert gap.max() / ref.size < 0.03
 
 
 def test_map_methods_on_dask_match_the_stream():
