@@ -56,11 +56,11 @@ AUTO_HEAVY_SHARE = 0.02
 
 #: ``"auto"`` keeps the training values of a feature beyond the fences (and
 #: clips new ones to their range) when its robust spread is at least this
-#: many standard deviations: standardizing then
-#: leaves the body its resolution (normal data: 1.35; a lognormal of sigma
-#: 1.2: 0.58, of sigma 1.5: 0.27, of sigma 2: 0.07; 1% of gross errors near
-#: 1e4 in normal data: 0.002), and a tail that carries the target keeps its
-#: linear relation to it.
+#: many standard deviations: standardizing then leaves the body its
+#: resolution (normal data: 1.35; a lognormal of sigma 1.2: 0.58, of sigma
+#: 1.5: 0.27, of sigma 2: 0.07; 1% of gross errors near 1e4 in normal data:
+#: 0.002), and a tail that carries the target keeps its linear relation to
+#: it.
 AUTO_RESOLUTION = 0.25
 
 

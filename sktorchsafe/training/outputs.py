@@ -76,7 +76,7 @@ def check_class_scores(net, y_pred):
         )
     if not torch.is_tensor(y_pred) or not (takes_probabilities or takes_logits):
         return None
-    if y_pred.ndim == 2 and net.classes is not None and not len(net.classes):
+    if y_pred.ndim == 2 and net._codes_only():
         return score_kind(y_pred)  # skorch's classes=[]: the width is the user's
     n_classes = len(net.classes_)
     if y_pred.ndim == 1:
