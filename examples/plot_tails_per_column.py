@@ -11,11 +11,11 @@ carries the target (amounts, delays, counts).
 
 :class:`~sktorchsafe.OutlierClipper` (the ``clip`` step) sends ±inf to the
 learned bounds and chooses per column, in ``fit``, how to handle the tails:
-``"none"`` for a column within Tukey's outer fences, ``"range"`` for a tail
-that standardizing does not crush (its values kept, new ones clipped to the
-training range), ``"quantile_normal"`` for a heavy tail that would crush the
-column's other values (every value keeps its rank) and ``"squash"`` for a
-few far values, more likely noise.
+``"range"`` for a column within Tukey's outer fences or with a tail that
+standardizing does not crush (its values kept, new ones clipped to the
+training range, so the net never extrapolates), ``"quantile_normal"`` for a
+heavy tail that would crush the column's other values (every value keeps its
+rank) and ``"squash"`` for a few far values, more likely noise.
 """
 
 # %%
@@ -72,7 +72,7 @@ print(pd.DataFrame(counts, index=X.columns)[["n_below", "n_above"]])
 # ``amount`` keeps its values (its tail carries the target linearly), the
 # heavy tail of ``income`` keeps its order (a monotone map to a normal), the
 # gross errors of ``sensor`` are squashed to within a few IQRs of the median,
-# ``noise`` is left as it is.
+# ``noise`` keeps its values too.
 fig, axes = plt.subplots(1, 4, figsize=(15, 3.6))
 finite = np.isfinite(X.to_numpy())
 for k, (ax, name) in enumerate(zip(axes, X.columns, strict=True)):

@@ -406,7 +406,7 @@ def _clipped(row):
     if method in MAP_METHODS:
         return f"all mapped ({method})"
     if count == 0:
-        return "0" if method in (None, "none") else f"0 ({method})"
+        return "0" if method in (None, "none", "range") else f"0 ({method})"
     lower, upper = row["lower"], row["upper"]
     if np.isfinite(lower) or np.isfinite(upper):
         return f"{count} ({method} {lower:.3g}..{upper:.3g})"

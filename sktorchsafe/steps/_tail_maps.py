@@ -44,17 +44,19 @@ BOUND_METHODS = ("iqr", "quantile", "zscore", "mad")
 #: Methods that map every value through a smooth increasing function.
 MAP_METHODS = ("squash", "quantile_normal")
 
-#: ``"auto"`` keeps a feature unchanged when all its training values lie
-#: within Tukey's outer fences, ``AUTO_FENCE`` IQRs beyond the quartiles.
+#: ``"auto"`` keeps a feature's training values (and clips new ones to their
+#: range) when they all lie within Tukey's outer fences, ``AUTO_FENCE`` IQRs
+#: beyond the quartiles.
 AUTO_FENCE = 3.0
 
-#: ``"auto"`` calls a tail heavy (and maps it to a normal) when at least this
-#: share of the training values lies beyond the fences (0.0002% for normal
-#: data; 4% for a lognormal of sigma 1.2); below it, the few values beyond
-#: are taken for outliers (1% of gross errors reads as 1%) and squashed.
+#: ``"auto"`` calls values beyond the fences a tail (kept, or mapped to a
+#: normal) when at least this share of the training values lies there
+#: (0.0002% for normal data; 4% for a lognormal of sigma 1.2); below it, the
+#: few values beyond are taken for outliers (1% of gross errors reads as 1%)
+#: and squashed.
 AUTO_HEAVY_SHARE = 0.02
 
-#: ``"auto"`` keeps the training values of a feature beyond the fences (and
+#: ``"auto"`` keeps the training values of a tail beyond the fences (and
 #: clips new ones to their range) when its robust spread is at least this
 #: many standard deviations: standardizing then leaves the body its
 #: resolution (normal data: 1.35; a lognormal of sigma 1.2: 0.58, of sigma
@@ -76,50 +78,54 @@ def _robust_spread(stats):
 
 
 def choose_methods(stats, *, fence=None, heavy_share=None, resolution=None):
-    """The ``"auto"`` rule: one of "none", "range", "squash", "quantile_normal".
+    """The ``"auto"`` rule: one of "range", "squash", "quantile_normal".
 
-    Per feature, from the quantile grid and the finite range:
+    Per feature, from the quantile grid, the finite range and the standard
+    deviation; every choice keeps new values within what ``fit`` saw, so the
+    net never extrapolates from values it was not trained on:
 
-    1. ``"none"`` when every finite training value lies within
-       ``fence`` robust spreads beyond the quartiles (Tukey's outer fences;
-       further out on samples so large that normal data reaches them: as far
-       as ``n`` normal values reach with 99% probability; the spread is the IQR,
-       or the 1%-99% range where the IQR is 0, as in a mostly-zero count),
-       or when the spread is 0 (a constant, an indicator of a rare event):
-       there is nothing to tame, and standardizing keeps the body's
-       resolution;
-    2. ``"range"`` when values lie beyond the fences but the spread is at
-       least ``resolution`` standard deviations: they do not crush the body
-       under standardizing (a moderate tail: amounts, delays). The training
-       values stay as they are, so a tail that carries the target keeps its
-       linear relation to it, and new values beyond the training range go to
-       its ends: the net never extrapolates from a tail it saw a few values
-       of;
-    3. ``"quantile_normal"`` when at least ``heavy_share`` of the values lie
-       beyond the fences: a heavy tail that crushes the body. Its values
-       keep their order and their spread in rank (the top 1% stays the top
-       1%), so a tail that carries the target survives, while its extreme
-       values no longer dominate the scaler;
-    4. ``"squash"`` otherwise: a few values far out, noise more likely than
-       signal, are pulled smoothly towards ``median ± threshold * IQR``
-       while the body stays nearly linear.
+    1. ``"range"`` when every finite training value lies within ``fence``
+       robust spreads beyond the quartiles (Tukey's outer fences; further
+       out on samples so large that normal data reaches them: as far as
+       ``n`` normal values reach with 99% probability; the spread is the
+       IQR, or the 1%-99% range where the IQR is 0, as in a mostly-zero
+       count), or when the spread is 0 (a constant, an indicator of a rare
+       event): the training values stay as they are, and new values beyond
+       the training range go to its ends (a gross error in new data, a
+       value the net never saw);
+    2. ``"squash"`` when fewer than ``heavy_share`` of the values lie beyond
+       the fences: a few values far out, noise more likely than signal, are
+       pulled smoothly towards ``median ± threshold * IQR`` while the body
+       stays nearly linear;
+    3. ``"range"`` too for a tail (at least ``heavy_share`` beyond the
+       fences) whose spread is still at least ``resolution`` standard
+       deviations: it does not crush the body under standardizing (a
+       moderate tail: amounts, delays), and a tail that carries the target
+       keeps its linear relation to it;
+    4. ``"quantile_normal"`` for a heavier tail, one that would crush the
+       body: its values keep their order and their spread in rank (the top
+       1% stays the top 1%), while its extreme values no longer dominate the
+       scaler.
 
     Deterministic: a function of the statistics only, which ``partial_fit``
     and Dask fits merge (their quantile grid is a sketch's).
     """
     heavy_share = AUTO_HEAVY_SHARE if heavy_share is None else heavy_share
     resolution = AUTO_RESOLUTION if resolution is None else resolution
-    methods = np.full(stats.data_min.size, "none", dtype=object)
+    methods = np.full(stats.data_min.size, "range", dtype=object)
     low, high, tame = _fences(stats, fence)
-    if stats.std is not None:
-        with np.errstate(over="ignore", invalid="ignore"):
-            resolved = tame & (_robust_spread(stats) >= resolution * stats.std)
-        methods[resolved] = "range"
-        tame &= ~resolved
     with np.errstate(invalid="ignore"):
         interior = stats.grid[1:-1][:, tame]
         share = np.mean((interior < low[tame]) | (interior > high[tame]), axis=0)
-    methods[tame] = np.where(share >= heavy_share, "quantile_normal", "squash")
+    heavy = np.zeros_like(tame)
+    heavy[tame] = share >= heavy_share
+    resolved = np.zeros_like(tame)
+    if stats.std is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            resolved = _robust_spread(stats) >= resolution * stats.std
+    methods[tame & ~heavy] = "squash"
+    methods[heavy & resolved] = "range"
+    methods[heavy & ~resolved] = "quantile_normal"
     return methods
 
 

@@ -95,7 +95,7 @@ class OutlierClipper(
           output_distribution="normal")`` in the feature's units.
 
         And ``"none"``: values unchanged (±inf still follow ``on_inf``).
-        ``"auto"`` chooses one of ``"none"``, ``"range"``, ``"squash"`` and
+        ``"auto"`` chooses one of ``"range"``, ``"squash"`` and
         ``"quantile_normal"`` per feature in ``fit`` (see Notes); the choice
         is in ``methods_``.
 
@@ -187,24 +187,27 @@ class OutlierClipper(
     -----
     **The default, ``method="auto"``.** Per feature, from the quartiles,
     the quantiles at every 0.1%, the finite range and, for the features
-    beyond the fences, the standard deviation learned in ``fit``:
+    beyond the fences, the standard deviation learned in ``fit``. Every
+    choice keeps new values within what ``fit`` saw, so the net never
+    extrapolates from values it was not trained on:
 
-    1. ``"none"`` when every training value lies within Tukey's outer fences
-       (3 IQRs beyond the quartiles, or as far as a normal sample of that size
-       reaches with 99% probability if further: 3.5 IQRs at 400,000 rows; the
-       1%-99% range stands in for an IQR of 0) or the spread is 0;
-    2. ``"range"`` when the IQR is still at least a quarter of the standard
-       deviation: the values beyond the fences do not crush the others once
-       standardized (a moderate tail: amounts, delays, incomes). The training
-       values are kept, so a tail that carries the target keeps its linear
-       relation to it, and new values beyond the training range go to its
-       ends, so the net never extrapolates from a few tail values;
-    3. ``"quantile_normal"`` when at least 2% of the values lie beyond the
-       fences: a heavy tail that would crush the body. Every value keeps its
-       rank, so a tail that carries the target survives, while its extremes
-       no longer dominate a standard scaler;
-    4. ``"squash"`` otherwise: a few values far out, more likely noise than
-       signal, are pulled smoothly within 5 IQRs of the median (``threshold``).
+    1. ``"range"`` when every training value lies within Tukey's outer
+       fences (3 IQRs beyond the quartiles, or as far as a normal sample of
+       that size reaches with 99% probability if further: 3.5 IQRs at
+       400,000 rows; the 1%-99% range stands in for an IQR of 0) or the
+       spread is 0: the training values stay as they are, new values beyond
+       the training range (a gross error in new data) go to its ends;
+    2. ``"squash"`` when fewer than 2% of the values lie beyond the fences:
+       a few values far out, more likely noise than signal, are pulled
+       smoothly within 5 IQRs of the median (``threshold``);
+    3. ``"range"`` too for a tail (2% or more beyond the fences) whose IQR
+       is still at least a quarter of its standard deviation: it does not
+       crush the other values once standardized (a moderate tail: amounts,
+       delays, incomes), so its values are kept and a tail that carries the
+       target keeps its linear relation to it;
+    4. ``"quantile_normal"`` for a heavier tail, one that would crush the
+       others: every value keeps its rank, so a tail that carries the target
+       survives, while its extremes no longer dominate a standard scaler.
 
     The rule reads only mergeable statistics, so ``partial_fit`` and Dask
     fits choose alike (unless a feature sits at a threshold within the rank
