@@ -45,10 +45,17 @@ n = 1000
 amount = rng.lognormal(mean=3.0, sigma=1.2, size=n)
 income = rng.lognormal(mean=10.0, sigma=2.5, size=n)
 sensor = rng.normal(20.0, 2.0, size=n)
-y = 0.05 * amount + 0.5 * np.log(income) + 0.5 * sensor + rng.normal(size=n)
+y = 0.05 * amount + 0.5 * np.log(income) + 0.5 * sensor
+y = y + rng.normal(size=n)
 sensor[rng.choice(n, size=10, replace=False)] = rng.choice([900.0, -500.0], 10)
+noise = rng.normal(size=n)
 X = pd.DataFrame(
-    {"amount": amount, "income": income, "sensor": sensor, "noise": rng.normal(size=n)}
+    {
+        "amount": amount,
+        "income": income,
+        "sensor": sensor,
+        "noise": noise,
+    }
 )
 X.iloc[3, 2] = np.inf
 X.iloc[7, 0] = -np.inf
