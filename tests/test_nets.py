@@ -464,6 +464,9 @@ def test_empty_classes_is_skorchs_codes_without_classes(clf_data, empty):
         net.fit(X[:4], np.array([-1.0, 0.5, 1.0, 0.0]))
     with pytest.raises(TargetError, match="classes=None"):
         net.fit(X[:4], np.array(["a", "b", "a", "b"]))
+    fresh = classifier(classes=empty, train_split=None)
+    with pytest.raises(TargetError, match="classes=None"):
+        fresh.fit(X[:4], np.array(["a", "b", "a", "b"]))
 
 
 def test_classifier_partial_fit_with_classes(clf_data):

@@ -14,6 +14,7 @@ Torch names resolve on first use (PEP 562), so importing this module never
 loads torch: the transformers and ``diagnose`` import it too.
 """
 
+import functools
 import inspect
 import os
 
@@ -217,12 +218,18 @@ def reject_unrequested_metadata(net, method, fit_params):
     """
     from sklearn import get_config
     from sklearn.utils.metadata_routing import process_routing
-    from skorch import NeuralNet
 
-    routes = "_routing_method" in inspect.signature(NeuralNet.fit_loop).parameters
-    if routes and get_config().get("enable_metadata_routing", False):
+    if get_config().get("enable_metadata_routing", False) and _skorch_routes():
         params = {k: v for k, v in fit_params.items() if k != "_routing_method"}
         process_routing(net, method, **params)
+
+
+@functools.cache
+def _skorch_routes():
+    """Whether skorch's fit loop routes fit parameters (skorch 1.4 and later)."""
+    from skorch import NeuralNet
+
+    return "_routing_method" in inspect.signature(NeuralNet.fit_loop).parameters
 
 
 def __getattr__(name):

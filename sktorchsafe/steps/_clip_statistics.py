@@ -136,16 +136,15 @@ def exact_statistics(X, method, levels, rows=None, grid_for=None):
         sample = inf_as_nan(X if rows is None else X[rows], has_inf)
         n_rows, n_nan, n_neginf, n_posinf = nonfinite
         count = n_rows - n_nan - n_neginf - n_posinf
-        stats = _order_statistics(
-            sample, method, levels, grid_for, count, data_min, data_max
-        )
-    if stats.grid is not None:
-        # Every row's moments, for the features with the whole grid.
-        whole = ~np.isnan(stats.grid[1])
-        stats.std = np.full(whole.size, np.nan)
-        if whole.any():
-            finite = inf_as_nan(X[:, whole], has_inf[whole])
-            stats.std[whole] = ColumnStats.from_array(finite).std
+        if method in GRID_METHODS:
+            stats, whole = _grid_in_stages(sample, grid_for, count, data_min, data_max)
+            # Every row's moments, for the features with the whole grid.
+            stats.std = np.full(whole.size, np.nan)
+            if whole.any():
+                finite = inf_as_nan(X[:, whole], has_inf[whole])
+                stats.std[whole] = ColumnStats.from_array(finite).std
+        else:
+            stats = _order_statistics(sample, method, levels, data_min, data_max)
     stats.nonfinite = nonfinite
     return stats
 
@@ -161,10 +160,8 @@ def _nonfinite_counts(X, has_inf):
     return X.shape[0], n_nan, n_neginf, n_posinf
 
 
-def _order_statistics(X, method, levels, grid_for, count, data_min, data_max):
-    """The quantile part of :func:`exact_statistics` (X: its rows, ±inf as NaN)."""
-    if method in GRID_METHODS:
-        return _grid_in_stages(X, grid_for, count, data_min, data_max)
+def _order_statistics(X, method, levels, data_min, data_max):
+    """The few quantiles of the bound methods (X: the rows read, ±inf as NaN)."""
     if method == "squash":
         return quartile_statistics(
             nanquantile(X, (0.25, 0.5, 0.75)), data_min, data_max
@@ -181,17 +178,23 @@ def _order_statistics(X, method, levels, grid_for, count, data_min, data_max):
 
 
 def _grid_in_stages(X, grid_for, count, data_min, data_max):
-    """The grid statistics, the whole grid only for the features ``grid_for`` picks."""
+    """``(stats, whole)``: the grid statistics, and the features with the whole grid.
+
+    The whole grid only for the features ``grid_for`` picks (every feature
+    when it is None); the others get the rows of :data:`COARSE_ROWS`.
+    """
     if grid_for is None:
-        return grid_statistics(nanquantile(X, GRID_LEVELS), count, data_min, data_max)
+        grid = nanquantile(X, GRID_LEVELS)
+        whole = np.ones(X.shape[1], dtype=bool)
+        return grid_statistics(grid, count, data_min, data_max), whole
     grid = np.full((GRID_LEVELS.size, X.shape[1]), np.nan)
     inner = COARSE_ROWS[1:-1]  # the ends are the exact range
     grid[inner] = nanquantile(X, GRID_LEVELS[inner])
     stats = grid_statistics(grid, count, data_min, data_max)
-    whole = np.flatnonzero(grid_for(stats))
-    if whole.size:
+    whole = np.asarray(grid_for(stats), dtype=bool)
+    if whole.any():
         stats.grid[1:-1, whole] = nanquantile(X[:, whole], GRID_LEVELS[1:-1])
-    return stats
+    return stats, whole
 
 
 def _no_statistics(data_min, data_max):

@@ -556,7 +556,9 @@ class SafeNeuralNetClassifier(
 
     def _output_width(self, y, classes):
         if self._codes_only():
-            return None if y is None else int(np.max(y, initial=-1)) + 1
+            if y is None:
+                return None
+            return int(check_bare_codes(y, type(self).__name__).max(initial=-1)) + 1
         return class_count(y, self.classes if classes is None else classes)
 
     def _prepare_y(self, y, *, reset, classes=None, n_samples=None):
