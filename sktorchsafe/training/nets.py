@@ -555,10 +555,9 @@ class SafeNeuralNetClassifier(
         return self.classes is not None and not len(self.classes)
 
     def _output_width(self, y, classes):
-        if self._codes_only():
-            if y is None:
-                return None
-            return int(check_bare_codes(y, type(self).__name__).max(initial=-1)) + 1
+        if self._codes_only():  # the largest code y holds, plus one
+            codes = check_bare_codes([] if y is None else y, type(self).__name__)
+            return int(codes.max(initial=-1)) + 1 or None
         return class_count(y, self.classes if classes is None else classes)
 
     def _prepare_y(self, y, *, reset, classes=None, n_samples=None):
