@@ -231,11 +231,18 @@ def test_counts_are_exact(X_nan, method, tails, on_inf):
     assert_array_equal(counts.clipped_fraction, clipper.clipped_fraction_)
 
 
-def test_fit_and_fit_transform_agree(X_nan):
-    X = _with_damage(np.random.default_rng(2), X_nan)
-    a = OutlierClipper(method="mad").fit(X)
-    b = OutlierClipper(method="mad")
+@pytest.mark.parametrize("method", ["mad", "auto", "range", "squash"])
+@pytest.mark.parametrize("damaged", [True, False])
+def test_fit_and_fit_transform_agree(X_nan, method, damaged):
+    # "auto", "range" and "squash" clip no finite training value: without
+    # ±inf, fit_transform copies instead of clipping.
+    X = _with_damage(np.random.default_rng(2), X_nan) if damaged else X_nan
+    before = X.copy()
+    a = OutlierClipper(method=method).fit(X)
+    b = OutlierClipper(method=method)
     Xt = b.fit_transform(X)
+    assert_array_equal(X, before)
+    assert not np.shares_memory(X, Xt)
     assert_array_equal(a.lower_, b.lower_)
     assert_array_equal(a.clipped_fraction_, b.clipped_fraction_)
     assert_array_equal(a.transform(X), Xt)

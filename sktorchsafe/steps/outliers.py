@@ -390,9 +390,13 @@ class OutlierClipper(
         X = self._fit(X)
         out = self._output_for(X, X_in)
         known = hasattr(self, "clipped_fraction_")  # from the statistics
-        counts = self._clip(X, out=out, count=not known)
-        if not known:
-            self._set_clipped_fraction(counts)
+        if known and not self.clipped_fraction_.any():
+            if out is not X:  # nothing to clip: the training values stay
+                np.copyto(out, X)
+        else:
+            counts = self._clip(X, out=out, count=not known)
+            if not known:
+                self._set_clipped_fraction(counts)
         self._maps.apply(out, self.tails)
         return out
 
