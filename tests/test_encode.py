@@ -250,6 +250,13 @@ def test_high_cardinality_target_encoded_with_y_dropped_without(rng):
     classes = np.array(["p", "q", "r"])[city % 3]
     multi = TableEncoder().fit(X, classes)
     assert list(multi.get_feature_names_out()) == ["city_p", "city_q", "city_r", "x"]
+    # Classes of 4 rows (100 of them) cannot fill 5 stratified folds.
+    small = np.array([f"k{i // 4}" for i in range(n)], dtype=object)
+    few = TableEncoder().fit(X, small)
+    assert list(few.get_feature_names_out()) == ["x"]
+    assert "largest class of y has 4 rows" in few.report_["city"].detail
+    with pytest.raises(TargetError, match="largest class of y has 4 rows"):
+        TableEncoder(high_cardinality="target").fit(X, small)
     with pytest.raises(TargetError, match="high_cardinality='target'.*no y"):
         TableEncoder(high_cardinality="target").fit(X)
     with pytest.raises(TargetError, match="y has 10 rows and X 400 rows"):

@@ -31,12 +31,17 @@ __all__ = [
     "DATE_PARTS",
     "MISSING_CODE",
     "OTHER_CODE",
+    "TARGET_FOLDS",
     "ColumnPlan",
     "Encoders",
     "encode",
     "frequent_categories",
     "onehot_name",
+    "short_of_folds",
 ]
+
+#: Folds of the target encoding's cross-fitting (stratified for classes).
+TARGET_FOLDS = 5
 
 #: What :class:`~sktorchsafe.TableEncoder` makes of a column, by kind
 #: (:meth:`~sktorchsafe.core.frames.ColumnProfile.kind`).
@@ -227,14 +232,28 @@ class Encoders:
         return 1
 
 
+def short_of_folds(y):
+    """The size of y's largest class if no class fills every stratified fold.
+
+    None for a continuous y, or when some class has :data:`TARGET_FOLDS`
+    rows or more (stratified folds need one class in every fold).
+    """
+    if auto_target_type(y) == "continuous":
+        return None
+    largest = int(pd.Series(y).value_counts().max())
+    return largest if largest < TARGET_FOLDS else None
+
+
 def _target_encoder(y, random_state):
-    """A ``TargetEncoder`` cross-fitting on 5 shuffled folds (stratified for
-    classes, as its default), seeded by ``random_state``."""
+    """A ``TargetEncoder`` cross-fitting on :data:`TARGET_FOLDS` shuffled folds
+    (stratified for classes, as its default), seeded by ``random_state``."""
     kind = auto_target_type(y)  # whole-number quantities are not classes
     if SKLEARN_VERSION < parse_version("1.9"):  # its cv takes only an int
-        return TargetEncoder(target_type=kind, shuffle=True, random_state=random_state)
+        return TargetEncoder(
+            target_type=kind, cv=TARGET_FOLDS, shuffle=True, random_state=random_state
+        )
     folds = (KFold if kind == "continuous" else StratifiedKFold)(
-        5, shuffle=True, random_state=random_state
+        TARGET_FOLDS, shuffle=True, random_state=random_state
     )
     return TargetEncoder(target_type=kind, cv=folds)
 

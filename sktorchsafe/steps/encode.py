@@ -27,12 +27,14 @@ from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, validate_pass_through
 from ..exceptions import DataQualityError, InputTypeError, TargetError
 from ._encode_plan import (
+    TARGET_FOLDS,
     ColumnPlan,
     Encoders,
     category_matrix,
     date_outputs,
     encode,
     frequent_categories,
+    short_of_folds,
     target_names,
     with_outputs,
 )
@@ -130,7 +132,9 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         ``TargetEncoder`` (cross-fitted in ``fit_transform``, so a row's
         encoding never uses its own target; one column per class for a
         multiclass target); ``"drop"``, nothing; ``"auto"``, ``"target"``
-        when ``fit`` gets all rows and a 1-D ``y``, else ``"drop"``.
+        when ``fit`` gets all rows and a 1-D ``y`` that can fill the 5
+        cross-fitting folds (10 rows with a target, and for classes one
+        class of 5 rows), else ``"drop"``.
     random_state : int, RandomState instance or None, default=0
         Shuffles the cross-fitting folds of the target encoding.
 
@@ -518,6 +522,11 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
                 why = (
                     f"{plural(n_known, 'row')} with a target, too few to "
                     f"cross-fit (at least {_MIN_TARGET_ROWS})"
+                )
+            elif largest := short_of_folds(y[~pd.isna(y)]):
+                why = (
+                    f"the largest class of y has {plural(largest, 'row')}, too "
+                    f"few for {TARGET_FOLDS} stratified cross-fitting folds"
                 )
             else:
                 return y, "target-encoded (TargetEncoder, cross-fitted)"
