@@ -189,6 +189,8 @@ def test_missing_labels_are_named_as_such():
     y = np.array(["a", None, "b", "a"], dtype=object)
     error = _error_of(lambda: TargetValidator().fit(np.zeros((4, 1)), y))
     assert re.search(r"missing labels \(None/NaN\) in 1 row: 1\b", str(error))
+    assert "Drop those rows from X and y together" in str(error)
+    assert "±inf" not in str(error)  # the fix for missing labels, not for ±inf
 
 
 def test_few_rows_per_whole_value_is_a_quantity():

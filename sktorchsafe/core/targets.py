@@ -311,10 +311,11 @@ def raise_unusable(who, kinds, rows, **where):
 
     ``where`` is passed to :func:`describe_unusable`.
     """
+    only_inf = set(kinds) <= {"+inf", "-inf"}
     raise TargetError(
         f"{who}: {describe_unusable(kinds, rows, **where)}. A net's loss is nan on "
         "such rows, and on every row once the weights are poisoned. "
-        f"{fix_for('target_nonfinite' if 'NaN' in kinds else 'target_inf')}",
+        f"{fix_for('target_inf' if only_inf else 'target_nonfinite')}",
         kind="target_nonfinite",
         rows=np.asarray(rows),
     )
