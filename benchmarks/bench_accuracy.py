@@ -359,7 +359,8 @@ def run(quick=False, repeat=None, tables=None):
                 flush=True,
             )
     table = pd.DataFrame(rows).pivot(index="table", columns="contender", values="mean")
-    table.loc["(mean of the tables)"] = table.mean()
+    # Over every table: NaN for a contender that ran on some of them only.
+    table.loc["(mean of the tables)"] = table.mean(skipna=False)
     first = [c for c in table.columns if "@" not in c]
     print(f"\nMean score per table (R² or accuracy), lr={LEARNING_RATES[0]:g}:")
     print(table[first].round(3).to_string())
