@@ -16,6 +16,7 @@ from sktorchsafe.core.stats import ColumnStats
 from sktorchsafe.datasets import load_penguins, make_messy_regression
 from sktorchsafe.exceptions import DataQualityError, InputTypeError, TargetError
 from sktorchsafe.face.report import DiagnosisFinding, DiagnosisReport
+from sktorchsafe.face.table_checks import ROW_INDEX_MIN_ROWS
 
 matplotlib.use("Agg")
 
@@ -659,6 +660,25 @@ def test_table_problems_are_found(rng):
     assert "id_like" in kinds(diagnose(X.iloc[10:][["id", "amount"]]))
     assert finding(diagnose(X, y), "duplicate_rows").n_rows == 1
     assert finding(diagnose(X, y), "leakage").columns == ("amount", "copy_of_amount")
+    assert "row_index" not in found
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_a_saved_row_index_is_found(rng, start):
+    # R's write.csv or to_csv with the index, read back by pandas.read_csv.
+    n = 50
+    X = pd.DataFrame(
+        {"Unnamed: 0": np.arange(start, start + n), "x": rng.normal(size=n)}
+    )
+    row_index = finding(diagnose(X), "row_index")
+    assert row_index.columns == ("Unnamed: 0",) and row_index.severity == "warning"
+    assert f"({start} to {start + n - 1})" in row_index.message
+    assert "index_col=0" in row_index.fix
+    # Not a row index: years in order, a shuffled index, a short table.
+    years = X.assign(**{"Unnamed: 0": np.arange(1937, 1937 + n)})
+    shuffled = X.assign(**{"Unnamed: 0": rng.permutation(n) + start})
+    for table in (years, shuffled, X.head(ROW_INDEX_MIN_ROWS - 1)):
+        assert "row_index" not in kinds(diagnose(table))
 
 
 def test_json_and_markdown(clean, rng):

@@ -299,6 +299,11 @@ FIXES = {
         None,
         "Drop the copies: they add nothing but weights (X.T.drop_duplicates().T).",
     ),
+    "row_index": Fix(
+        None,
+        "Drop it before the pipeline, or read the file with its index as the "
+        "index (pandas.read_csv(..., index_col=0)).",
+    ),
     "zero_inflated": Fix(
         None,
         "Often fine; a net may learn better with an indicator of zero beside "

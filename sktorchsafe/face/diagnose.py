@@ -42,6 +42,7 @@ from .table_checks import (
     distribution_findings,
     duplicate_findings,
     half_precision_findings,
+    row_index_findings,
 )
 from .target_checks import diagnose_target, from_step, numeric_target
 
@@ -75,7 +76,8 @@ def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
       precision), scale disparity and large offsets between features, heavy
       tails and outliers (the share beyond Tukey's fences, and values far
       beyond them), zero-inflated and skewed features, duplicate rows and
-      columns, features that nearly equal the target; non-numeric columns,
+      columns, features that nearly equal the target, a saved row index
+      (a column 0 or 1, 2, 3, ... in row order); non-numeric columns,
       numbers stored as text, dates, identifiers and many-valued categories
       (all for the ``encode`` step);
     - in y: NaN, ±inf or missing labels, numbers stored as text, a single
@@ -228,6 +230,7 @@ def diagnose(X, y=None, *, task="auto", net=None, pipeline=None):
             data.numeric, data.numeric_names
         )
         findings += numeric_findings
+        findings += row_index_findings(data.numeric, data.numeric_names)
         findings += distribution_findings(
             data.numeric, data.numeric_names, numeric_target(y, n_samples)
         )

@@ -29,6 +29,7 @@ __all__ = [
     "distribution_findings",
     "duplicate_findings",
     "half_precision_findings",
+    "row_index_findings",
 ]
 
 #: Rows of the sample the distributions (and the column hashes) are read on:
@@ -51,6 +52,9 @@ LEAK_CORRELATION = 0.999
 
 #: Rows below which a correlation says too little to call a leak.
 LEAK_MIN_ROWS = 30
+
+#: Rows below which counting 1, 2, 3, ... may be a coincidence.
+ROW_INDEX_MIN_ROWS = 20
 
 #: The largest finite float16 value (float32 and bfloat16 reach 3.4e38).
 FLOAT16_MAX = float(np.finfo(np.float16).max)
@@ -222,6 +226,37 @@ def distribution_findings(X, names, y=None):
                 )
             )
     return findings
+
+
+def row_index_findings(X, names):
+    """Numeric columns that number the rows: 0 or 1, then one more per row.
+
+    A saved row index (``DataFrame.to_csv`` without ``index=False``, R's
+    ``write.csv``, read back as ``'Unnamed: 0'``) is not a measurement: it
+    orders the rows, so a net learns whatever the file was sorted by, which
+    a shuffled split hides and new data does not have.
+    """
+    n = X.shape[0]
+    if n < ROW_INDEX_MIN_ROWS:
+        return []
+    first, last = X[0], X[-1]
+    candidates = np.flatnonzero(np.isin(first, (0, 1)) & (last - first == n - 1))
+    steps = np.arange(n)
+    found = [j for j in candidates if np.array_equal(X[:, j], first[j] + steps)]
+    if not found:
+        return []
+    parts = [f"{names[j]!r} ({first[j]:.0f} to {last[j]:.0f})" for j in found]
+    return [
+        _finding(
+            "row_index",
+            "warning",
+            [names[j] for j in found],
+            f"{plural(len(found), 'column')} {agree(found, 'numbers', 'number')} "
+            f"the rows in order: {describe(parts)}. A saved row index is not a "
+            "measurement: a net learns from it whatever order the rows were "
+            "saved in, which a shuffled split hides and new data does not have.",
+        )
+    ]
 
 
 def _correlation(x, y):
