@@ -240,7 +240,9 @@ def row_index_findings(X, names):
     if n < ROW_INDEX_MIN_ROWS:
         return []
     first, last = X[0], X[-1]
-    candidates = np.flatnonzero(np.isin(first, (0, 1)) & (last - first == n - 1))
+    with np.errstate(invalid="ignore"):  # inf - inf in a column of ±inf
+        in_steps = np.isin(first, (0, 1)) & (last - first == n - 1)
+    candidates = np.flatnonzero(in_steps)
     steps = np.arange(n)
     found = [j for j in candidates if np.array_equal(X[:, j], first[j] + steps)]
     if not found:
