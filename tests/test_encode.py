@@ -19,6 +19,7 @@ from sktorchsafe import (
     ImputerSelector,
     SafeStandardScaler,
     TableEncoder,
+    TargetValidator,
     make_safe_pipeline,
     stream_fit,
 )
@@ -548,3 +549,18 @@ def test_every_column_dropped_is_the_encoders_error_naming_them():
         TableEncoder().fit(X)
     # One category kept is enough.
     assert TableEncoder(min_frequency=1).fit(X).get_feature_names_out().size > 0
+
+
+def test_target_encoding_reads_the_task_as_the_validator_does(rng):
+    # Two whole values past 2**53 (where floats are all whole): a quantity
+    # for TargetValidator, so a mean in y's units for the encoder too.
+    n = 200
+    X = pd.DataFrame({"city": [f"c{i}" for i in rng.integers(0, 60, n)]})
+    huge = np.where(rng.random(n) < 0.5, 2.0**53, 2.0**53 + 2)
+    assert TargetValidator().fit(X, huge).task_ == "regression"
+    encoded = TableEncoder().fit_transform(X, huge)["city"].to_numpy()
+    assert np.all(encoded > 2.0**52)
+    labels = rng.integers(0, 2, n)
+    assert TargetValidator().fit(X, labels).task_ == "binary"
+    encoded = TableEncoder().fit_transform(X, labels)["city"].to_numpy()
+    assert np.all((encoded >= 0) & (encoded <= 1))  # a share of the class

@@ -16,6 +16,7 @@ from .counts import merge_value_counts, value_counts
 from .stats import ColumnStats
 from .targets import (
     BAD_KINDS,
+    auto_task,
     index_labels,
     raise_mixed,
     raise_unusable,
@@ -23,7 +24,7 @@ from .targets import (
     unusable_rows,
 )
 
-__all__ = ["TargetStats", "summarize_block"]
+__all__ = ["TargetStats", "auto_target_kind", "auto_target_type", "summarize_block"]
 
 #: Bad rows (and their index labels) a summary keeps for messages.
 _ROWS_KEPT = 10
@@ -213,6 +214,47 @@ class TargetStats:
     def raise_if_mixed(self, who):
         if self.mixed is not None:
             raise_mixed(who, *self.mixed)
+
+
+def auto_target_kind(stats):
+    """``(kind, reason)``: the target type ``task="auto"`` reads in a 1-D summary.
+
+    ``kind`` is scikit-learn's ``"continuous"``, ``"binary"`` or
+    ``"multiclass"``, by :func:`~sktorchsafe.core.targets.auto_task` on the
+    summary's class counts (a summary without them holds a number that is
+    not whole: a quantity); ``reason`` says why, in words for a report.
+    """
+    if stats.labels is None:
+        _, reason = auto_task(
+            n_rows=stats.n_rows, n_distinct=0, strings=False, whole=False
+        )
+        return "continuous", reason
+    classes = stats.labels[0]
+    task, reason = auto_task(
+        n_rows=stats.n_rows,
+        n_distinct=classes.size,
+        strings=classes.dtype.kind not in "biuf",
+        whole=True,
+    )
+    if task == "regression":  # whole-number quantities are not classes
+        return "continuous", reason
+    return ("binary" if classes.size <= 2 else "multiclass"), reason
+
+
+def auto_target_type(y, who):
+    """:func:`auto_target_kind` of a 1-D ``y`` without missing values.
+
+    For a step that needs the task of a target it is given (the encoder's
+    target encoding), read as :class:`~sktorchsafe.TargetValidator` reads it.
+
+    Examples
+    --------
+    >>> auto_target_type([115, 117, 120, 123, 126, 129, 132], "TableEncoder")
+    'continuous'
+    >>> auto_target_type(["a", "b", "a"], "TableEncoder")
+    'binary'
+    """
+    return auto_target_kind(TargetStats.of(y, None, who, count_labels=True))[0]
 
 
 def summarize_block(block, weights=None, *, who, count_labels):

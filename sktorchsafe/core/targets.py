@@ -138,30 +138,6 @@ def auto_task(*, n_rows, n_distinct, strings, whole):
     )
 
 
-def auto_target_type(y):
-    """scikit-learn's ``target_type`` of a 1-D ``y`` read by :func:`auto_task`.
-
-    ``"continuous"``, ``"binary"`` or ``"multiclass"``, for a step that
-    needs the task of a target it is given (the encoder's target encoding),
-    so that whole-number quantities are not read as classes.
-
-    Examples
-    --------
-    >>> auto_target_type([115, 117, 120, 123, 126, 129, 132])
-    'continuous'
-    >>> auto_target_type(["a", "b", "a"])
-    'binary'
-    """
-    values = pd.unique(pd.Series(np.asarray(y, dtype=object).ravel()).dropna())
-    numbers = pd.to_numeric(pd.Series(values), errors="coerce")
-    strings = bool(numbers.isna().any()) or any(isinstance(v, str) for v in values)
-    whole = not strings and bool(np.all(np.mod(numbers.to_numpy(float), 1) == 0))
-    task, _ = auto_task(
-        n_rows=np.size(y), n_distinct=len(values), strings=strings, whole=whole
-    )
-    return "continuous" if task == "regression" else task
-
-
 def read_target(y, who, *, n_samples=None):
     """Read ``y`` as a :class:`Target`; raise :class:`TargetError` when it cannot.
 

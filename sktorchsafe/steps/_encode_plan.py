@@ -24,7 +24,7 @@ from ..core.frames import (
     read_dates,
     read_numbers,
 )
-from ..core.targets import auto_target_type
+from ..core.target_stats import auto_target_type
 
 __all__ = [
     "COLUMN_KINDS",
@@ -238,7 +238,7 @@ def short_of_folds(y):
     None for a continuous y, or when some class has :data:`TARGET_FOLDS`
     rows or more (stratified folds need one class in every fold).
     """
-    if auto_target_type(y) == "continuous":
+    if auto_target_type(y, "TableEncoder") == "continuous":
         return None
     largest = int(pd.Series(y).value_counts().max())
     return largest if largest < TARGET_FOLDS else None
@@ -247,7 +247,7 @@ def short_of_folds(y):
 def _target_encoder(y, random_state):
     """A ``TargetEncoder`` cross-fitting on :data:`TARGET_FOLDS` shuffled folds
     (stratified for classes, as its default), seeded by ``random_state``."""
-    kind = auto_target_type(y)  # whole-number quantities are not classes
+    kind = auto_target_type(y, "TableEncoder")  # whole numbers may be quantities
     if SKLEARN_VERSION < parse_version("1.9"):  # its cv takes only an int
         return TargetEncoder(
             target_type=kind, cv=TARGET_FOLDS, shuffle=True, random_state=random_state

@@ -27,9 +27,8 @@ from ..core.messages import (
     user_stacklevel,
 )
 from ..core.streaming import StreamingMixin
-from ..core.target_stats import TargetStats, summarize_block
+from ..core.target_stats import TargetStats, auto_target_kind, summarize_block
 from ..core.targets import (
-    auto_task,
     raise_length,
     raise_not_numeric,
     raise_single_class,
@@ -401,22 +400,12 @@ class TargetValidator(
     def _task(self, stats, classes, who):
         self.task_reason_ = None
         if stats.ndim == 1:
-            if classes is None:  # non-whole numbers, or task="regression"
+            if self.task == "auto" and (classes is not None or not stats.strings):
+                kind, self.task_reason_ = auto_target_kind(stats)
+            elif classes is None:  # task="regression"
                 kind = "labels" if stats.strings else "continuous"
             else:
                 kind = "binary" if classes.size <= 2 else "multiclass"
-            if self.task == "auto" and classes is not None:
-                task, self.task_reason_ = auto_task(
-                    n_rows=stats.n_rows,
-                    n_distinct=classes.size,
-                    strings=classes.dtype.kind not in "biuf",
-                    whole=True,
-                )
-                kind = "continuous" if task == "regression" else kind
-            elif self.task == "auto" and kind == "continuous":
-                _, self.task_reason_ = auto_task(
-                    n_rows=stats.n_rows, n_distinct=0, strings=False, whole=False
-                )
         else:
             kind = stats.kind_2d
             if (
