@@ -134,9 +134,9 @@ def exact_statistics(X, method, levels, rows=None, grid_for=None):
         stats = _no_statistics(data_min, data_max)
     else:
         sample = inf_as_nan(X if rows is None else X[rows], has_inf)
-        n_rows, n_nan, n_neginf, n_posinf = nonfinite
-        count = n_rows - n_nan - n_neginf - n_posinf
         if method in GRID_METHODS:
+            n_rows, n_nan, n_neginf, n_posinf = nonfinite
+            count = n_rows - n_nan - n_neginf - n_posinf
             stats, whole = _grid_in_stages(sample, grid_for, count, data_min, data_max)
             # Every row's moments, for the features with the whole grid.
             stats.std = np.full(whole.size, np.nan)

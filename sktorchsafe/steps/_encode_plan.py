@@ -24,7 +24,7 @@ from ..core.frames import (
     read_dates,
     read_numbers,
 )
-from ..core.target_stats import auto_target_type
+from ..core.target_stats import TargetStats, auto_target_kind, auto_target_type
 
 __all__ = [
     "COLUMN_KINDS",
@@ -236,11 +236,13 @@ def short_of_folds(y):
     """The size of y's largest class if no class fills every stratified fold.
 
     None for a continuous y, or when some class has :data:`TARGET_FOLDS`
-    rows or more (stratified folds need one class in every fold).
+    rows or more (stratified folds need one class in every fold). The task
+    and the class counts come from one ``TargetStats`` summary of y.
     """
-    if auto_target_type(y, "TableEncoder") == "continuous":
+    stats = TargetStats.of(y, None, "TableEncoder", count_labels=True)
+    if auto_target_kind(stats)[0] == "continuous":
         return None
-    largest = int(pd.Series(y).value_counts().max())
+    largest = int(stats.labels[1].max())
     return largest if largest < TARGET_FOLDS else None
 
 

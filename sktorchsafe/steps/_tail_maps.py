@@ -130,7 +130,7 @@ def choose_methods(stats, *, fence=None, heavy_share=None, resolution=None):
 
 
 def beyond_fences(stats, *, fence=None):
-    """The features rule 1 of :func:`choose_methods` does not leave unchanged.
+    """The features rule 1 of :func:`choose_methods` does not give ``"range"``.
 
     A boolean mask, read from the quartiles, the 1% and 99% quantiles, the
     finite range and the counts only: the features that need the whole
