@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sktorchsafe import ImputerSelector
-from sktorchsafe.core.stats import FILL_SUBSAMPLE
+from sktorchsafe.core.stats import SUBSAMPLE
 
 
 def _data(n_rows=60_000, seed=0):
@@ -55,7 +55,7 @@ def test_subsample_is_deterministic_and_one_parameter_from_exact():
     exact = np.nanmedian(np.where(np.isinf(X), np.nan, X), axis=0)
     for imputer in (ImputerSelector(subsample=None), ImputerSelector()):
         np.testing.assert_array_equal(imputer.fit(X).statistics_, exact)
-    assert ImputerSelector().subsample == FILL_SUBSAMPLE
+    assert ImputerSelector().subsample == SUBSAMPLE
 
 
 def test_subsample_leaves_other_strategies_exact():

@@ -32,7 +32,6 @@ import numpy as np
 __all__ = [
     "BLOCK_ELEMENTS",
     "EXP_LIMIT",
-    "FILL_SUBSAMPLE",
     "SUBSAMPLE",
     "ColumnStats",
     "column_min_max",
@@ -462,17 +461,14 @@ def inf_as_nan(X, columns=None):
     return out
 
 
-#: Rows an in-memory ``fit`` reads its order statistics (quantiles, medians)
-#: from, by default, when there are more: a stratified sample (see
-#: :func:`sample_rows`) whose every quantile has a rank within
-#: ``1.3 / sqrt(SUBSAMPLE)`` (0.41%) of the one asked for, with 99% confidence.
-SUBSAMPLE = 100_000
-
-#: Rows :class:`~sktorchsafe.ImputerSelector` reads its medians from by
-#: default, when there are more: a fill value needs no finer rank than
-#: ``1.3 / sqrt(FILL_SUBSAMPLE)`` (0.92%) of one half (for a normal feature,
-#: within 0.023 standard deviations of the exact median).
-FILL_SUBSAMPLE = 20_000
+#: Rows an in-memory ``fit`` reads its order statistics (the clipper's
+#: quantiles, the imputer's medians) from, by default, when there are more: a
+#: stratified sample (see :func:`sample_rows`) whose every quantile has a rank
+#: within ``1.3 / sqrt(SUBSAMPLE)`` (0.92%) of the one asked for, with 99%
+#: confidence; a median within 0.023 standard deviations of a normal
+#: feature's. Bounds and fill values need no finer, and the sort is then a
+#: fixed cost that no longer grows with the rows.
+SUBSAMPLE = 20_000
 
 
 def sample_rows(n_rows, size, random_state):

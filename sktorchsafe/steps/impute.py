@@ -29,7 +29,7 @@ from ..core.dask_blocks import (
 )
 from ..core.messages import fix_for
 from ..core.progress import Progress
-from ..core.stats import FILL_SUBSAMPLE, sample_rows
+from ..core.stats import SUBSAMPLE, sample_rows
 from ..core.streaming import StreamingMixin
 from ..core.validation import feature_names, raise_nonfinite_counts
 from ._impute_auto import choose_auto
@@ -401,7 +401,7 @@ class ImputerSelector(StreamingMixin, TransformerMixin, BaseEstimator):
         scoring="mae",
         validation_fraction=0.2,
         max_samples=5000,
-        subsample=FILL_SUBSAMPLE,
+        subsample=SUBSAMPLE,
         n_neighbors=5,
         iterative_max_iter=10,
         on_inf="impute",

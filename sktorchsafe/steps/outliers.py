@@ -125,11 +125,11 @@ class OutlierClipper(
     copy : bool, default=True
         If False, clip in place when X is a writeable float ndarray (the
         caller's array is then modified).
-    subsample : int or None, default=100_000
+    subsample : int or None, default=20_000
         Above this many rows, an in-memory ``fit`` reads its quantiles from a
         stratified sample of that many rows (one at random from each of
         ``subsample`` equal runs of rows): each learned quantile's rank is
-        within ``1.3 / sqrt(subsample)`` (0.41% by default) of the one asked
+        within ``1.3 / sqrt(subsample)`` (0.92% by default) of the one asked
         for, with 99% confidence. The range, moments, counts and
         ``clipped_fraction_`` read every row. ``None``: exact quantiles.
     random_state : int, RandomState instance or None, default=0
