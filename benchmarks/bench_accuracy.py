@@ -40,9 +40,12 @@ Score: R² (regression) or accuracy (classification) on a 25% test split, for
 ``SEEDS`` seeds (the split and the net's initialisation; ``--repeat N``: seeds
 0 to N - 1). Printed per table:
 mean, spread (max - min) and every seed (contenders at the second rate are
-suffixed ``@<rate>``), then the mean per table at each rate. The numbers
-are noisy (small tables, few epochs): read differences below the spread as
-ties.
+suffixed ``@<rate>``), then the mean per table at each rate, then ours
+against scikit-learn's and skrub's parts seed by seed (same split, same
+initialisation): the mean difference and two standard errors, with the
+tables where ours is behind or ahead beyond both that margin and ``TIE``.
+The numbers are noisy (small tables, few epochs): run 8 seeds or more
+(``--repeat 8``) before reading a table as behind.
 """
 
 import time
@@ -85,6 +88,9 @@ MAX_ROWS = 3000
 
 #: The learning rates the main contenders train at (the first: every one).
 LEARNING_RATES = (3e-3, 1e-3)
+
+#: Differences in score below this are ties, however many seeds agree.
+TIE = 0.005
 
 NET_PARAMS = {
     "max_epochs": 40,
@@ -349,6 +355,7 @@ def run(quick=False, repeat=None, tables=None):
                     "mean": float(np.mean(scores)),
                     "spread": float(np.ptp(scores)),
                     "seeds": " ".join(f"{s:.3f}" for s in scores),
+                    "scores": scores,
                     "s": time.perf_counter() - start,
                 }
             )
@@ -368,7 +375,52 @@ def run(quick=False, repeat=None, tables=None):
         at = [c for c in table.columns if c.endswith(f"@{lr:g}")] + ["hgb"]
         print(f"\nMean score per table, the main contenders at lr={lr:g}:")
         print(table[at].round(3).to_string())
+    if len(seeds) > 1:
+        paired(rows)
     return rows
+
+
+def paired(rows):
+    """Ours against each main contender, seed by seed (same split, same init).
+
+    Per table and rate: the mean of ``ours - theirs`` over the seeds and two
+    standard errors of that mean. A table counts as behind (or ahead) only
+    where the mean difference lies more than two standard errors and more
+    than ``TIE`` below (or above) zero: the rest are ties at this number of
+    seeds.
+    """
+    scores = {
+        (row["table"], row["contender"]): np.asarray(row["scores"]) for row in rows
+    }
+    tables = list(dict.fromkeys(row["table"] for row in rows))
+    suffixes = [""] + [f"@{lr:g}" for lr in LEARNING_RATES[1:]]
+    cells, verdicts = {}, {}
+    for suffix in suffixes:
+        for other in ("sklearn", "skrub"):
+            column = f"{other}{suffix}"
+            for table in tables:
+                diff = scores[table, f"ours-new{suffix}"] - scores[table, column]
+                mean = diff.mean()
+                margin = 2 * diff.std(ddof=1) / np.sqrt(len(diff))
+                beyond = max(margin, TIE)
+                verdict = (
+                    "behind" if mean < -beyond else "ahead" if mean > beyond else ""
+                )
+                cells.setdefault(table, {})[column] = (
+                    f"{mean:+.3f}±{margin:.3f} {verdict}"
+                )
+                verdicts.setdefault(column, []).append(verdict)
+    print(
+        "\nOurs minus each, paired by seed (mean ± 2 standard errors; "
+        f"'behind' / 'ahead': beyond the margin and beyond {TIE}):"
+    )
+    print(pd.DataFrame(cells).T.to_string())
+    for column, found in verdicts.items():
+        print(
+            f"  against {column:16s} behind on {found.count('behind')}, "
+            f"ahead on {found.count('ahead')}, tied on {found.count('')} "
+            f"of {len(found)} tables"
+        )
 
 
 if __name__ == "__main__":
