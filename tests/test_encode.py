@@ -551,6 +551,26 @@ def test_every_column_dropped_is_the_encoders_error_naming_them():
     assert TableEncoder(min_frequency=1).fit(X).get_feature_names_out().size > 0
 
 
+@pytest.mark.parametrize(
+    "column, why, fix",
+    [
+        # An identifier (R's row names as a table's only column).
+        ([f"island{i}" for i in range(50)], "identifier", "derive features"),
+        # Too many categories to one-hot, and no y to target-encode them.
+        ([f"c{i % 450}" for i in range(2000)], "450 categories", "gets y"),
+    ],
+)
+def test_every_column_dropped_names_each_reason_and_its_own_fix(column, why, fix):
+    from sktorchsafe.exceptions import DataQualityError
+
+    X = pd.DataFrame({"name": column})
+    with pytest.raises(DataQualityError, match="'name'") as raised:
+        TableEncoder().fit(X)
+    message = str(raised.value)
+    assert why in message and fix in message
+    assert "min_frequency" not in message  # the fix of rare categories only
+
+
 def test_target_encoding_reads_the_task_as_the_validator_does(rng):
     # Two whole values past 2**53 (where floats are all whole): a quantity
     # for TargetValidator, so a mean in y's units for the encoder too.

@@ -4,14 +4,15 @@ One :class:`ColumnEncoding` per input column (its kind, how it was encoded,
 the output columns) and the findings built from them, in the words of
 :mod:`sktorchsafe.core.messages`: numbers read from text, dates read from
 text, identifiers and high-cardinality columns dropped or target-encoded,
-constant and all-missing columns kept, categories too rare for a column.
+constant and all-missing columns kept, categories too rare for a column;
+and the message of a fit that leaves the net no column.
 """
 
 from dataclasses import dataclass
 
 from ..core.messages import Finding, agree, describe, fix_for, plural
 
-__all__ = ["ColumnEncoding", "EncodingReport", "build_findings"]
+__all__ = ["ColumnEncoding", "EncodingReport", "build_findings", "nothing_left"]
 
 
 @dataclass(frozen=True)
@@ -154,3 +155,33 @@ def build_findings(columns, *, min_frequency):
             f"{describe([f'{c.name!r} ({c.detail})' for c in rare])}.",
         )
     return tuple(findings)
+
+
+def nothing_left(columns):
+    """The message of a fit that drops every column: why each, and each fix."""
+    reasons, fixes = [], {}
+    for column in columns:
+        if column.kind == "id_like":
+            why = "a different value in every row: an identifier or free text"
+            fixes["id_like"] = (
+                "A net cannot generalize from a value seen once: derive "
+                "features from such a column (its length, a prefix), or give "
+                "the net the table's other columns."
+            )
+        elif column.kind == "high_cardinality":
+            many = plural(column.n_distinct, "category", "categories")
+            why = f"{many}, {column.detail}"
+            fixes["high_cardinality"] = fix_for("high_cardinality")
+        else:
+            why = column.detail or column.kind
+            fixes["rare_categories"] = (
+                "Keep rarer categories with a lower min_frequency "
+                "(make_safe_pipeline's encode__min_frequency=1 keeps every "
+                "category seen), or train on more rows."
+            )
+        reasons.append(f"{column.name!r} ({why})")
+    return (
+        f"TableEncoder: no column is left for the net: every one of the "
+        f"{plural(len(columns), 'column')} was dropped: {describe(reasons)}. "
+        f"Fix: {' '.join(fixes.values())}"
+    )

@@ -38,7 +38,12 @@ from ._encode_plan import (
     target_names,
     with_outputs,
 )
-from ._encode_report import ColumnEncoding, EncodingReport, build_findings
+from ._encode_report import (
+    ColumnEncoding,
+    EncodingReport,
+    build_findings,
+    nothing_left,
+)
 
 __all__ = ["ColumnEncoding", "EncodingReport", "TableEncoder"]
 
@@ -594,14 +599,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         self.report_ = EncodingReport(tuple(columns), findings)
         self.findings_ = findings
         if columns and not any(column.outputs for column in columns):
-            reasons = [f"{c.name!r} ({c.detail or c.kind})" for c in columns]
-            raise DataQualityError(
-                f"TableEncoder: no column is left for the net: every one of the "
-                f"{plural(len(columns), 'column')} was dropped: "
-                f"{describe(reasons)}. Fix: keep rarer categories with a lower "
-                "min_frequency (make_safe_pipeline's encode__min_frequency=1 "
-                "keeps every category seen), or train on more rows."
-            )
+            raise DataQualityError(nothing_left(columns))
 
 
 def _is_numeric_dask(X):
