@@ -310,7 +310,7 @@ def test_regressor_string_target(reg_data):
 
 def test_non_finite_X_names_column_and_rows(reg_data):
     X, y = reg_data
-    df = pd.DataFrame(X, columns=["age", "income", "ratio", "height"])
+    df = pd.DataFrame(X.copy(), columns=["age", "income", "ratio", "height"])
     df.iloc[[4, 9], 1] = np.nan
     df.iloc[11, 3] = -np.inf
     with pytest.raises(NonFiniteInputError, match="'income'.*4, 9") as info:

@@ -146,7 +146,7 @@ def _read_text(path, *, sep, default_sep, na_values):
         while True:
             encoding = encodings.pop(0)
             try:
-                return pd.read_csv(
+                frame = pd.read_csv(
                     path,
                     na_values=na_values,
                     low_memory=False,
@@ -154,8 +154,11 @@ def _read_text(path, *, sep, default_sep, na_values):
                     **options,
                 )
             except UnicodeDecodeError as exc:
-                if not encodings or b"\x00" in bytes(exc.object):
+                binary = b"\x00" in bytes(exc.object) or _starts_binary(path)
+                if not encodings or binary:
                     raise  # no code page left, or not text at all (NUL bytes)
+                continue
+            return frame
 
     if sep is not None or default_sep is None:
         frame = read(sep=sep, engine="python" if sep is None else "c")
@@ -170,6 +173,18 @@ def _read_text(path, *, sep, default_sep, na_values):
     if (sep or default_sep) == ";" and _has_decimal_commas(frame):
         frame = read(sep=";", decimal=",")
     return frame
+
+
+def _starts_binary(path):
+    """Whether an uncompressed file's first 8 KiB hold a NUL byte: not text.
+
+    A code page decodes any byte, so a binary file must be told apart before
+    one is tried (pandas before 3 stops the decoder's view at the first NUL).
+    """
+    if path.suffix.lower() in _COMPRESSION:
+        return False
+    with open(path, "rb") as file:
+        return b"\x00" in file.read(8192)
 
 
 def _has_decimal_commas(frame):

@@ -39,11 +39,17 @@ def _input_array(value):
     """A value of a dict input as a writable numpy array, where it is an array.
 
     skorch would index a DataFrame or Series by label; nullable columns with
-    NA become float64 with NaN (which the guard then names).
+    NA become float64 with NaN (which the guard then names), nullable
+    integers without NA int64 (codes for an embedding: pandas 2.0 hands them
+    over as objects).
     """
     if isinstance(value, (pd.DataFrame, pd.Series)):
         array = value.to_numpy()
         if array.dtype == object:
+            dtypes = value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype]
+            whole = all(pd.api.types.is_integer_dtype(d) for d in dtypes)
+            if whole and not value.isna().to_numpy().any():
+                return value.to_numpy(dtype=np.int64)
             try:
                 array = value.to_numpy(dtype=np.float64, na_value=np.nan)
             except (TypeError, ValueError):
