@@ -584,3 +584,31 @@ def test_target_encoding_reads_the_task_as_the_validator_does(rng):
     assert TargetValidator().fit(X, labels).task_ == "binary"
     encoded = TableEncoder().fit_transform(X, labels)["city"].to_numpy()
     assert np.all((encoded >= 0) & (encoded <= 1))  # a share of the class
+
+
+def test_the_task_decides_how_y_is_read_and_the_pipeline_passes_the_nets(rng):
+    # Counts per day (1..300, each seen about 20 times): classes to the
+    # "auto" rule, a quantity to a regressor. Read as classes, a city column
+    # became one column per count value (hundreds), for a regression.
+    n = 6000
+    X = pd.DataFrame({"city": [f"c{i}" for i in rng.integers(0, 60, n)]})
+    births = rng.integers(1, 301, n)
+    wide = TableEncoder().fit(X, births).get_feature_names_out()
+    assert wide.size > 100  # what "auto" reads: multiclass
+    narrow = TableEncoder(task="regression").fit(X, births)
+    assert list(narrow.get_feature_names_out()) == ["city"]
+    encoded = narrow.fit_transform(X, births)["city"].to_numpy()
+    assert 100 < encoded.mean() < 200  # a mean count, in y's units
+    # Float class labels are classes when the task says so.
+    labels = np.where(rng.random(n) < 0.5, 0.5, 1.5)
+    shares = TableEncoder(task="classification").fit_transform(X, labels)
+    assert shares.shape[1] == 1 and shares["city"].between(0, 1).all()
+    # make_safe_pipeline reads the task off the net.
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    from sktorchsafe import make_safe_pipeline
+
+    assert make_safe_pipeline(LinearRegression())["encode"].task == "regression"
+    pipe = make_safe_pipeline(LogisticRegression())
+    assert pipe["encode"].task == "classification"
+    assert make_safe_pipeline(LinearRegression())["target"].task == "regression"

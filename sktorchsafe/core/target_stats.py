@@ -24,7 +24,7 @@ from .targets import (
     unusable_rows,
 )
 
-__all__ = ["TargetStats", "auto_target_kind", "auto_target_type", "summarize_block"]
+__all__ = ["TargetStats", "auto_target_kind", "summarize_block"]
 
 #: Bad rows (and their index labels) a summary keeps for messages.
 _ROWS_KEPT = 10
@@ -239,22 +239,6 @@ def auto_target_kind(stats):
     if task == "regression":  # whole-number quantities are not classes
         return "continuous", reason
     return ("binary" if classes.size <= 2 else "multiclass"), reason
-
-
-def auto_target_type(y, who):
-    """:func:`auto_target_kind` of a 1-D ``y`` without missing values.
-
-    For a step that needs the task of a target it is given (the encoder's
-    target encoding), read as :class:`~sktorchsafe.TargetValidator` reads it.
-
-    Examples
-    --------
-    >>> auto_target_type([115, 117, 120, 123, 126, 129, 132], "TableEncoder")
-    'continuous'
-    >>> auto_target_type(["a", "b", "a"], "TableEncoder")
-    'binary'
-    """
-    return auto_target_kind(TargetStats.of(y, None, who, count_labels=True))[0]
 
 
 def summarize_block(block, weights=None, *, who, count_labels):

@@ -179,6 +179,13 @@ def _around_codes(name, step):
     return around(**step.get_params(deep=False))
 
 
+def _net_task(net):
+    """The task the net's estimator type says: classification, regression, auto."""
+    if is_classifier(net):
+        return "classification"
+    return "regression" if is_regressor(net) else "auto"
+
+
 def _default_target(net):
     """A TargetValidator for the net's task, or "passthrough" for NaN targets."""
     criterion = getattr(net, "criterion", None)
@@ -186,14 +193,11 @@ def _default_target(net):
         # The criterion learns from partly missing targets; the net itself
         # still refuses ±inf and names the rows.
         return "passthrough"
-    if is_classifier(net):
-        return TargetValidator(task="classification")
-    if is_regressor(net):
-        if getattr(net, "scale_target", False):
-            # The net standardizes the target itself: no scale warning.
-            return TargetValidator(task="regression", scale_threshold=np.inf)
-        return TargetValidator(task="regression")
-    return TargetValidator()
+    task = _net_task(net)
+    if task == "regression" and getattr(net, "scale_target", False):
+        # The net standardizes the target itself: no scale warning.
+        return TargetValidator(task=task, scale_threshold=np.inf)
+    return TargetValidator(task=task)
 
 
 def make_safe_pipeline(net, *, embed=False, memory=None, verbose=False, **steps):
@@ -205,7 +209,7 @@ def make_safe_pipeline(net, *, embed=False, memory=None, verbose=False, **steps)
     name          default                                            does
     ============  =================================================  ========
     ``target``    ``TargetValidator(task=<the net's>)``              checks y
-    ``encode``    ``TableEncoder()``                                 a table
+    ``encode``    ``TableEncoder(task=<the net's>)``                 a table
     ``impute``    ``ImputerSelector()``                              NaN, inf
     ``clip``      ``OutlierClipper()``                               outliers
     ``check``     ``ScaleDisparityChecker(on_problem="ignore")``     reports
@@ -363,7 +367,9 @@ def make_safe_pipeline(net, *, embed=False, memory=None, verbose=False, **steps)
         )
     defaults = {
         "target": _default_target(net),
-        "encode": TableEncoder(categorical="codes" if embed else "onehot"),
+        "encode": TableEncoder(
+            categorical="codes" if embed else "onehot", task=_net_task(net)
+        ),
         "impute": ImputerSelector(),
         "clip": OutlierClipper(),
         # The scale step handles what the checker finds: report, not warn.

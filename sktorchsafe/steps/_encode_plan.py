@@ -24,7 +24,7 @@ from ..core.frames import (
     read_dates,
     read_numbers,
 )
-from ..core.target_stats import TargetStats, auto_target_kind, auto_target_type
+from ..core.target_stats import TargetStats, auto_target_kind
 
 __all__ = [
     "COLUMN_KINDS",
@@ -37,7 +37,7 @@ __all__ = [
     "encode",
     "frequent_categories",
     "onehot_name",
-    "short_of_folds",
+    "target_kind",
 ]
 
 #: Folds of the target encoding's cross-fitting (stratified for classes).
@@ -205,7 +205,7 @@ class Encoders:
                 start += width
         return names
 
-    def fit_target(self, values, y, *, crossfit, random_state):
+    def fit_target(self, values, y, *, kind, crossfit, random_state):
         """Fit the ``TargetEncoder`` on the rows with a target.
 
         With ``crossfit``, keep the cross-fitted encodings of those rows for
@@ -213,9 +213,13 @@ class Encoders:
         encoder fitted on all the others, which never saw them).
         """
         known = ~pd.isna(y)
-        self.target = _target_encoder(y[known], random_state)
+        labels = y[known]
+        if kind != "continuous" and labels.dtype.kind == "f":
+            # Stratified folds would read fractional labels as a quantity.
+            labels = labels.astype(str)
+        self.target = _target_encoder(kind, random_state)
         if crossfit:
-            encoded = self.target.fit_transform(values[known], y[known])
+            encoded = self.target.fit_transform(values[known], labels)
             if known.all():
                 self.crossfit = encoded
             else:
@@ -223,7 +227,7 @@ class Encoders:
                 self.crossfit[known] = encoded
                 self.crossfit[~known] = self.target.transform(values[~known])
         else:
-            self.target.fit(values[known], y[known])
+            self.target.fit(values[known], labels)
 
     def target_width(self):
         """Output columns per target-encoded column (the classes, or 1)."""
@@ -232,24 +236,37 @@ class Encoders:
         return 1
 
 
-def short_of_folds(y):
-    """The size of y's largest class if no class fills every stratified fold.
+def target_kind(y, task):
+    """``(kind, largest)``: how the target encoding reads ``y``, and its classes.
 
-    None for a continuous y, or when some class has :data:`TARGET_FOLDS`
-    rows or more (stratified folds need one class in every fold). The task
-    and the class counts come from one ``TargetStats`` summary of y.
+    ``kind`` is scikit-learn's target type: ``"continuous"`` for
+    ``task="regression"``, ``"binary"`` or ``"multiclass"`` for
+    ``task="classification"``, and for ``"auto"`` what
+    :class:`~sktorchsafe.TargetValidator` reads (whole numbers may be
+    quantities). ``largest`` is the size of y's largest class when no class
+    fills every one of the :data:`TARGET_FOLDS` stratified folds, else None.
+    The task and the class counts come from one ``TargetStats`` summary of y
+    (``y`` without missing values).
     """
+    if task == "regression":
+        return "continuous", None
     stats = TargetStats.of(y, None, "TableEncoder", count_labels=True)
-    if auto_target_kind(stats)[0] == "continuous":
-        return None
-    largest = int(stats.labels[1].max())
-    return largest if largest < TARGET_FOLDS else None
+    kind = auto_target_kind(stats)[0]
+    if kind == "continuous" and task == "auto":
+        return kind, None
+    if stats.labels is None:  # class labels that are not whole numbers
+        counts = pd.Series(np.asarray(y)).value_counts().to_numpy()
+    else:
+        counts = stats.labels[1]
+    kind = "binary" if counts.size <= 2 else "multiclass"
+    largest = int(counts.max())
+    return kind, (largest if largest < TARGET_FOLDS else None)
 
 
-def _target_encoder(y, random_state):
-    """A ``TargetEncoder`` cross-fitting on :data:`TARGET_FOLDS` shuffled folds
-    (stratified for classes, as its default), seeded by ``random_state``."""
-    kind = auto_target_type(y, "TableEncoder")  # whole numbers may be quantities
+def _target_encoder(kind, random_state):
+    """A ``TargetEncoder`` for a target of ``kind``, cross-fitting on
+    :data:`TARGET_FOLDS` shuffled folds (stratified for classes, as its
+    default), seeded by ``random_state``."""
     if SKLEARN_VERSION < parse_version("1.9"):  # its cv takes only an int
         return TargetEncoder(
             target_type=kind, cv=TARGET_FOLDS, shuffle=True, random_state=random_state

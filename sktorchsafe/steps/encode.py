@@ -34,7 +34,7 @@ from ._encode_plan import (
     date_outputs,
     encode,
     frequent_categories,
-    short_of_folds,
+    target_kind,
     target_names,
     with_outputs,
 )
@@ -140,6 +140,14 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         when ``fit`` gets all rows and a 1-D ``y`` that can fill the 5
         cross-fitting folds (10 rows with a target, and for classes one
         class of 5 rows), else ``"drop"``.
+    task : {"auto", "regression", "classification"}, default="auto"
+        How the target encoding reads ``y``: ``"regression"``, a quantity
+        (one column, the mean of y per category); ``"classification"``,
+        class labels (one column per class beyond two); ``"auto"``, as
+        :class:`TargetValidator` with ``task="auto"`` reads it (whole numbers
+        with few rows per value are a quantity). :func:`make_safe_pipeline`
+        sets it from the net, so that counts such as births per day are
+        never read as a thousand classes.
     random_state : int, RandomState instance or None, default=0
         Shuffles the cross-fitting folds of the target encoding.
 
@@ -245,6 +253,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         "min_frequency": [Interval(Real, 0, None, closed="neither"), None],
         "max_categories": [Interval(Integral, 1, None, closed="left"), None],
         "high_cardinality": [StrOptions({"auto", "target", "drop"})],
+        "task": [StrOptions({"auto", "regression", "classification"})],
         "random_state": ["random_state"],
     }
 
@@ -256,6 +265,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         min_frequency=5,
         max_categories=None,
         high_cardinality="auto",
+        task="auto",
         random_state=0,
     ):
         self.categorical = categorical
@@ -263,6 +273,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.high_cardinality = high_cardinality
+        self.task = task
         self.random_state = random_state
 
     # ------------------------------------------------------------- public
@@ -439,7 +450,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         names = feature_names(self, n_features=len(profiles))
         n_rows = profiles[0].n_rows if profiles else 0
         kinds = [profile.kind(self.cardinality_threshold) for profile in profiles]
-        target = self._target_choice(data, kinds, n_rows)  # (y or None, why)
+        target = self._target_choice(data, kinds, n_rows)  # (y or None, why, kind)
         plans = [
             self._plan(j, name, profile, kind, n_rows, target)
             for j, (name, profile, kind) in enumerate(
@@ -455,7 +466,11 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
             table, _, crossfit = data
             values = category_matrix(self._as_frame(table), targeted)
             encoders.fit_target(
-                values, target[0], crossfit=crossfit, random_state=self.random_state
+                values,
+                target[0],
+                kind=target[2],
+                crossfit=crossfit,
+                random_state=self.random_state,
             )
         self._plans = with_outputs(
             plans, encoders.onehot_names(plans), target_names(encoders, plans)
@@ -497,15 +512,15 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
         return out
 
     def _target_choice(self, data, kinds, n_rows):
-        """``(y, why)``: the target to encode high-cardinality columns with.
+        """``(y, why, kind)``: the target to encode high-cardinality columns with.
 
         ``y`` is None when they are dropped, and ``why`` says why (or that
-        they are target-encoded).
+        they are target-encoded); ``kind`` is the target type of y.
         """
         if "high_cardinality" not in kinds:
-            return None, ""
+            return None, "", None
         if self.high_cardinality == "drop":
-            return None, "dropped (high_cardinality='drop')"
+            return None, "dropped (high_cardinality='drop')", None
         who = type(self).__name__
         if data is None:
             why = "fitted by partial_fit or on Dask, where it cannot be cross-fitted"
@@ -528,13 +543,14 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
                     f"{plural(n_known, 'row')} with a target, too few to "
                     f"cross-fit (at least {_MIN_TARGET_ROWS})"
                 )
-            elif largest := short_of_folds(y[~pd.isna(y)]):
+            else:
+                kind, largest = target_kind(y[~pd.isna(y)], self.task)
+                if not largest:
+                    return y, "target-encoded (TargetEncoder, cross-fitted)", kind
                 why = (
                     f"the largest class of y has {plural(largest, 'row')}, too "
                     f"few for {TARGET_FOLDS} stratified cross-fitting folds"
                 )
-            else:
-                return y, "target-encoded (TargetEncoder, cross-fitted)"
         if self.high_cardinality == "target":
             raise TargetError(
                 f"{who}: high_cardinality='target' cannot encode the "
@@ -542,7 +558,7 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
                 "a 1-D y (fit or fit_transform), or use high_cardinality='drop'.",
                 kind="target_type",
             )
-        return None, f"dropped: {why}"
+        return None, f"dropped: {why}", None
 
     def _plan(self, position, name, profile, kind, n_rows, target):
         """The :class:`ColumnPlan` of one column of ``kind``."""
