@@ -143,11 +143,11 @@ class TableEncoder(StreamingMixin, TransformerMixin, BaseEstimator):
     task : {"auto", "regression", "classification"}, default="auto"
         How the target encoding reads ``y``: ``"regression"``, a quantity
         (one column, the mean of y per category); ``"classification"``,
-        class labels (one column per class beyond two); ``"auto"``, as
-        :class:`TargetValidator` with ``task="auto"`` reads it (whole numbers
-        with few rows per value are a quantity). :func:`make_safe_pipeline`
-        sets it from the net, so that counts such as births per day are
-        never read as a thousand classes.
+        class labels (one column for two classes, else one per class);
+        ``"auto"``, as :class:`TargetValidator` with ``task="auto"`` reads it
+        (whole numbers with few rows per value are a quantity).
+        :func:`make_safe_pipeline` sets it from the net, so that counts such
+        as births per day are never read as a thousand classes.
     random_state : int, RandomState instance or None, default=0
         Shuffles the cross-fitting folds of the target encoding.
 
