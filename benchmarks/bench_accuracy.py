@@ -91,6 +91,9 @@ MAX_ROWS = 3000
 #: The learning rates the main contenders train at (the first: every one).
 LEARNING_RATES = (3e-3, 1e-3)
 
+#: The suffix of the contenders trained at each rate (none at the first).
+SUFFIXES = {f"@{lr:g}" if lr != LEARNING_RATES[0] else "": lr for lr in LEARNING_RATES}
+
 #: Differences in score below this are ties, however many seeds agree.
 TIE = 0.005
 
@@ -392,9 +395,8 @@ def boosting_gap(rows):
     """
     means = {(row["table"], row["contender"]): row["mean"] for row in rows}
     tables = list(dict.fromkeys(row["table"] for row in rows))
-    suffixes = [""] + [f"@{lr:g}" for lr in LEARNING_RATES[1:]]
     print("\nWhere HGB leads scikit-learn's parts: the gap, and the share ours closes")
-    for suffix in suffixes:
+    for suffix, lr in SUFFIXES.items():
         found = []
         for table in tables:
             hgb = means[table, "hgb"]
@@ -409,8 +411,7 @@ def boosting_gap(rows):
                 f"minus ours {ours:+.3f}: closed {closed:.0%}"
             )
         print(
-            f"  at lr {suffix.lstrip('@') or f'{LEARNING_RATES[0]:g}'}: halved or "
-            f"better on {sum(found)} of {len(found)} tables"
+            f"  at lr {lr:g}: halved or better on {sum(found)} of {len(found)} tables"
         )
 
 
@@ -427,9 +428,8 @@ def paired(rows):
         (row["table"], row["contender"]): np.asarray(row["scores"]) for row in rows
     }
     tables = list(dict.fromkeys(row["table"] for row in rows))
-    suffixes = [""] + [f"@{lr:g}" for lr in LEARNING_RATES[1:]]
     cells, verdicts = {}, {}
-    for suffix in suffixes:
+    for suffix in SUFFIXES:
         for other in ("sklearn", "skrub"):
             column = f"{other}{suffix}"
             for table in tables:

@@ -218,7 +218,7 @@ FIXES = {
         "encode",
         "A net cannot generalize from a value seen once. Drop such a column "
         "before the pipeline to say so, or derive features from it (its "
-        "length, a prefix).",
+        "length, a prefix) and give the net the table's other columns.",
     ),
     "high_cardinality": Fix(
         "encode",
@@ -232,7 +232,8 @@ FIXES = {
         "Rare categories share the all-zero one-hot row (code 1 with "
         "categorical='codes') of unseen ones, so a category one CV fold never "
         "sees cannot change the width; lower min_frequency to give each its "
-        "own place.",
+        "own place (make_safe_pipeline's encode__min_frequency=1 keeps every "
+        "category seen), or train on more rows.",
     ),
     # Features.
     "nan": Fix(

@@ -159,29 +159,19 @@ def build_findings(columns, *, min_frequency):
 
 def nothing_left(columns):
     """The message of a fit that drops every column: why each, and each fix."""
-    reasons, fixes = [], {}
+    reasons, kinds = [], {}
     for column in columns:
         if column.kind == "id_like":
-            why = "a different value in every row: an identifier or free text"
-            fixes["id_like"] = (
-                "A net cannot generalize from a value seen once: derive "
-                "features from such a column (its length, a prefix), or give "
-                "the net the table's other columns."
-            )
+            why, kind = "a different value in every row: an identifier", "id_like"
         elif column.kind == "high_cardinality":
             many = plural(column.n_distinct, "category", "categories")
-            why = f"{many}, {column.detail}"
-            fixes["high_cardinality"] = fix_for("high_cardinality")
+            why, kind = f"{many}, {column.detail}", "high_cardinality"
         else:
-            why = column.detail or column.kind
-            fixes["rare_categories"] = (
-                "Keep rarer categories with a lower min_frequency "
-                "(make_safe_pipeline's encode__min_frequency=1 keeps every "
-                "category seen), or train on more rows."
-            )
+            why, kind = column.detail or column.kind, "rare_categories"
         reasons.append(f"{column.name!r} ({why})")
+        kinds[kind] = None
     return (
         f"TableEncoder: no column is left for the net: every one of the "
         f"{plural(len(columns), 'column')} was dropped: {describe(reasons)}. "
-        f"Fix: {' '.join(fixes.values())}"
+        f"Fix: {' '.join(fix_for(kind) for kind in kinds)}"
     )
